@@ -1,0 +1,129 @@
+# Copyright 2026 pose_ros maintainers
+# Licensed under the Apache License, Version 2.0
+
+"""Plain result objects shared by estimators, filters, conversions and the classifier.
+
+No ROS here. Arrays are fixed-length in the order of their schema; unknown values are NaN.
+The ROS message design (pose_ros_msgs) mirrors these one to one (see ros_conversion.py).
+"""
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Dict, List, Optional
+
+import numpy as np
+
+from pose_ros.schemas import KeypointSchema
+
+
+class PositionSource(IntEnum):
+    """Where 3D keypoint positions come from (values match pose_ros_msgs/Skeleton)."""
+
+    NONE = 0
+    DEPTH = 1           # back-projected aligned depth, camera optical frame
+    MODEL_CAMERA = 2    # the model's metric skeleton placed in the camera frame
+    MODEL_ROOT = 3      # the model's metric skeleton relative to the schema root
+
+
+class GazeSource(IntEnum):
+    """How a gaze direction was obtained (values match pose_ros_msgs/Head)."""
+
+    NONE = 0
+    IRIS = 1
+    HEAD = 2
+
+
+@dataclass
+class Keypoints:
+    """A fixed-length skeleton: pixels, confidences and 3D positions, NaN when unknown."""
+
+    schema: KeypointSchema
+    xy: np.ndarray            # (N, 2) float32 pixels
+    conf: np.ndarray          # (N,) float32 0..1
+    xyz: np.ndarray           # (N, 3) float32 metres
+    position_source: PositionSource = PositionSource.NONE
+
+    @classmethod
+    def empty(cls, schema: KeypointSchema) -> 'Keypoints':
+        n = len(schema)
+        return cls(schema, np.full((n, 2), np.nan, np.float32), np.full(n, np.nan, np.float32),
+                   np.full((n, 3), np.nan, np.float32))
+
+    @classmethod
+    def from_arrays(cls, schema: KeypointSchema, xy, conf, xyz=None,
+                    position_source: PositionSource = PositionSource.NONE) -> 'Keypoints':
+        n = len(schema)
+        xy = np.asarray(xy, np.float32).reshape(n, 2)
+        conf = np.asarray(conf, np.float32).reshape(n)
+        if xyz is None:
+            xyz = np.full((n, 3), np.nan, np.float32)
+            position_source = PositionSource.NONE
+        xyz = np.asarray(xyz, np.float32).reshape(n, 3)
+        return cls(schema, xy, conf, xyz, position_source)
+
+    def __len__(self) -> int:
+        return len(self.schema)
+
+    def point(self, name: str) -> np.ndarray:
+        """Pixel position of keypoint ``name`` (NaN when unknown)."""
+        return self.xy[self.schema.index(name)]
+
+    def visible(self, min_conf: float = 0.0) -> np.ndarray:
+        """Boolean mask of keypoints with finite pixels and confidence above ``min_conf``."""
+        ok = np.isfinite(self.xy).all(axis=1)
+        with np.errstate(invalid='ignore'):
+            return ok & (np.nan_to_num(self.conf, nan=-1.0) > min_conf)
+
+    def root_xy(self) -> np.ndarray:
+        """Pixel midpoint of the schema's root points (NaN when any is unknown)."""
+        return self.xy[list(self.schema.root_indices)].mean(axis=0)
+
+    def root_xyz(self) -> np.ndarray:
+        """3D midpoint of the schema's root points (NaN when any is unknown)."""
+        return self.xyz[list(self.schema.root_indices)].mean(axis=0)
+
+
+@dataclass
+class Hand:
+    """One hand, assigned to a person; ``side`` is the person's own left or right."""
+
+    keypoints: Keypoints      # schema hand21
+    side: str = 'unknown'     # 'left' | 'right' | 'unknown'
+    handedness_score: float = float('nan')
+
+
+@dataclass
+class Head:
+    """Head pose in the image frame, REP-155 axes, origin at the sellion."""
+
+    position: np.ndarray                 # (3,) metres
+    quaternion: np.ndarray               # (4,) w, x, y, z (transforms3d order)
+    yaw: float
+    pitch: float
+    roll: float
+    reprojection_error: float
+    gaze: np.ndarray = field(default_factory=lambda: np.full(3, np.nan, np.float32))
+    gaze_source: GazeSource = GazeSource.NONE
+
+
+@dataclass
+class Person:
+    """Everything known about one person in one image."""
+
+    body: Keypoints
+    bbox: np.ndarray = field(default_factory=lambda: np.full(4, np.nan, np.float32))
+    score: float = float('nan')
+    track_id: int = -1
+    hands: List[Hand] = field(default_factory=list)
+    head: Optional[Head] = None
+
+
+@dataclass
+class FrameResult:
+    """All people in one image plus the per-stage timings (milliseconds) that produced them."""
+
+    people: List[Person]
+    backend: str
+    width: int
+    height: int
+    timings_ms: Dict[str, float] = field(default_factory=dict)
