@@ -1,0 +1,221 @@
+# Copyright 2026 pose_ros maintainers
+# Licensed under the Apache License, Version 2.0
+
+"""Lift 2D keypoints to 3D with an aligned depth image and pinhole intrinsics.
+
+The depth image must be registered (aligned) to the colour image the keypoints were found
+in: same size, same intrinsics, pixel (u, v) of the depth image sees what pixel (u, v) of
+the colour image sees (e.g. RealSense ``aligned_depth_to_color``). Depth is float metres
+here; converting 16UC1 millimetres or 32FC1 metres is the caller's job.
+
+3D points are in the camera OPTICAL frame (x right, y down, z forward), which is the
+``frame_id`` of the camera image. Pixel coordinates follow the OpenCV / ROS convention:
+the centre of pixel (0, 0) is at (0.0, 0.0).
+"""
+
+from dataclasses import dataclass
+import math
+from typing import Any, Optional, Sequence
+
+import numpy as np
+
+from pose_ros.people import Keypoints, PositionSource
+
+
+@dataclass(frozen=True)
+class CameraIntrinsics:
+    """Pinhole intrinsics (pixels) of an image of ``width`` x ``height`` pixels."""
+
+    fx: float
+    fy: float
+    cx: float
+    cy: float
+    width: int
+    height: int
+
+    def __post_init__(self) -> None:
+        for name in ('fx', 'fy'):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f'camera intrinsics: {name} must be finite and > 0, '
+                                 f'got {value}')
+        for name in ('cx', 'cy'):
+            if not math.isfinite(getattr(self, name)):
+                raise ValueError(f'camera intrinsics: {name} must be finite, '
+                                 f'got {getattr(self, name)}')
+        if self.width <= 0 or self.height <= 0:
+            raise ValueError(f'camera intrinsics: image size must be positive, '
+                             f'got {self.width}x{self.height}')
+
+    @classmethod
+    def from_camera_info(cls, msg: Any) -> 'CameraIntrinsics':
+        """Build from a sensor_msgs/CameraInfo (duck-typed: ``k``, ``width``, ``height``).
+
+        ``k`` is the row-major 3x3 camera matrix. Raises ValueError when the message carries
+        no calibration (an uncalibrated camera publishes K all zeros).
+        """
+        k = np.asarray(msg.k, dtype=np.float64).reshape(-1)
+        if k.size != 9:
+            raise ValueError(f'CameraInfo.k must have 9 elements, got {k.size}')
+        fx, cx, fy, cy = float(k[0]), float(k[2]), float(k[4]), float(k[5])
+        if not (math.isfinite(fx) and math.isfinite(fy) and fx > 0 and fy > 0):
+            raise ValueError(
+                f'CameraInfo has no valid calibration: K = {k.tolist()} (fx={fx}, fy={fy}); '
+                'fx and fy must be finite and > 0. Is the camera calibrated, and is this the '
+                'camera_info of the colour image?')
+        return cls(fx=fx, fy=fy, cx=cx, cy=cy, width=int(msg.width), height=int(msg.height))
+
+    def scaled(self, width: int, height: int) -> 'CameraIntrinsics':
+        """Intrinsics of the same camera for the image resized to ``width`` x ``height``.
+
+        Uses the pixel-centre convention of cv2.resize: u' = (u + 0.5) * s - 0.5.
+        """
+        if width <= 0 or height <= 0:
+            raise ValueError(f'scaled: size must be positive, got {width}x{height}')
+        sx = width / self.width
+        sy = height / self.height
+        return CameraIntrinsics(fx=self.fx * sx, fy=self.fy * sy,
+                                cx=(self.cx + 0.5) * sx - 0.5, cy=(self.cy + 0.5) * sy - 0.5,
+                                width=int(width), height=int(height))
+
+    def as_matrix(self) -> np.ndarray:
+        """Return the 3x3 camera matrix K (float64)."""
+        return np.array([[self.fx, 0.0, self.cx],
+                         [0.0, self.fy, self.cy],
+                         [0.0, 0.0, 1.0]], dtype=np.float64)
+
+
+def back_project(u, v, z, intrinsics: CameraIntrinsics) -> np.ndarray:
+    """Back-project pixels (u, v) at depth z (metres) to 3D points in the optical frame.
+
+    Inputs broadcast against each other; returns float64 of shape ``broadcast + (3,)``.
+    NaN in any input gives NaN in that point.
+    """
+    u, v, z = np.broadcast_arrays(np.asarray(u, np.float64), np.asarray(v, np.float64),
+                                  np.asarray(z, np.float64))
+    x = (u - intrinsics.cx) * z / intrinsics.fx
+    y = (v - intrinsics.cy) * z / intrinsics.fy
+    return np.stack([x, y, z], axis=-1)
+
+
+def _as_depth_2d(depth_m: np.ndarray) -> np.ndarray:
+    depth = np.asarray(depth_m)
+    if depth.ndim == 3 and depth.shape[2] == 1:
+        depth = depth[:, :, 0]
+    if depth.ndim != 2:
+        raise ValueError(f'depth image must be (H, W) or (H, W, 1), got shape {depth.shape}')
+    if not np.issubdtype(depth.dtype, np.floating):
+        # An integer image here is almost certainly 16UC1 millimetres: refuse rather than
+        # produce points 1000x too far away.
+        raise TypeError(f'depth image must be floating-point metres, got {depth.dtype}; '
+                        'convert 16UC1 millimetres with depth.astype(np.float32) * 0.001')
+    return depth
+
+
+def sample_depth(depth_m: np.ndarray, uv, window: int = 5, min_valid: int = 1) -> np.ndarray:
+    """Robust depth (metres) at each pixel: median of the valid depths around it.
+
+    Args:
+        depth_m: (H, W) float depth in metres, registered to the image ``uv`` refers to.
+            Valid depths are finite and > 0; zeros (no return) and NaN are holes.
+        uv: (N, 2) pixel coordinates (float, rounded to the nearest pixel).
+        window: odd side length of the square neighbourhood, clipped to the image.
+        min_valid: fewest valid pixels in the neighbourhood for a result.
+
+    Returns:
+        (N,) float64 depths; NaN where u or v is NaN or outside the image, or where fewer
+        than ``min_valid`` pixels of the neighbourhood are valid.
+
+    """
+    if window < 1 or window % 2 == 0:
+        raise ValueError(f'window must be a positive odd number, got {window}')
+    if min_valid < 1:
+        raise ValueError(f'min_valid must be >= 1, got {min_valid}')
+    depth = _as_depth_2d(depth_m)
+    h, w = depth.shape
+    uv = np.asarray(uv, np.float64).reshape(-1, 2)
+    out = np.full(len(uv), np.nan)
+
+    # floor(x + 0.5): round half up, so a pixel's area is [i - 0.5, i + 0.5).
+    with np.errstate(invalid='ignore'):
+        ui = np.floor(uv[:, 0] + 0.5)
+        vi = np.floor(uv[:, 1] + 0.5)
+        inside = (np.isfinite(ui) & np.isfinite(vi)
+                  & (ui >= 0) & (ui < w) & (vi >= 0) & (vi < h))
+    if not inside.any():
+        return out
+
+    half = window // 2
+    offsets = np.arange(-half, half + 1)
+    uu = ui[inside].astype(np.intp)[:, None, None] + offsets[None, None, :]   # (M, 1, win)
+    vv = vi[inside].astype(np.intp)[:, None, None] + offsets[None, :, None]   # (M, win, 1)
+    in_image = (uu >= 0) & (uu < w) & (vv >= 0) & (vv < h)                     # (M, win, win)
+    values = depth[np.clip(vv, 0, h - 1), np.clip(uu, 0, w - 1)].astype(np.float64)
+    with np.errstate(invalid='ignore'):
+        valid = in_image & np.isfinite(values) & (values > 0)
+    m = len(values)
+    values = np.where(valid, values, np.nan).reshape(m, -1)
+    enough = valid.reshape(m, -1).sum(axis=1) >= min_valid
+
+    medians = np.full(m, np.nan)
+    if enough.any():
+        medians[enough] = np.nanmedian(values[enough], axis=1)
+    out[inside] = medians
+    return out
+
+
+def check_depth_matches(depth_shape: Sequence[int], image_width: int,
+                        image_height: int) -> Optional[str]:
+    """Return why an aligned depth image cannot be used with the image, or None if it can.
+
+    The depth must be registered to the colour image, so it must have the image's size.
+    The caller should warn with the returned reason and publish 2D only.
+    """
+    shape = tuple(int(s) for s in depth_shape)
+    if len(shape) not in (2, 3) or (len(shape) == 3 and shape[2] != 1):
+        return (f'depth image has shape {shape}; expected a single-channel image '
+                'registered to the colour image')
+    dh, dw = shape[0], shape[1]
+    if (dw, dh) != (int(image_width), int(image_height)):
+        return (f'aligned depth is {dw}x{dh} but the image is {image_width}x{image_height}; '
+                'depth must be registered (aligned) to the colour image, e.g. the '
+                'aligned_depth_to_color topic')
+    return None
+
+
+def lift_keypoints(keypoints: Keypoints, depth_m: np.ndarray, intrinsics: CameraIntrinsics,
+                   window: int = 5, min_depth: float = 0.1,
+                   max_depth: float = 20.0) -> Keypoints:
+    """Return a copy of ``keypoints`` with xyz from the aligned depth image.
+
+    Args:
+        keypoints: keypoints in pixels of the colour image.
+        depth_m: (H, W) float depth in metres, registered to the colour image (same size
+            as ``intrinsics``); zeros and NaN are holes.
+        intrinsics: intrinsics of the colour image.
+        window: odd side of the neighbourhood whose median valid depth is used.
+        min_depth: nearer depths (metres) give NaN.
+        max_depth: farther depths (metres) give NaN.
+
+    Returns:
+        New Keypoints of the same length: xy and conf copied, xyz (metres, camera optical
+        frame, NaN where unknown) and position_source DEPTH.
+
+    Raises:
+        ValueError: when the depth image's size differs from the intrinsics' image size
+            (see check_depth_matches).
+
+    """
+    depth = _as_depth_2d(depth_m)
+    reason = check_depth_matches(depth.shape, intrinsics.width, intrinsics.height)
+    if reason is not None:
+        raise ValueError(reason)
+    xy = np.asarray(keypoints.xy, np.float64).reshape(-1, 2)
+    z = sample_depth(depth, xy, window=window)
+    with np.errstate(invalid='ignore'):
+        z[(z < min_depth) | (z > max_depth)] = np.nan
+    # Back-project the sub-pixel keypoint, not the rounded pixel the depth came from.
+    xyz = back_project(xy[:, 0], xy[:, 1], z, intrinsics).astype(np.float32)
+    return Keypoints(keypoints.schema, np.array(keypoints.xy, np.float32, copy=True),
+                     np.array(keypoints.conf, np.float32, copy=True), xyz,
+                     PositionSource.DEPTH)

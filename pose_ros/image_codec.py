@@ -1,0 +1,404 @@
+# Copyright 2026 pose_ros maintainers
+# Licensed under the Apache License, Version 2.0
+
+"""Convert sensor_msgs Image / CompressedImage to numpy arrays and back, without cv_bridge.
+
+Pure: no rclpy. Messages are duck-typed (any object with the message's fields), so the
+decoders work on rclpy messages, rosbag records and plain test objects alike. Only the two
+encoders import sensor_msgs, lazily, to build real messages.
+
+Every bad input raises ImageConversionError (a ValueError) whose message says what is wrong
+and what would be accepted. Header values are checked before anything is allocated, so a
+malicious or corrupt message can neither hang the caller nor make it allocate huge buffers.
+
+Arrays are (H, W, C) for colour encodings and (H, W) for mono and depth encodings.
+"""
+
+import array as pyarray
+import operator
+import re
+from typing import Any, Dict, Optional, Tuple
+
+import cv2
+import numpy as np
+
+# encoding -> (channels, dtype); this table drives decoding, encoding and validation.
+_ENCODINGS: Dict[str, Tuple[int, np.dtype]] = {
+    'rgb8': (3, np.dtype(np.uint8)),
+    'bgr8': (3, np.dtype(np.uint8)),
+    'rgba8': (4, np.dtype(np.uint8)),
+    'bgra8': (4, np.dtype(np.uint8)),
+    'mono8': (1, np.dtype(np.uint8)),
+    'mono16': (1, np.dtype(np.uint16)),
+    '16UC1': (1, np.dtype(np.uint16)),
+    '32FC1': (1, np.dtype(np.float32)),
+}
+# OpenCV type names some drivers publish instead of the ROS names; they decode identically.
+ENCODING_ALIASES: Dict[str, str] = {'8UC1': 'mono8', '8UC3': 'bgr8', '8UC4': 'bgra8'}
+SUPPORTED_ENCODINGS: Tuple[str, ...] = tuple(_ENCODINGS)
+DEPTH_ENCODINGS: Tuple[str, ...] = ('16UC1', 'mono16', '32FC1')
+
+# Largest image (raw bytes, or decoded BGR bytes for compressed images) we agree to handle:
+# far above any camera, far below what would hurt the host.
+MAX_IMAGE_BYTES = 512 * 1024 * 1024
+
+# Format-string words that name something other than JPEG/PNG colour data.
+_NOT_JPEG_PNG = frozenset((
+    'compresseddepth', 'rvl', 'h264', 'h265', 'hevc', 'av1', 'vp8', 'vp9', 'theora',
+    'zstd', 'ffmpeg',
+))
+_JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}  # start-of-frame markers
+
+
+class ImageConversionError(ValueError):
+    """An image message or array that cannot be converted; the message says why."""
+
+
+def _supported_list() -> str:
+    aliases = ', '.join(f'{a} (={c})' for a, c in ENCODING_ALIASES.items())
+    return f"{', '.join(SUPPORTED_ENCODINGS)}; aliases {aliases}"
+
+
+def _lookup(encoding: Any) -> Tuple[str, int, np.dtype]:
+    """Return (canonical encoding, channels, dtype) or raise for an unknown encoding."""
+    if not isinstance(encoding, str):
+        raise ImageConversionError(
+            f'encoding must be a string, got {type(encoding).__name__}; '
+            f'supported: {_supported_list()}')
+    canonical = ENCODING_ALIASES.get(encoding, encoding)
+    if canonical not in _ENCODINGS:
+        raise ImageConversionError(
+            f'unsupported encoding {encoding!r}; supported: {_supported_list()}')
+    channels, dtype = _ENCODINGS[canonical]
+    return canonical, channels, dtype
+
+
+def _field(msg: Any, name: str) -> Any:
+    try:
+        return getattr(msg, name)
+    except AttributeError:
+        raise ImageConversionError(
+            f'{type(msg).__name__} has no field {name!r}; expected a sensor_msgs/Image-like '
+            'object with height, width, encoding, is_bigendian, step and data') from None
+
+
+def _as_int(value: Any, name: str) -> int:
+    try:
+        return operator.index(value)  # ints and numpy integers; not floats or strings
+    except TypeError:
+        raise ImageConversionError(
+            f'{name} must be an integer, got {type(value).__name__} {value!r:.40}') from None
+
+
+def _byte_count(data: Any) -> int:
+    """Length of data in bytes, without converting it (so no allocation)."""
+    if isinstance(data, np.ndarray):
+        return data.nbytes if data.dtype == np.uint8 else -1
+    if isinstance(data, (list, tuple)):
+        return len(data)
+    try:
+        with memoryview(data) as view:
+            return view.nbytes if view.itemsize == 1 else -1
+    except TypeError:
+        return -1
+
+
+def _as_uint8(data: Any) -> Tuple[np.ndarray, bool]:
+    """Return (flat uint8 array over data, whether it may alias mutable storage).
+
+    Zero-copy for buffers and uint8 arrays; lists are converted (values must be 0..255).
+    """
+    if isinstance(data, np.ndarray):
+        if data.dtype != np.uint8:
+            raise ImageConversionError(f'data array must be uint8, got {data.dtype}')
+        return data.reshape(-1), True
+    if isinstance(data, (list, tuple)):
+        try:
+            values = np.asarray(data)
+        except (TypeError, ValueError, OverflowError):
+            values = np.asarray([], dtype=object)  # ragged or odd contents: rejected below
+        if values.dtype.kind not in 'iu' and values.size == 0 and len(data):
+            raise ImageConversionError('data list must hold integers in 0..255')
+        if values.size and (values.dtype.kind not in 'iu' or values.min() < 0
+                            or values.max() > 255):
+            raise ImageConversionError('data list must hold integers in 0..255')
+        return values.astype(np.uint8).reshape(-1), False
+    try:
+        with memoryview(data) as view:
+            if view.itemsize != 1:
+                raise ImageConversionError(
+                    f'data buffer must have 1-byte items, got format {view.format!r}; '
+                    "use bytes, bytearray, array.array('B') or a uint8 array")
+            # Only a bytes object is known immutable; anything else may be reused by its owner.
+            if view.c_contiguous:
+                return np.frombuffer(data, dtype=np.uint8), not isinstance(data, bytes)
+            return np.frombuffer(view.tobytes(), dtype=np.uint8), False
+    except TypeError:
+        raise ImageConversionError(
+            f'data must be bytes, bytearray, array.array, memoryview, a uint8 array or a list '
+            f'of ints, got {type(data).__name__}') from None
+
+
+def image_to_numpy(msg: Any) -> np.ndarray:
+    """Decode a sensor_msgs/Image-like message into a read-only numpy array.
+
+    Row padding (step > width * channels * itemsize) is cropped and big-endian 16/32-bit
+    data is converted to native byte order. The result is always read-only: a zero-copy
+    view when msg.data is an immutable bytes object with native byte order, otherwise a
+    private copy, so it never aliases storage the message's owner may mutate or resize.
+    Call .copy() for a writable array.
+
+    Returns:
+        (H, W, C) uint8 for rgb8/bgr8/rgba8/bgra8; (H, W) uint8 for mono8, uint16 for
+        mono16/16UC1, float32 for 32FC1.
+
+    """
+    _, channels, dtype = _lookup(_field(msg, 'encoding'))
+    height = _as_int(_field(msg, 'height'), 'height')
+    width = _as_int(_field(msg, 'width'), 'width')
+    step = _as_int(_field(msg, 'step'), 'step')
+    big_endian = _as_int(_field(msg, 'is_bigendian'), 'is_bigendian') != 0
+    data = _field(msg, 'data')
+
+    if height <= 0 or width <= 0:
+        raise ImageConversionError(
+            f'image size {width}x{height} (width x height) is empty or negative; '
+            'both must be positive')
+    row_bytes = width * channels * dtype.itemsize
+    if step < row_bytes:
+        raise ImageConversionError(
+            f'step {step} is smaller than width*channels*bytes = {row_bytes} '
+            f'(width {width}, channels {channels}, bytes {dtype.itemsize})')
+    if step % dtype.itemsize:
+        raise ImageConversionError(
+            f'step {step} is not a multiple of the {dtype.itemsize}-byte pixel item size')
+    expected = step * height
+    if expected > MAX_IMAGE_BYTES:
+        raise ImageConversionError(
+            f'step*height = {expected} bytes (step {step}, height {height}) exceeds the '
+            f'{MAX_IMAGE_BYTES}-byte limit')
+    actual = _byte_count(data)
+    if actual >= 0 and actual != expected:
+        raise ImageConversionError(
+            f'data has {actual} bytes, expected step*height = {expected} '
+            f'(step {step}, height {height})')
+
+    flat, aliases_mutable = _as_uint8(data)  # sizes already match, so this is cheap
+    if flat.size != expected:  # list of ints whose length was not its byte count
+        raise ImageConversionError(
+            f'data has {flat.size} bytes, expected step*height = {expected} '
+            f'(step {step}, height {height})')
+    wire = dtype.newbyteorder('>' if big_endian else '<') if dtype.itemsize > 1 else dtype
+    rows = flat.reshape(height, step)[:, :row_bytes].view(wire)  # crops any row padding
+    image = rows.reshape((height, width, channels) if channels > 1 else (height, width))
+    if not wire.isnative:
+        image = image.astype(dtype)  # byte swap; the new array is private
+    elif aliases_mutable:
+        image = image.copy()
+    image.flags.writeable = False
+    return image
+
+
+def image_to_bgr(msg: Any) -> np.ndarray:
+    """Decode a colour or mono Image-like message into a new writable HxWx3 uint8 BGR array.
+
+    rgb8 is swapped to BGR, alpha is dropped, mono8 is replicated into three channels and
+    mono16 is reduced to its high byte first. Depth encodings (16UC1, 32FC1) are rejected.
+    """
+    encoding, _, _ = _lookup(_field(msg, 'encoding'))
+    if encoding in ('16UC1', '32FC1'):
+        raise ImageConversionError(
+            f'{encoding} is a depth encoding; use depth_to_metres')
+    image = image_to_numpy(msg)
+    if encoding == 'rgb8':
+        bgr = image[..., ::-1]
+    elif encoding == 'rgba8':
+        bgr = image[..., 2::-1]
+    elif encoding in ('bgr8', 'bgra8'):
+        bgr = image[..., :3]
+    else:  # mono8 or mono16: grey replicated into B, G and R
+        grey = (image >> 8).astype(np.uint8) if encoding == 'mono16' else image
+        bgr = np.broadcast_to(grey[..., np.newaxis], grey.shape + (3,))
+    return np.array(bgr, dtype=np.uint8, order='C', copy=True)
+
+
+def depth_to_metres(msg_or_array: Any, encoding: Optional[str] = None) -> np.ndarray:
+    """Convert a depth image to a new float32 HxW array in metres, NaN where unknown.
+
+    16UC1 and mono16 hold millimetres (0 means no reading); 32FC1 holds metres (0, negative,
+    infinite and NaN mean no reading). Pass an Image-like message (encoding None or equal to
+    msg.encoding), or a 2-D numpy array together with its encoding.
+    """
+    if isinstance(msg_or_array, np.ndarray):
+        if encoding is None:
+            raise ImageConversionError(
+                f"a depth array needs an explicit encoding: one of {', '.join(DEPTH_ENCODINGS)}")
+    else:
+        msg_encoding = _field(msg_or_array, 'encoding')
+        if encoding is not None and encoding != msg_encoding:
+            raise ImageConversionError(
+                f'encoding {encoding!r} does not match the message encoding {msg_encoding!r}; '
+                'pass None to use the message encoding')
+        encoding = msg_encoding
+    canonical, _, dtype = _lookup(encoding)
+    if canonical not in DEPTH_ENCODINGS:
+        raise ImageConversionError(
+            f"{encoding} is not a depth encoding; supported: {', '.join(DEPTH_ENCODINGS)}")
+    if isinstance(msg_or_array, np.ndarray):
+        depth = msg_or_array
+        if depth.ndim != 2 or depth.dtype.newbyteorder('=') != dtype:
+            raise ImageConversionError(
+                f'{encoding} depth must be a 2-D {dtype} array, got {depth.ndim}-D '
+                f'{depth.dtype}')
+    else:
+        depth = image_to_numpy(msg_or_array)
+
+    metres = depth.astype(np.float32)  # always a new array
+    if canonical == '32FC1':
+        with np.errstate(invalid='ignore'):
+            metres[~np.isfinite(metres) | (metres <= 0)] = np.nan
+    else:
+        metres /= np.float32(1000.0)
+        metres[depth == 0] = np.nan
+    return metres
+
+
+def _decoded_size(data: np.ndarray) -> Optional[Tuple[int, int]]:
+    """Return (width, height) from a PNG or JPEG header, or None if not found.
+
+    Lets us refuse a small file that claims a huge image before cv2 allocates it.
+    """
+    raw = data[:1 << 20].tobytes()  # the frame header follows at most a few APP segments
+    if raw[:8] == b'\x89PNG\r\n\x1a\n' and len(raw) >= 24:
+        return int.from_bytes(raw[16:20], 'big'), int.from_bytes(raw[20:24], 'big')
+    if raw[:2] != b'\xff\xd8':
+        return None
+    i = 2
+    while i + 9 <= len(raw):  # every iteration advances i, so this always ends
+        if raw[i] != 0xFF:
+            return None
+        marker = raw[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+        elif marker in _JPEG_SOF:
+            return int.from_bytes(raw[i + 7:i + 9], 'big'), int.from_bytes(raw[i + 5:i + 7], 'big')
+        elif marker == 0x01 or 0xD0 <= marker <= 0xD9:  # markers without a length
+            i += 2
+        elif marker == 0xDA:  # scan data before any frame header
+            return None
+        else:
+            i += 2 + int.from_bytes(raw[i + 2:i + 4], 'big')
+    return None
+
+
+def compressed_to_bgr(msg: Any) -> np.ndarray:
+    """Decode a sensor_msgs/CompressedImage-like message (JPEG or PNG) to HxWx3 uint8 BGR.
+
+    The data is decoded whatever the format string says ('jpeg', 'png',
+    'rgb8; jpeg compressed bgr8', ...); the format is only used to reject data that is
+    clearly not a JPEG/PNG colour image, such as compressedDepth.
+    """
+    fmt = _field(msg, 'format')
+    if not isinstance(fmt, str):
+        raise ImageConversionError(f'format must be a string, got {type(fmt).__name__}')
+    words = set(re.split(r'[^a-z0-9]+', fmt.lower()))
+    if words & _NOT_JPEG_PNG:
+        raise ImageConversionError(
+            f'compressed format {fmt!r} is not a JPEG/PNG colour image; supported formats '
+            "are 'jpeg', 'png' and image_transport's '<enc>; jpeg|png compressed <enc>'")
+    data = _field(msg, 'data')
+    if not 0 <= _byte_count(data) <= MAX_IMAGE_BYTES:
+        raise ImageConversionError(
+            f'compressed data must be a byte buffer of at most {MAX_IMAGE_BYTES} bytes')
+    buf, _ = _as_uint8(data)
+    if buf.size == 0:
+        raise ImageConversionError('compressed image data is empty')
+    size = _decoded_size(buf)
+    if size is not None and size[0] * size[1] * 3 > MAX_IMAGE_BYTES:
+        raise ImageConversionError(
+            f'compressed image claims {size[0]}x{size[1]} pixels, over the '
+            f'{MAX_IMAGE_BYTES}-byte decoded limit')
+    try:
+        bgr = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    except cv2.error as exc:
+        raise ImageConversionError(f'cannot decode compressed image: {exc}') from None
+    if bgr is None or bgr.ndim != 3 or bgr.shape[2] != 3 or bgr.dtype != np.uint8:
+        raise ImageConversionError(
+            f'cannot decode {buf.size} bytes of compressed data (format {fmt!r}) as JPEG or PNG')
+    return bgr
+
+
+def numpy_to_image(array: np.ndarray, encoding: str, header: Any = None) -> Any:
+    """Build a sensor_msgs.msg.Image from an array matching encoding (see image_to_numpy).
+
+    The message is little-endian (is_bigendian 0) with unpadded rows:
+    step = width * channels * itemsize. header (std_msgs/Header) is copied in when given.
+    """
+    from sensor_msgs.msg import Image
+
+    _, channels, dtype = _lookup(encoding)
+    if not isinstance(array, np.ndarray):
+        raise ImageConversionError(f'expected a numpy array, got {type(array).__name__}')
+    shape = array.shape
+    if channels == 1:
+        ok_shape = len(shape) == 2 or (len(shape) == 3 and shape[2] == 1)
+        want = '(H, W) or (H, W, 1)'
+    else:
+        ok_shape = len(shape) == 3 and shape[2] == channels
+        want = f'(H, W, {channels})'
+    if not ok_shape or array.dtype.newbyteorder('=') != dtype:
+        raise ImageConversionError(
+            f'{encoding} needs a {want} {dtype} array, got shape {shape} {array.dtype}')
+    height, width = shape[:2]
+    if height == 0 or width == 0:
+        raise ImageConversionError(f'image size {width}x{height} is empty')
+    if array.nbytes > MAX_IMAGE_BYTES:
+        raise ImageConversionError(
+            f'image of {array.nbytes} bytes exceeds the {MAX_IMAGE_BYTES}-byte limit')
+
+    msg = Image()
+    if header is not None:
+        msg.header = header
+    msg.height = height
+    msg.width = width
+    msg.encoding = encoding
+    msg.is_bigendian = 0
+    msg.step = width * channels * dtype.itemsize
+    data = pyarray.array('B')
+    data.frombytes(np.ascontiguousarray(array, dtype=dtype.newbyteorder('<')).tobytes())
+    msg.data = data  # array.array('B') skips rclpy's per-element field check
+    return msg
+
+
+def bgr_to_compressed(bgr: np.ndarray, fmt: str = 'jpeg', header: Any = None,
+                      quality: int = 90) -> Any:
+    """Encode an HxWx3 uint8 BGR array into a sensor_msgs.msg.CompressedImage.
+
+    fmt is 'jpeg' (or 'jpg') or 'png'; quality (1..100) applies to JPEG only. The format
+    field follows compressed_image_transport, e.g. 'bgr8; jpeg compressed bgr8'.
+    """
+    from sensor_msgs.msg import CompressedImage
+
+    codec = {'jpeg': 'jpeg', 'jpg': 'jpeg', 'png': 'png'}.get(fmt)
+    if codec is None:
+        raise ImageConversionError(f"unsupported compressed format {fmt!r}; use 'jpeg' or 'png'")
+    if (not isinstance(bgr, np.ndarray) or bgr.ndim != 3 or bgr.shape[2] != 3
+            or bgr.dtype != np.uint8 or bgr.shape[0] == 0 or bgr.shape[1] == 0):
+        raise ImageConversionError(
+            'expected a non-empty (H, W, 3) uint8 BGR array, got '
+            f"{getattr(bgr, 'shape', type(bgr).__name__)} {getattr(bgr, 'dtype', '')}")
+    if isinstance(quality, bool) or not isinstance(quality, int) or not 1 <= quality <= 100:
+        raise ImageConversionError(f'quality must be an integer in 1..100, got {quality!r}')
+    params = [cv2.IMWRITE_JPEG_QUALITY, quality] if codec == 'jpeg' else []
+    ok, encoded = cv2.imencode('.' + ('jpg' if codec == 'jpeg' else 'png'), bgr, params)
+    if not ok:
+        raise ImageConversionError(f'cv2 could not encode the image as {codec}')
+
+    msg = CompressedImage()
+    if header is not None:
+        msg.header = header
+    msg.format = f'bgr8; {codec} compressed bgr8'
+    data = pyarray.array('B')
+    data.frombytes(encoded.tobytes())
+    msg.data = data
+    return msg

