@@ -1,7 +1,8 @@
 # Copyright 2026 pose_ros maintainers
 # Licensed under the Apache License, Version 2.0
 
-"""Convert sensor_msgs Image / CompressedImage to numpy arrays and back, without cv_bridge.
+"""
+Convert sensor_msgs Image / CompressedImage to numpy arrays and back, without cv_bridge.
 
 Pure: no rclpy. Messages are duck-typed (any object with the message's fields), so the
 decoders work on rclpy messages, rosbag records and plain test objects alike. Only the two
@@ -20,6 +21,7 @@ import re
 from typing import Any, Dict, Optional, Tuple
 
 import cv2
+
 import numpy as np
 
 # encoding -> (channels, dtype); this table drives decoding, encoding and validation.
@@ -104,7 +106,8 @@ def _byte_count(data: Any) -> int:
 
 
 def _as_uint8(data: Any) -> Tuple[np.ndarray, bool]:
-    """Return (flat uint8 array over data, whether it may alias mutable storage).
+    """
+    Return (flat uint8 array over data, whether it may alias mutable storage).
 
     Zero-copy for buffers and uint8 arrays; lists are converted (values must be 0..255).
     """
@@ -115,12 +118,10 @@ def _as_uint8(data: Any) -> Tuple[np.ndarray, bool]:
     if isinstance(data, (list, tuple)):
         try:
             values = np.asarray(data)
-        except (TypeError, ValueError, OverflowError):
-            values = np.asarray([], dtype=object)  # ragged or odd contents: rejected below
-        if values.dtype.kind not in 'iu' and values.size == 0 and len(data):
-            raise ImageConversionError('data list must hold integers in 0..255')
-        if values.size and (values.dtype.kind not in 'iu' or values.min() < 0
-                            or values.max() > 255):
+        except (TypeError, ValueError, OverflowError):  # ragged nesting and the like
+            values = None
+        if values is None or (values.size and (
+                values.dtype.kind not in 'iu' or values.min() < 0 or values.max() > 255)):
             raise ImageConversionError('data list must hold integers in 0..255')
         return values.astype(np.uint8).reshape(-1), False
     try:
@@ -140,7 +141,8 @@ def _as_uint8(data: Any) -> Tuple[np.ndarray, bool]:
 
 
 def image_to_numpy(msg: Any) -> np.ndarray:
-    """Decode a sensor_msgs/Image-like message into a read-only numpy array.
+    """
+    Decode a sensor_msgs/Image-like message into a read-only numpy array.
 
     Row padding (step > width * channels * itemsize) is cropped and big-endian 16/32-bit
     data is converted to native byte order. The result is always read-only: a zero-copy
@@ -148,10 +150,8 @@ def image_to_numpy(msg: Any) -> np.ndarray:
     private copy, so it never aliases storage the message's owner may mutate or resize.
     Call .copy() for a writable array.
 
-    Returns:
-        (H, W, C) uint8 for rgb8/bgr8/rgba8/bgra8; (H, W) uint8 for mono8, uint16 for
-        mono16/16UC1, float32 for 32FC1.
-
+    The shape and dtype are (H, W, C) uint8 for rgb8/bgr8/rgba8/bgra8 and (H, W) for the
+    rest: uint8 for mono8, uint16 for mono16/16UC1, float32 for 32FC1.
     """
     _, channels, dtype = _lookup(_field(msg, 'encoding'))
     height = _as_int(_field(msg, 'height'), 'height')
@@ -200,7 +200,8 @@ def image_to_numpy(msg: Any) -> np.ndarray:
 
 
 def image_to_bgr(msg: Any) -> np.ndarray:
-    """Decode a colour or mono Image-like message into a new writable HxWx3 uint8 BGR array.
+    """
+    Decode a colour or mono Image-like message into a new writable HxWx3 uint8 BGR array.
 
     rgb8 is swapped to BGR, alpha is dropped, mono8 is replicated into three channels and
     mono16 is reduced to its high byte first. Depth encodings (16UC1, 32FC1) are rejected.
@@ -223,7 +224,8 @@ def image_to_bgr(msg: Any) -> np.ndarray:
 
 
 def depth_to_metres(msg_or_array: Any, encoding: Optional[str] = None) -> np.ndarray:
-    """Convert a depth image to a new float32 HxW array in metres, NaN where unknown.
+    """
+    Convert a depth image to a new float32 HxW array in metres, NaN where unknown.
 
     16UC1 and mono16 hold millimetres (0 means no reading); 32FC1 holds metres (0, negative,
     infinite and NaN mean no reading). Pass an Image-like message (encoding None or equal to
@@ -264,7 +266,8 @@ def depth_to_metres(msg_or_array: Any, encoding: Optional[str] = None) -> np.nda
 
 
 def _decoded_size(data: np.ndarray) -> Optional[Tuple[int, int]]:
-    """Return (width, height) from a PNG or JPEG header, or None if not found.
+    """
+    Return (width, height) from a PNG or JPEG header, or None if not found.
 
     Lets us refuse a small file that claims a huge image before cv2 allocates it.
     """
@@ -292,7 +295,8 @@ def _decoded_size(data: np.ndarray) -> Optional[Tuple[int, int]]:
 
 
 def compressed_to_bgr(msg: Any) -> np.ndarray:
-    """Decode a sensor_msgs/CompressedImage-like message (JPEG or PNG) to HxWx3 uint8 BGR.
+    """
+    Decode a sensor_msgs/CompressedImage-like message (JPEG or PNG) to HxWx3 uint8 BGR.
 
     The data is decoded whatever the format string says ('jpeg', 'png',
     'rgb8; jpeg compressed bgr8', ...); the format is only used to reject data that is
@@ -329,7 +333,8 @@ def compressed_to_bgr(msg: Any) -> np.ndarray:
 
 
 def numpy_to_image(array: np.ndarray, encoding: str, header: Any = None) -> Any:
-    """Build a sensor_msgs.msg.Image from an array matching encoding (see image_to_numpy).
+    """
+    Build a sensor_msgs.msg.Image from an array matching encoding (see image_to_numpy).
 
     The message is little-endian (is_bigendian 0) with unpadded rows:
     step = width * channels * itemsize. header (std_msgs/Header) is copied in when given.
@@ -372,7 +377,8 @@ def numpy_to_image(array: np.ndarray, encoding: str, header: Any = None) -> Any:
 
 def bgr_to_compressed(bgr: np.ndarray, fmt: str = 'jpeg', header: Any = None,
                       quality: int = 90) -> Any:
-    """Encode an HxWx3 uint8 BGR array into a sensor_msgs.msg.CompressedImage.
+    """
+    Encode an HxWx3 uint8 BGR array into a sensor_msgs.msg.CompressedImage.
 
     fmt is 'jpeg' (or 'jpg') or 'png'; quality (1..100) applies to JPEG only. The format
     field follows compressed_image_transport, e.g. 'bgr8; jpeg compressed bgr8'.

@@ -1,7 +1,8 @@
 # Copyright 2026 pose_ros maintainers
 # Licensed under the Apache License, Version 2.0
 
-"""One Euro filter (Casiez, Roussel and Vogel, CHI 2012) for keypoint smoothing.
+"""
+One Euro filter (Casiez, Roussel and Vogel, CHI 2012) for keypoint smoothing.
 
 An adaptive low-pass filter: at low speed a low cutoff removes jitter, at high speed the
 cutoff rises with the (filtered) speed so fast motion lags little. Here it runs element-wise
@@ -34,17 +35,16 @@ def _alpha(cutoff, dt: float):
 
 
 class OneEuroFilter:
-    """Element-wise One Euro filter over arrays of one fixed shape.
+    """
+    Element-wise One Euro filter over arrays of one fixed shape.
 
-    Args:
-        min_cutoff: cutoff frequency (Hz) at zero speed; lower means smoother but laggier.
-        beta: speed coefficient (1 / the signal's units); higher means less lag when moving.
-        d_cutoff: cutoff frequency (Hz) of the speed estimate.
+    :param min_cutoff: cutoff frequency (Hz) at zero speed; lower is smoother but laggier.
+    :param beta: speed coefficient (1 / the signal's units); higher lags less when moving.
+    :param d_cutoff: cutoff frequency (Hz) of the speed estimate.
 
     Call with ``(x, t)``, ``t`` in seconds (the image stamp). NaN elements of ``x`` give NaN
     and forget that element's state. A stamp not later than the previous one returns the
     previous output and leaves the state as it was.
-
     """
 
     def __init__(self, min_cutoff: float = 1.0, beta: float = 0.0, d_cutoff: float = 1.0):
@@ -83,7 +83,7 @@ class OneEuroFilter:
 
     @property
     def shape(self) -> Optional[Tuple[int, ...]]:
-        """Shape this filter is bound to (set by the first call), None before it."""
+        """Return the shape this filter is bound to (set by the first call), None before."""
         return None if self._x is None else self._x.shape
 
     def reset(self) -> None:
@@ -133,7 +133,8 @@ class OneEuroFilter:
 
 
 class TrackSmoother:
-    """One Euro smoothing of Keypoints (xy and xyz, not conf), one filter pair per track.
+    """
+    One Euro smoothing of Keypoints (xy and xyz, not conf), one filter pair per track.
 
     Track id -1 (or any negative id: untracked) passes through unsmoothed. Filters of a
     track restart when its schema or its xyz position_source changes, so values from
@@ -148,12 +149,12 @@ class TrackSmoother:
 
     @property
     def params(self) -> Tuple[float, float, float]:
-        """Current (min_cutoff, beta, d_cutoff)."""
+        """Return the current (min_cutoff, beta, d_cutoff)."""
         return self._params
 
     @property
     def track_ids(self) -> Tuple[int, ...]:
-        """Ids of the tracks that have filter state."""
+        """Return the ids of the tracks that have filter state."""
         return tuple(self._tracks)
 
     def set_params(self, min_cutoff: Optional[float] = None, beta: Optional[float] = None,

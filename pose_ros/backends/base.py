@@ -1,0 +1,73 @@
+# Copyright 2026 pose_ros maintainers
+# Licensed under the Apache License, Version 2.0
+
+"""The one interface every body-pose backend implements, and where model files are found."""
+
+from abc import ABC, abstractmethod
+import os
+from pathlib import Path
+from typing import List, Optional, Sequence
+
+import numpy as np
+
+from pose_ros.people import Person
+from pose_ros.schemas import KeypointSchema
+
+
+class BackendError(RuntimeError):
+    """A backend cannot be created or run (missing model file, missing package, bad option)."""
+
+
+class PoseBackend(ABC):
+    """Image in, people out: ``infer`` takes a BGR uint8 image and returns persons.
+
+    Backends own their model and, where the model offers one, their tracker; every person
+    carries body keypoints in ``schema`` order (pixels, confidence, and 3D where the model
+    gives a metric estimate). Heavy imports happen in the constructor of the concrete class.
+    """
+
+    name: str = ''
+    schema: KeypointSchema
+    model: str = ''            # what is loaded, for diagnostics (file name and settings)
+
+    @abstractmethod
+    def infer(self, bgr: np.ndarray) -> List[Person]:
+        """Estimate the people in one BGR image (H, W, 3) uint8."""
+
+    def reset(self) -> None:
+        """Forget tracking state (a new sequence starts)."""
+
+    def close(self) -> None:
+        """Release the model."""
+
+
+def model_search_path() -> List[Path]:
+    """Folders searched for a model given by file name, in order."""
+    paths = []
+    env = os.environ.get('POSE_ROS_MODEL_DIR')
+    if env:
+        paths.extend(Path(p) for p in env.split(os.pathsep) if p)
+    paths.append(Path.home() / '.local' / 'share' / 'pose_ros' / 'models')
+    return paths
+
+
+def resolve_model_path(name: str, search: Optional[Sequence[Path]] = None) -> Path:
+    """Return the model file ``name`` (a path, or a file name looked up in the search path).
+
+    Never downloads: a missing file is a BackendError that says where it was looked for and
+    how to install it.
+    """
+    candidate = Path(os.path.expanduser(name))
+    if candidate.is_file():
+        return candidate
+    folders = list(search) if search is not None else model_search_path()
+    if not candidate.is_absolute():
+        for folder in folders:
+            if (folder / candidate).is_file():
+                return folder / candidate
+    looked = [str(candidate)] + [str(f / candidate) for f in folders
+                                 if not candidate.is_absolute()]
+    raise BackendError(
+        f'model file {name!r} not found (looked in: {", ".join(looked)}). '
+        'pose_ros never downloads weights at run time: run scripts/bootstrap.sh (or '
+        'scripts/install_models.sh DIR and set POSE_ROS_MODEL_DIR=DIR), or give a full path.')

@@ -1,0 +1,204 @@
+# Copyright 2026 pose_ros maintainers
+# Licensed under the Apache License, Version 2.0
+
+"""BlazePose (33 landmarks + metric world landmarks) through MediaPipe 0.10.21.
+
+BlazePose finds one person per call. Two modes, chosen by ``person_detector``:
+
+- ``'none'``: single person. The whole image goes to one BlazePose graph in tracking mode;
+  the person gets track id 0, and a new id after being lost for ``lost_frames`` frames.
+- ``'yolo'``: multi-person. YOLO-pose (ultralytics, AGPL-3.0) finds and tracks people;
+  each tracked person's box is cropped and given to its own BlazePose graph (tracking mode
+  per person, so the landmark model follows that person), up to ``max_people``.
+
+3D: BlazePose world landmarks are metres with the origin at the hip midpoint and axes
+parallel to the camera optical frame (x right, y down, z away from the camera); they are
+reported with PositionSource.MODEL_ROOT.
+"""
+
+from dataclasses import dataclass
+from typing import Dict, List, Optional
+
+import numpy as np
+
+from pose_ros.backends.base import BackendError, PoseBackend
+from pose_ros.people import Keypoints, Person, PositionSource
+from pose_ros.schemas import BLAZEPOSE33
+
+DETECTORS = ('none', 'yolo')
+
+
+@dataclass
+class MediaPipeOptions:
+    """Settings of the BlazePose backend (validated on construction)."""
+
+    model_complexity: int = 1            # 0 lite, 1 full, 2 heavy
+    min_detection_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+    person_detector: str = 'none'        # 'none' (single person) or 'yolo' (multi-person)
+    max_people: int = 5
+    crop_margin: float = 0.25            # box enlargement for the per-person crop
+    lost_frames: int = 5                 # single-person mode: frames before a new track id
+    yolo_weights: str = 'yolo11n-pose.pt'
+    yolo_image_size: int = 640
+    yolo_confidence: float = 0.4
+    device: str = 'cpu'
+
+    def __post_init__(self) -> None:
+        if self.model_complexity not in (0, 1, 2):
+            raise BackendError(f'model_complexity must be 0, 1 or 2, got {self.model_complexity}')
+        for name in ('min_detection_confidence', 'min_tracking_confidence', 'yolo_confidence'):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise BackendError(f'{name} must be in [0, 1], got {getattr(self, name)}')
+        if self.person_detector not in DETECTORS:
+            raise BackendError(
+                f'person_detector must be one of {DETECTORS}, got {self.person_detector!r}')
+        if self.max_people < 1:
+            raise BackendError(f'max_people must be >= 1, got {self.max_people}')
+
+
+class MediaPipePoseBackend(PoseBackend):
+    """BlazePose-33 with world landmarks; single-person, or multi-person on YOLO crops."""
+
+    name = 'mediapipe'
+    schema = BLAZEPOSE33
+
+    def __init__(self, options: MediaPipeOptions = MediaPipeOptions()) -> None:
+        self.options = options
+        try:
+            import mediapipe as mp
+        except ImportError as e:  # pragma: no cover - depends on the install
+            raise BackendError(f'the mediapipe backend needs mediapipe==0.10.21 ({e})') from e
+        if not hasattr(mp, 'solutions'):
+            raise BackendError('this mediapipe has no legacy solutions (0.10.21 is the newest '
+                               'that ships BlazePose with its models)')
+        self._mp_pose = mp.solutions.pose
+        self._check_model_file(mp)
+        self._graphs: Dict[int, object] = {}
+        self._detector = None
+        if options.person_detector == 'yolo':
+            from pose_ros.backends.yolo_ultralytics import YoloOptions, YoloPoseBackend
+            self._detector = YoloPoseBackend(YoloOptions(
+                weights=options.yolo_weights, image_size=options.yolo_image_size,
+                confidence=options.yolo_confidence, device=options.device,
+                max_people=options.max_people))
+        names = {0: 'lite', 1: 'full', 2: 'heavy'}
+        self.model = (f'pose_landmark_{names[options.model_complexity]}.tflite'
+                      + (f' + {self._detector.model}' if self._detector else ' single-person'))
+        # Single-person mode: current track id and frames since the person was last seen.
+        self._next_id = 0
+        self._current_id: Optional[int] = None
+        self._missed = 0
+
+    def _check_model_file(self, mp) -> None:
+        from pathlib import Path
+        names = {0: 'lite', 1: 'full', 2: 'heavy'}
+        path = (Path(mp.__file__).parent / 'modules' / 'pose_landmark'
+                / f'pose_landmark_{names[self.options.model_complexity]}.tflite')
+        if not path.is_file():
+            # MediaPipe would try to download it: refuse instead, with the remedy.
+            raise BackendError(
+                f'BlazePose model {path} is missing (model_complexity='
+                f'{self.options.model_complexity}); scripts/bootstrap.sh copies the lite and '
+                'heavy models from the npm package @mediapipe/pose, or use model_complexity=1')
+
+    def _graph(self, key: int):
+        graph = self._graphs.get(key)
+        if graph is None:
+            o = self.options
+            graph = self._mp_pose.Pose(
+                static_image_mode=False, model_complexity=o.model_complexity,
+                smooth_landmarks=True, enable_segmentation=False,
+                min_detection_confidence=o.min_detection_confidence,
+                min_tracking_confidence=o.min_tracking_confidence)
+            self._graphs[key] = graph
+        return graph
+
+    def infer(self, bgr: np.ndarray) -> List[Person]:
+        rgb = np.ascontiguousarray(bgr[:, :, ::-1])
+        if self._detector is None:
+            return self._infer_single(rgb)
+        return self._infer_multi(bgr, rgb)
+
+    def _infer_single(self, rgb: np.ndarray) -> List[Person]:
+        h, w = rgb.shape[:2]
+        result = self._graph(0).process(rgb)
+        if result.pose_landmarks is None:
+            self._missed += 1
+            if self._missed >= self.options.lost_frames:
+                self._current_id = None
+            return []
+        self._missed = 0
+        if self._current_id is None:
+            self._current_id = self._next_id
+            self._next_id += 1
+        person = _to_person(result, 0.0, 0.0, float(w), float(h))
+        person.track_id = self._current_id
+        return [person]
+
+    def _infer_multi(self, bgr: np.ndarray, rgb: np.ndarray) -> List[Person]:
+        h, w = rgb.shape[:2]
+        detections = self._detector.infer(bgr)
+        detections.sort(key=lambda p: -p.score)
+        people = []
+        seen = set()
+        for det in detections[:self.options.max_people]:
+            x0, y0, x1, y1 = _crop_box(det.bbox, self.options.crop_margin, w, h)
+            if x1 - x0 < 16 or y1 - y0 < 16:
+                continue
+            key = det.track_id if det.track_id >= 0 else -1 - len(seen)
+            seen.add(key)
+            crop = np.ascontiguousarray(rgb[y0:y1, x0:x1])
+            result = self._graph(key).process(crop)
+            if result.pose_landmarks is None:
+                continue
+            person = _to_person(result, float(x0), float(y0), float(x1 - x0), float(y1 - y0))
+            person.track_id = det.track_id
+            person.score = det.score
+            person.bbox = det.bbox.astype(np.float32)
+            people.append(person)
+        # Graphs of people no longer seen are closed, so memory does not grow with ids.
+        for key in [k for k in self._graphs if k not in seen]:
+            self._graphs.pop(key).close()
+        return people
+
+    def reset(self) -> None:
+        for graph in self._graphs.values():
+            graph.close()
+        self._graphs.clear()
+        if self._detector is not None:
+            self._detector.reset()
+        self._current_id = None
+
+    def close(self) -> None:
+        self.reset()
+        if self._detector is not None:
+            self._detector.close()
+
+
+def _crop_box(bbox: np.ndarray, margin: float, w: int, h: int):
+    x0, y0, x1, y1 = (float(v) for v in bbox)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    # A square crop keeps BlazePose's aspect assumptions (it letterboxes to 256x256).
+    side = max(x1 - x0, y1 - y0) * (1.0 + margin)
+    return (int(max(0, cx - side / 2)), int(max(0, cy - side / 2)),
+            int(min(w, cx + side / 2)), int(min(h, cy + side / 2)))
+
+
+def _to_person(result, ox: float, oy: float, sw: float, sh: float) -> Person:
+    """Landmarks of one BlazePose result, mapped from a crop at (ox, oy) of size (sw, sh)."""
+    lm = result.pose_landmarks.landmark
+    xy = np.array([(ox + p.x * sw, oy + p.y * sh) for p in lm], np.float32)
+    conf = np.clip(np.array([p.visibility for p in lm], np.float32), 0.0, 1.0)
+    xyz = None
+    source = PositionSource.NONE
+    if result.pose_world_landmarks is not None:
+        xyz = np.array([(p.x, p.y, p.z) for p in result.pose_world_landmarks.landmark],
+                       np.float32)
+        source = PositionSource.MODEL_ROOT
+    body = Keypoints.from_arrays(BLAZEPOSE33, xy, conf, xyz, source)
+    visible = body.visible(0.5)
+    pts = xy[visible] if visible.any() else xy
+    bbox = np.array([pts[:, 0].min(), pts[:, 1].min(), pts[:, 0].max(), pts[:, 1].max()],
+                    np.float32)
+    return Person(body=body, bbox=bbox, score=float(np.nanmean(conf)))

@@ -1,0 +1,110 @@
+# Copyright 2026 pose_ros maintainers
+# Licensed under the Apache License, Version 2.0
+
+"""Multi-person COCO-17 body pose with ultralytics YOLO-pose and its ByteTrack/BoT-SORT ids.
+
+ultralytics and its weights are AGPL-3.0: this module is imported only when the 'yolo'
+backend is chosen, so the rest of pose_ros stays importable (and Apache-2.0) without it.
+"""
+
+from dataclasses import dataclass
+from typing import List
+
+import numpy as np
+
+from pose_ros.backends.base import BackendError, PoseBackend, resolve_model_path
+from pose_ros.people import Keypoints, Person
+from pose_ros.schemas import COCO17
+
+TRACKERS = ('bytetrack.yaml', 'botsort.yaml', 'none')
+
+
+@dataclass
+class YoloOptions:
+    """Settings of the YOLO-pose backend (validated on construction)."""
+
+    weights: str = 'yolo11n-pose.pt'
+    device: str = 'cpu'               # 'cpu', 'cuda', 'cuda:0', ...
+    image_size: int = 640             # network input size (pixels, multiple of 32)
+    confidence: float = 0.25          # minimum person score
+    iou: float = 0.7                  # NMS IoU threshold
+    tracker: str = 'bytetrack.yaml'   # one of TRACKERS; 'none' gives track_id -1
+    max_people: int = 20
+
+    def __post_init__(self) -> None:
+        if self.image_size < 32 or self.image_size % 32:
+            raise BackendError(f'image_size must be a positive multiple of 32, got '
+                               f'{self.image_size}')
+        if not 0.0 <= self.confidence <= 1.0:
+            raise BackendError(f'confidence must be in [0, 1], got {self.confidence}')
+        if not 0.0 < self.iou <= 1.0:
+            raise BackendError(f'iou must be in (0, 1], got {self.iou}')
+        if self.tracker not in TRACKERS:
+            raise BackendError(f'tracker must be one of {TRACKERS}, got {self.tracker!r}')
+        if self.max_people < 1:
+            raise BackendError(f'max_people must be >= 1, got {self.max_people}')
+
+
+class YoloPoseBackend(PoseBackend):
+    """YOLO-pose (default yolo11n-pose.pt) through ultralytics, with tracking."""
+
+    name = 'yolo'
+    schema = COCO17
+
+    def __init__(self, options: YoloOptions = YoloOptions()) -> None:
+        self.options = options
+        path = resolve_model_path(options.weights)
+        try:
+            from ultralytics import YOLO
+        except ImportError as e:  # pragma: no cover - depends on the install
+            raise BackendError(
+                'the yolo backend needs the ultralytics package (AGPL-3.0): '
+                f'pip install ultralytics-opencv-headless ({e})') from e
+        try:
+            self._model = YOLO(str(path), task='pose')
+        except Exception as e:  # noqa: B902 - ultralytics raises many types on a bad file
+            raise BackendError(f'cannot load YOLO weights {path}: {e}') from e
+        self.model = f'{path.name} imgsz={options.image_size} device={options.device}'
+        self._persist = False
+
+    def infer(self, bgr: np.ndarray) -> List[Person]:
+        o = self.options
+        kwargs = dict(imgsz=o.image_size, conf=o.confidence, iou=o.iou, device=o.device,
+                      max_det=o.max_people, verbose=False)
+        if o.tracker == 'none':
+            result = self._model.predict(bgr, **kwargs)[0]
+        else:
+            # persist=True keeps the tracker between calls; reset() starts a new one.
+            result = self._model.track(bgr, persist=self._persist, tracker=o.tracker,
+                                       **kwargs)[0]
+            self._persist = True
+        return _to_people(result)
+
+    def reset(self) -> None:
+        self._persist = False
+
+    def close(self) -> None:
+        self._model = None
+
+
+def _to_people(result) -> List[Person]:
+    boxes = result.boxes
+    if boxes is None or len(boxes) == 0 or result.keypoints is None:
+        return []
+    xyxy = boxes.xyxy.cpu().numpy().astype(np.float32)
+    scores = boxes.conf.cpu().numpy().astype(np.float32)
+    ids = boxes.id.cpu().numpy().astype(np.int64) if boxes.id is not None else None
+    kxy = result.keypoints.xy.cpu().numpy().astype(np.float32)
+    kconf = (result.keypoints.conf.cpu().numpy().astype(np.float32)
+             if result.keypoints.conf is not None
+             else np.ones(kxy.shape[:2], np.float32))
+    # ultralytics reports keypoints it could not place as (0, 0): unknown, so NaN.
+    unknown = (kxy == 0.0).all(axis=2)
+    kxy[unknown] = np.nan
+    kconf[unknown] = np.nan
+    people = []
+    for i in range(len(xyxy)):
+        body = Keypoints.from_arrays(COCO17, kxy[i], kconf[i])
+        people.append(Person(body=body, bbox=xyxy[i], score=float(scores[i]),
+                             track_id=int(ids[i]) if ids is not None else -1))
+    return people

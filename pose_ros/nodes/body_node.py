@@ -1,0 +1,309 @@
+# Copyright 2026 pose_ros maintainers
+# Licensed under the Apache License, Version 2.0
+
+"""body_node: camera images in; people, TF, markers, an annotated image and diagnostics out.
+
+A lifecycle node and a thin adapter: it subscribes, converts, calls BodyPipeline and
+publishes. Frames are never queued: the subscription callback only stores the newest frame,
+a worker thread processes it, and frames replaced before processing are counted as dropped.
+"""
+
+from collections import deque
+import threading
+import time
+from typing import Optional
+
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from pose_ros_msgs.msg import People
+import rclpy
+from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+from rclpy.lifecycle import Node as LifecycleNode
+from rclpy.lifecycle import State, TransitionCallbackReturn
+from rclpy.qos import QoSProfile, qos_profile_sensor_data, ReliabilityPolicy
+from sensor_msgs.msg import CameraInfo, CompressedImage, Image
+from tf2_msgs.msg import TFMessage
+from visualization_msgs.msg import MarkerArray
+
+from pose_ros.annotate import draw_frame
+from pose_ros.backends import BackendError, create_backend
+from pose_ros.depth_lifting import CameraIntrinsics
+from pose_ros.image_codec import (compressed_to_bgr, depth_to_metres, image_to_bgr,
+                                  ImageConversionError, numpy_to_image)
+from pose_ros.nodes.params import (backend_options, BODY_PARAMS, declare_params, ParamTable,
+                                   pipeline_options)
+from pose_ros.pipeline import BodyPipeline, PipelineOptions
+from pose_ros.ros_conversion import frame_to_people_msg, marker_array, tf_message
+from pose_ros.stats import RateMeter, StageStats
+
+
+def stamp_to_s(stamp) -> float:
+    return stamp.sec + stamp.nanosec * 1e-9
+
+
+class BodyNode(LifecycleNode):
+    """Lifecycle node around BodyPipeline (see README for topics, parameters and frames)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__('body_node', **kwargs)
+        self.params = ParamTable(self, declare_params(self, BODY_PARAMS), self._on_params)
+        self.pipeline: Optional[BodyPipeline] = None
+        self._pubs = {}
+        self._subs = []
+        self._latest = None               # (image msg, receive time) awaiting processing
+        self._cond = threading.Condition()
+        self._worker: Optional[threading.Thread] = None
+        self._running = False
+        self._depth = deque(maxlen=10)    # recent depth messages, paired by stamp
+        self._camera_info: Optional[CameraInfo] = None
+        self.stats = StageStats()
+        self.input_rate = RateMeter()
+        self.output_rate = RateMeter()
+        self.dropped = 0
+        self.errors = 0
+        self.last_error = ''
+        self._last_error_time = -1e9
+        self._diag_timer = None
+        if self.params['autostart']:
+            # Without a lifecycle manager (ros2 run, tests) the node brings itself up.
+            self.trigger_configure()
+            if self._state_machine.current_state[1] == 'inactive':
+                self.trigger_activate()
+
+    # --- lifecycle -------------------------------------------------------------------------
+    def on_configure(self, state: State) -> TransitionCallbackReturn:
+        p = self.params
+        try:
+            self.pipeline = BodyPipeline(create_backend(p['backend'], backend_options(p.values())),
+                                         PipelineOptions(**pipeline_options(p.values())))
+        except (BackendError, ValueError) as e:
+            self.get_logger().error(f'cannot configure: {e}')
+            return TransitionCallbackReturn.FAILURE
+        reliable = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
+        self._pubs['people'] = self.create_lifecycle_publisher(People, 'people', reliable)
+        self._pubs['markers'] = self.create_lifecycle_publisher(MarkerArray, 'markers', reliable)
+        self._pubs['annotated'] = self.create_lifecycle_publisher(Image, 'annotated_image',
+                                                                  qos_profile_sensor_data)
+        # tf2_ros' dynamic broadcaster QoS: reliable, volatile, depth 100.
+        self._pubs['tf'] = self.create_lifecycle_publisher(TFMessage, '/tf',
+                                                           QoSProfile(depth=100))
+        self._pubs['diag'] = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
+        self._diag_timer = self.create_timer(p['diagnostics_period'], self._publish_diagnostics)
+        self.get_logger().info(f'configured: backend {self.pipeline.backend.name} '
+                               f'({self.pipeline.backend.model})')
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_activate(self, state: State) -> TransitionCallbackReturn:
+        p = self.params
+        qos = QoSProfile(depth=1, reliability=(ReliabilityPolicy.RELIABLE if p['reliable_input']
+                                               else ReliabilityPolicy.BEST_EFFORT))
+        if p['compressed']:
+            self._subs.append(self.create_subscription(CompressedImage, 'image/compressed',
+                                                       self._on_image, qos))
+        else:
+            self._subs.append(self.create_subscription(Image, 'image', self._on_image, qos))
+        if p['use_depth']:
+            self._subs.append(self.create_subscription(Image, 'depth', self._depth.append, qos))
+        self._subs.append(self.create_subscription(CameraInfo, 'camera_info',
+                                                   self._on_camera_info, qos))
+        self._running = True
+        self._worker = threading.Thread(target=self._work, name='body_node_worker', daemon=True)
+        self._worker.start()
+        self.get_logger().info(
+            f'active: listening on {self._subs[0].topic_name} '
+            f'({"reliable" if p["reliable_input"] else "best effort"})')
+        return super().on_activate(state)
+
+    def on_deactivate(self, state: State) -> TransitionCallbackReturn:
+        self._stop_worker()
+        for sub in self._subs:
+            self.destroy_subscription(sub)
+        self._subs = []
+        return super().on_deactivate(state)
+
+    def on_cleanup(self, state: State) -> TransitionCallbackReturn:
+        self._release()
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_shutdown(self, state: State) -> TransitionCallbackReturn:
+        self._stop_worker()
+        self._release()
+        return TransitionCallbackReturn.SUCCESS
+
+    def _release(self) -> None:
+        if self._diag_timer is not None:
+            self.destroy_timer(self._diag_timer)
+            self._diag_timer = None
+        for pub in self._pubs.values():
+            self.destroy_publisher(pub)
+        self._pubs = {}
+        if self.pipeline is not None:
+            self.pipeline.close()
+            self.pipeline = None
+
+    def _stop_worker(self) -> None:
+        with self._cond:
+            self._running = False
+            self._cond.notify_all()
+        if self._worker is not None:
+            self._worker.join(timeout=5.0)
+            self._worker = None
+
+    def _on_params(self, changed) -> None:
+        """Apply run-time parameter changes (already validated by the ParamTable)."""
+        if self.pipeline is None:
+            return
+        self.pipeline.update_options(**pipeline_options(self.params.values()))
+        backend_opts = getattr(self.pipeline.backend, 'options', None)
+        if 'yolo.confidence' in changed and hasattr(backend_opts, 'confidence'):
+            backend_opts.confidence = changed['yolo.confidence']
+
+    # --- input -----------------------------------------------------------------------------
+    def _on_camera_info(self, msg: CameraInfo) -> None:
+        self._camera_info = msg
+
+    def _on_image(self, msg) -> None:
+        self.input_rate.tick()
+        with self._cond:
+            if self._latest is not None:
+                self.dropped += 1      # the newest frame wins; the unprocessed one is stale
+            self._latest = (msg, time.perf_counter())
+            self._cond.notify()
+
+    def _work(self) -> None:
+        while True:
+            with self._cond:
+                while self._running and self._latest is None:
+                    self._cond.wait(0.5)
+                if not self._running:
+                    return
+                msg, received = self._latest
+                self._latest = None
+            try:
+                self._process(msg, received)
+            except Exception as e:  # noqa: B902 - a failing frame must not stop the node
+                self._fail(f'frame skipped: {type(e).__name__}: {e}')
+
+    def _fail(self, reason: str) -> None:
+        self.errors += 1
+        self.last_error = reason
+        self._last_error_time = time.monotonic()
+        self.get_logger().error(reason, throttle_duration_sec=2.0)
+
+    # --- one frame -------------------------------------------------------------------------
+    def _process(self, msg, received: float) -> None:
+        p = self.params
+        t0 = time.perf_counter()
+        try:
+            bgr = compressed_to_bgr(msg) if isinstance(msg, CompressedImage) else image_to_bgr(msg)
+        except ImageConversionError as e:
+            self._fail(f'bad image skipped: {e}')
+            return
+        t1 = time.perf_counter()
+        depth, intrinsics = self._depth_for(msg, bgr.shape[1], bgr.shape[0])
+        result = self.pipeline.process(bgr, stamp_to_s(msg.header.stamp), depth, intrinsics)
+        if self.pipeline.last_depth_problem:
+            self.get_logger().warning(f'{self.pipeline.last_depth_problem}: publishing 2D only',
+                                      throttle_duration_sec=5.0)
+        t2 = time.perf_counter()
+        header = msg.header
+        self._pubs['people'].publish(frame_to_people_msg(result, header))
+        if p['publish_tf']:
+            tf = tf_message(result, header, joint_frames=p['tf_joint_frames'])
+            if tf.transforms:
+                self._pubs['tf'].publish(tf)
+        if p['publish_markers']:
+            self._pubs['markers'].publish(marker_array(result, header,
+                                                       lifetime_s=p['marker_lifetime']))
+        if p['publish_annotated']:
+            drawn = draw_frame(bgr, result, copy=False, intrinsics=intrinsics)
+            self._pubs['annotated'].publish(numpy_to_image(drawn, 'bgr8', header))
+        t3 = time.perf_counter()
+        self.output_rate.tick()
+        stages = {'queue': (t0 - received) * 1e3, 'decode': (t1 - t0) * 1e3,
+                  **result.timings_ms, 'publish': (t3 - t2) * 1e3,
+                  'total': (t3 - received) * 1e3}
+        self.stats.add(stages)
+
+    def _depth_for(self, msg, width: int, height: int):
+        """Aligned depth (metres) and intrinsics for this frame, or (None, None) with a reason."""
+        info = self._camera_info
+        if not self.params['use_depth']:
+            return None, (_intrinsics(info, width, height, self) if info else None)
+        if info is None:
+            self.get_logger().warning('no CameraInfo received yet: publishing 2D only',
+                                      throttle_duration_sec=5.0)
+            return None, None
+        intrinsics = _intrinsics(info, width, height, self)
+        stamp = stamp_to_s(msg.header.stamp)
+        best = min(self._depth, key=lambda d: abs(stamp_to_s(d.header.stamp) - stamp),
+                   default=None)
+        if best is None or abs(stamp_to_s(best.header.stamp) - stamp) > self.params['sync_tolerance']:
+            self.get_logger().warning('no depth image within sync_tolerance of the colour '
+                                      'image: publishing 2D only', throttle_duration_sec=5.0)
+            return None, intrinsics
+        try:
+            return depth_to_metres(best), intrinsics
+        except ImageConversionError as e:
+            self.get_logger().warning(f'invalid depth image ({e}): publishing 2D only',
+                                      throttle_duration_sec=5.0)
+            return None, intrinsics
+
+    # --- diagnostics -----------------------------------------------------------------------
+    def _publish_diagnostics(self) -> None:
+        status = DiagnosticStatus(name=f'{self.get_name()}: pose pipeline',
+                                  hardware_id=self.get_fully_qualified_name())
+        backend = self.pipeline.backend if self.pipeline else None
+        summary = self.stats.summary()
+        values = {
+            'backend': backend.name if backend else 'none',
+            'model': backend.model if backend else 'none',
+            'input_rate_hz': f'{self.input_rate.rate():.2f}',
+            'output_rate_hz': f'{self.output_rate.rate():.2f}',
+            'frames_dropped': str(self.dropped),
+            'frames_failed': str(self.errors),
+            'last_error': self.last_error,
+        }
+        for stage, (p50, p95) in summary.items():
+            values[f'latency_{stage}_ms_p50'] = f'{p50:.2f}'
+            values[f'latency_{stage}_ms_p95'] = f'{p95:.2f}'
+        status.values = [KeyValue(key=k, value=v) for k, v in values.items()]
+        if time.monotonic() - self._last_error_time < 5.0:
+            status.level, status.message = DiagnosticStatus.ERROR, self.last_error
+        elif self.input_rate.rate() == 0.0:
+            status.level, status.message = DiagnosticStatus.WARN, 'no images received'
+        else:
+            status.level, status.message = DiagnosticStatus.OK, 'ok'
+        array = DiagnosticArray(status=[status])
+        array.header.stamp = self.get_clock().now().to_msg()
+        self._pubs['diag'].publish(array)
+
+
+def _intrinsics(info: CameraInfo, width: int, height: int, node) -> Optional[CameraIntrinsics]:
+    try:
+        intr = CameraIntrinsics.from_camera_info(info)
+    except ValueError as e:
+        node.get_logger().warning(f'unusable CameraInfo ({e}): publishing 2D only',
+                                  throttle_duration_sec=5.0)
+        return None
+    if (intr.width, intr.height) != (width, height) and intr.width and intr.height:
+        intr = intr.scaled(width, height)
+    return intr
+
+
+def main(args=None) -> None:
+    rclpy.init(args=args)
+    node = BodyNode()
+    executor = MultiThreadedExecutor(num_threads=2)
+    executor.add_node(node)
+    try:
+        executor.spin()
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        node._stop_worker()
+        node.destroy_node()
+        rclpy.try_shutdown()
+
+
+if __name__ == '__main__':
+    main()

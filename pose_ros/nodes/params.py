@@ -1,0 +1,180 @@
+# Copyright 2026 pose_ros maintainers
+# Licensed under the Apache License, Version 2.0
+
+"""Parameters declared in one place: a table per node, each with a descriptor and checks.
+
+Read-only parameters need a restart (model, topics, QoS); the others change at run time and
+are validated together, so an invalid value is rejected with a reason and nothing changes.
+"""
+
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Iterable, Optional, Sequence, Tuple
+
+from rcl_interfaces.msg import (FloatingPointRange, IntegerRange, ParameterDescriptor,
+                                SetParametersResult)
+
+from pose_ros.backends import BACKENDS
+from pose_ros.pipeline import PipelineOptions
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    default: Any
+    description: str
+    read_only: bool = False
+    limits: Optional[Tuple[float, float]] = None    # inclusive numeric range
+    choices: Optional[Sequence[str]] = None
+
+    def descriptor(self) -> ParameterDescriptor:
+        d = ParameterDescriptor(name=self.name, description=self.description,
+                                read_only=self.read_only)
+        is_int = isinstance(self.default, int) and not isinstance(self.default, bool)
+        if self.limits is not None and is_int:
+            d.integer_range = [IntegerRange(from_value=int(self.limits[0]),
+                                            to_value=int(self.limits[1]), step=1)]
+        elif self.limits is not None:
+            d.floating_point_range = [FloatingPointRange(from_value=float(self.limits[0]),
+                                                         to_value=float(self.limits[1]))]
+        if self.choices:
+            d.additional_constraints = 'one of: ' + ', '.join(self.choices)
+        return d
+
+
+BODY_PARAMS: Tuple[Param, ...] = (
+    Param('autostart', True, 'Configure and activate on start; false waits for a lifecycle '
+          'manager (the launch file drives the transitions itself).', read_only=True),
+    Param('backend', 'yolo', 'Body estimator: yolo (multi-person, COCO-17, ultralytics) or '
+          'mediapipe (BlazePose-33 with metric 3D).', read_only=True, choices=BACKENDS),
+    Param('compressed', False, 'Subscribe to image/compressed (sensor_msgs/CompressedImage, '
+          'jpeg or png) instead of image (sensor_msgs/Image).', read_only=True),
+    Param('reliable_input', False, 'Subscribe to images with RELIABLE QoS (for drivers that '
+          'publish reliable only); default BEST_EFFORT, depth 1 (sensor data).', read_only=True),
+    Param('use_depth', False, 'Subscribe to depth (aligned to the colour image; 16UC1 mm or '
+          '32FC1 m) and lift keypoints to 3D with camera_info.', read_only=True),
+    Param('sync_tolerance', 0.05, 'Largest stamp difference (s) between a colour image and '
+          'the depth image paired with it.', limits=(0.0, 1.0)),
+    Param('max_people', 10, 'Most people reported per image.', read_only=True,
+          limits=(1, 100)),
+    Param('yolo.weights', 'yolo11n-pose.pt', 'YOLO-pose weights: a path, or a file name '
+          'looked up in POSE_ROS_MODEL_DIR. Never downloaded.', read_only=True),
+    Param('yolo.device', 'cpu', 'Torch device for YOLO: cpu, cuda, cuda:0, ...',
+          read_only=True),
+    Param('yolo.image_size', 640, 'YOLO network input size in pixels (multiple of 32).',
+          read_only=True, limits=(32, 2048)),
+    Param('yolo.confidence', 0.25, 'Minimum YOLO person score.', limits=(0.0, 1.0)),
+    Param('yolo.tracker', 'bytetrack.yaml', 'Track ids: bytetrack.yaml, botsort.yaml, or '
+          'none (track_id -1).', read_only=True,
+          choices=('bytetrack.yaml', 'botsort.yaml', 'none')),
+    Param('mediapipe.model_complexity', 1, 'BlazePose model: 0 lite, 1 full, 2 heavy.',
+          read_only=True, limits=(0, 2)),
+    Param('mediapipe.min_detection_confidence', 0.5, 'BlazePose person detection threshold.',
+          read_only=True, limits=(0.0, 1.0)),
+    Param('mediapipe.min_tracking_confidence', 0.5, 'BlazePose landmark tracking threshold.',
+          read_only=True, limits=(0.0, 1.0)),
+    Param('mediapipe.person_detector', 'none', 'none: one person per image; yolo: YOLO finds '
+          'and tracks people and BlazePose runs on each crop (multi-person).', read_only=True,
+          choices=('none', 'yolo')),
+    Param('depth.window', 5, 'Side (pixels, odd) of the window whose median valid depth '
+          'is used for a keypoint.', limits=(1, 31)),
+    Param('depth.min', 0.1, 'Depth readings nearer than this (m) are invalid.',
+          limits=(0.0, 100.0)),
+    Param('depth.max', 10.0, 'Depth readings farther than this (m) are invalid.',
+          limits=(0.0, 100.0)),
+    Param('smoothing.enabled', True, 'One-Euro filter every keypoint of every track.'),
+    Param('smoothing.min_cutoff', 1.0, 'One-Euro minimum cutoff (Hz): lower is smoother '
+          'when still.', limits=(0.001, 100.0)),
+    Param('smoothing.beta', 0.05, 'One-Euro speed coefficient: higher lags less when moving.',
+          limits=(0.0, 100.0)),
+    Param('smoothing.d_cutoff', 1.0, 'One-Euro derivative cutoff (Hz).',
+          limits=(0.001, 100.0)),
+    Param('smoothing.track_timeout', 1.0, 'Seconds a track may be unseen before its filter '
+          'state is dropped.', limits=(0.01, 60.0)),
+    Param('publish_tf', True, 'Publish body_<id> frames (REP-155) on /tf.'),
+    Param('tf_joint_frames', False, 'Also publish body_<id>_<keypoint> frames.'),
+    Param('publish_markers', True, 'Publish skeleton markers on markers.'),
+    Param('publish_annotated', True, 'Publish the annotated image on annotated_image.'),
+    Param('marker_lifetime', 0.3, 'Seconds a marker stays in RViz without an update.',
+          limits=(0.0, 10.0)),
+    Param('diagnostics_period', 1.0, 'Seconds between /diagnostics messages.',
+          read_only=True, limits=(0.1, 60.0)),
+)
+
+
+def declare_params(node, table: Iterable[Param]) -> Dict[str, Param]:
+    """Declare every parameter of ``table`` on ``node`` with its descriptor."""
+    table = {p.name: p for p in table}
+    node.declare_parameters('', [(p.name, p.default, p.descriptor()) for p in table.values()])
+    return table
+
+
+class ParamTable:
+    """Current parameter values, kept valid: a change that fails a check is rejected whole."""
+
+    def __init__(self, node, table: Dict[str, Param],
+                 on_change: Optional[Callable[[Dict[str, Any]], None]] = None) -> None:
+        self._table = table
+        self._values = {name: node.get_parameter(name).value for name in table}
+        self.on_change = on_change
+        problem = self.check(self._values)
+        if problem:
+            raise ValueError(f'invalid parameters: {problem}')
+        node.add_on_set_parameters_callback(self._on_set)
+
+    def __getitem__(self, name: str) -> Any:
+        return self._values[name]
+
+    def check(self, values: Dict[str, Any]) -> Optional[str]:
+        """Reason why ``values`` are invalid together, or None."""
+        for name, param in self._table.items():
+            if param.choices and values[name] not in param.choices:
+                return f'{name} must be one of {list(param.choices)}, got {values[name]!r}'
+        if 'depth.window' in values:
+            try:
+                PipelineOptions(**pipeline_options(values)).validate()
+            except ValueError as e:
+                return str(e)
+        return None
+
+    def _on_set(self, params) -> SetParametersResult:
+        candidate = dict(self._values)
+        changed = {}
+        for p in params:
+            if p.name not in self._table:
+                continue
+            candidate[p.name] = changed[p.name] = p.value
+        problem = self.check(candidate)
+        if problem:
+            return SetParametersResult(successful=False, reason=problem)
+        self._values = candidate
+        if changed and self.on_change is not None:
+            self.on_change(changed)
+        return SetParametersResult(successful=True)
+
+    def values(self) -> Dict[str, Any]:
+        return dict(self._values)
+
+
+def pipeline_options(values: Dict[str, Any]) -> Dict[str, Any]:
+    """PipelineOptions keyword arguments from body_node parameter values."""
+    return dict(depth_window=values['depth.window'], min_depth=values['depth.min'],
+                max_depth=values['depth.max'], smoothing=values['smoothing.enabled'],
+                min_cutoff=values['smoothing.min_cutoff'], beta=values['smoothing.beta'],
+                d_cutoff=values['smoothing.d_cutoff'],
+                track_timeout=values['smoothing.track_timeout'])
+
+
+def backend_options(values: Dict[str, Any]) -> Dict[str, Any]:
+    """create_backend options from body_node parameter values."""
+    if values['backend'] == 'yolo':
+        return dict(weights=values['yolo.weights'], device=values['yolo.device'],
+                    image_size=values['yolo.image_size'], confidence=values['yolo.confidence'],
+                    tracker=values['yolo.tracker'], max_people=values['max_people'])
+    return dict(model_complexity=values['mediapipe.model_complexity'],
+                min_detection_confidence=values['mediapipe.min_detection_confidence'],
+                min_tracking_confidence=values['mediapipe.min_tracking_confidence'],
+                person_detector=values['mediapipe.person_detector'],
+                max_people=values['max_people'], yolo_weights=values['yolo.weights'],
+                yolo_image_size=values['yolo.image_size'],
+                yolo_confidence=max(values['yolo.confidence'], 0.25),
+                device=values['yolo.device'])

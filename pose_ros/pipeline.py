@@ -1,0 +1,114 @@
+# Copyright 2026 pose_ros maintainers
+# Licensed under the Apache License, Version 2.0
+
+"""The per-frame body pipeline: inference -> 3D lifting -> temporal smoothing, each timed.
+
+Pure Python (no ROS): the body node, the offline runner and the tests all call
+``BodyPipeline.process`` the same way.
+"""
+
+from dataclasses import dataclass
+import time
+from typing import Dict, Optional
+
+import numpy as np
+
+from pose_ros.backends.base import PoseBackend
+from pose_ros.depth_lifting import CameraIntrinsics, check_depth_matches, lift_keypoints
+from pose_ros.one_euro import TrackSmoother
+from pose_ros.people import FrameResult
+
+
+@dataclass
+class PipelineOptions:
+    """Post-processing settings; all may change while running."""
+
+    depth_window: int = 5            # odd window (pixels) for the depth median
+    min_depth: float = 0.1           # metres; nearer depth readings are invalid
+    max_depth: float = 10.0          # metres; farther depth readings are invalid
+    smoothing: bool = True
+    min_cutoff: float = 1.0          # One-Euro minimum cutoff (Hz): lower = smoother when still
+    beta: float = 0.05               # One-Euro speed coefficient: higher = less lag when moving
+    d_cutoff: float = 1.0            # One-Euro derivative cutoff (Hz)
+    track_timeout: float = 1.0       # seconds unseen after which a track's filter is dropped
+
+    def validate(self) -> None:
+        if self.depth_window < 1 or self.depth_window % 2 == 0:
+            raise ValueError(f'depth_window must be a positive odd number, got '
+                             f'{self.depth_window}')
+        if not 0.0 <= self.min_depth < self.max_depth:
+            raise ValueError(f'need 0 <= min_depth < max_depth, got {self.min_depth}, '
+                             f'{self.max_depth}')
+        if self.track_timeout <= 0:
+            raise ValueError(f'track_timeout must be > 0, got {self.track_timeout}')
+        if self.min_cutoff <= 0 or self.beta < 0 or self.d_cutoff <= 0:
+            raise ValueError('One-Euro needs min_cutoff > 0, beta >= 0 and d_cutoff > 0')
+
+
+class BodyPipeline:
+    """Runs one backend and the post-processing that follows it, frame after frame."""
+
+    def __init__(self, backend: PoseBackend, options: Optional[PipelineOptions] = None):
+        self.backend = backend
+        self.options = options or PipelineOptions()
+        self.options.validate()
+        self._smoother = TrackSmoother(min_cutoff=self.options.min_cutoff,
+                                       beta=self.options.beta, d_cutoff=self.options.d_cutoff)
+        self._last_seen: Dict[int, float] = {}
+        self.last_depth_problem: Optional[str] = None
+
+    def update_options(self, **changes) -> None:
+        """Change post-processing settings at run time (validated before they apply)."""
+        candidate = PipelineOptions(**{**self.options.__dict__, **changes})
+        candidate.validate()
+        self.options = candidate
+        self._smoother.set_params(min_cutoff=candidate.min_cutoff, beta=candidate.beta,
+                                  d_cutoff=candidate.d_cutoff)
+
+    def process(self, bgr: np.ndarray, stamp_s: float, depth_m: Optional[np.ndarray] = None,
+                intrinsics: Optional[CameraIntrinsics] = None) -> FrameResult:
+        """Estimate all people in ``bgr`` taken at ``stamp_s`` (seconds, the image stamp).
+
+        ``depth_m``: aligned depth in metres (same size as the image) or None; ``intrinsics``
+        of the image or None. Without both, 3D is whatever the backend's model estimates.
+        """
+        h, w = bgr.shape[:2]
+        timings = {}
+        t0 = time.perf_counter()
+        people = self.backend.infer(bgr)
+        t1 = time.perf_counter()
+        timings['inference'] = (t1 - t0) * 1e3
+
+        self.last_depth_problem = None
+        if depth_m is not None and intrinsics is not None:
+            self.last_depth_problem = check_depth_matches(depth_m.shape, w, h)
+            if self.last_depth_problem is None:
+                o = self.options
+                for person in people:
+                    person.body = lift_keypoints(person.body, depth_m, intrinsics,
+                                                 window=o.depth_window, min_depth=o.min_depth,
+                                                 max_depth=o.max_depth)
+        t2 = time.perf_counter()
+        timings['lifting'] = (t2 - t1) * 1e3
+
+        if self.options.smoothing:
+            for person in people:
+                person.body = self._smoother.smooth(person.track_id, person.body, stamp_s)
+        # A track's filter survives short gaps (occlusion) and is dropped once it has ended.
+        for person in people:
+            self._last_seen[person.track_id] = stamp_s
+        self._last_seen = {i: t for i, t in self._last_seen.items()
+                           if stamp_s - t <= self.options.track_timeout}
+        self._smoother.prune(set(self._last_seen))
+        timings['smoothing'] = (time.perf_counter() - t2) * 1e3
+        return FrameResult(people=people, backend=self.backend.name, width=w, height=h,
+                           timings_ms=timings)
+
+    def reset(self) -> None:
+        """Start a new sequence: forget tracks and filter state."""
+        self.backend.reset()
+        self._smoother.reset()
+        self._last_seen.clear()
+
+    def close(self) -> None:
+        self.backend.close()

@@ -1,0 +1,486 @@
+# Copyright 2026 pose_ros maintainers
+# Licensed under the Apache License, Version 2.0
+
+"""
+Conversions between the plain results (people.py) and ROS messages.
+
+Pure functions on the per-frame hot path: message packages only, never rclpy, so that the
+nodes, the offline tools and the tests share them without a ROS graph.
+
+Frame conventions (REP-103 / REP-155), all relative to ``header.frame_id``, the camera optical
+frame (x right, y down, z forward):
+
+* ``body_<id>``: origin at the hip midpoint; x out of the person's chest, y to the person's
+  left, z up (hips toward shoulders). See :func:`body_rotation`.
+* ``face_<id>``: origin at the sellion, orientation ``Head.quaternion`` (REP-155 head axes:
+  x out of the face, y to the person's left, z toward the top of the head).
+* ``gaze_<id>``: same origin, optical convention: z along the gaze, x to the person's right,
+  y down (from the head's up axis). See :func:`gaze_rotation`.
+* ``body_<id>_<keypoint>`` (optional): each finite 3D keypoint, identity rotation.
+
+Only 3D positions in the camera frame (``PositionSource.DEPTH`` / ``MODEL_CAMERA``) make TF
+frames and markers; ``MODEL_ROOT`` positions are relative to the hips, not to the camera, and
+would land at the camera origin, so they are left out.
+"""
+
+import array
+import math
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from builtin_interfaces.msg import Duration, Time
+
+from geometry_msgs.msg import (
+    Point, Pose, Quaternion, Transform, TransformStamped, Vector3)
+
+import numpy as np
+
+from pose_ros_msgs.msg import Hand as HandMsg
+from pose_ros_msgs.msg import Head as HeadMsg
+from pose_ros_msgs.msg import Keypoint as KeypointMsg
+from pose_ros_msgs.msg import People as PeopleMsg
+from pose_ros_msgs.msg import Person as PersonMsg
+from pose_ros_msgs.msg import Skeleton as SkeletonMsg
+
+from std_msgs.msg import ColorRGBA, Header
+
+from tf2_msgs.msg import TFMessage
+
+from transforms3d.quaternions import mat2quat, quat2mat
+
+from visualization_msgs.msg import Marker, MarkerArray
+
+from pose_ros.colors import rgb_to_bgr255, track_color, track_color_bgr
+from pose_ros.people import (
+    FrameResult, GazeSource, Hand, Head, Keypoints, Person, PositionSource)
+from pose_ros.schemas import get_schema
+
+__all__ = [
+    'body_rotation', 'frame_to_people_msg', 'gaze_rotation', 'marker_array',
+    'message_to_dict', 'people_msg_to_frame', 'rgb_to_bgr255', 'tf_message', 'track_color',
+    'track_color_bgr',
+]
+
+_NAN = float('nan')
+
+# 3D positions that are in the camera optical frame (header.frame_id).
+CAMERA_FRAME_SOURCES = (PositionSource.DEPTH, PositionSource.MODEL_CAMERA)
+
+_SIDE_TO_MSG = {'left': HandMsg.SIDE_LEFT, 'right': HandMsg.SIDE_RIGHT,
+                'unknown': HandMsg.SIDE_UNKNOWN}
+_SIDE_FROM_MSG = {v: k for k, v in _SIDE_TO_MSG.items()}
+
+# Body axes of an upright person facing the camera, as columns in the optical frame:
+# x = -camera z (toward the camera), y = camera x (person's left), z = -camera y (up).
+UPRIGHT_FACING_CAMERA = np.array([[0.0, 1.0, 0.0],
+                                  [0.0, 0.0, -1.0],
+                                  [-1.0, 0.0, 0.0]])
+_CAMERA_DOWN = np.array([0.0, 1.0, 0.0])
+_EPS = 1e-6
+
+
+# ---------------------------------------------------------------------------------------------
+# People <-> FrameResult
+
+def _copy_header(header: Header) -> Header:
+    # A copy, not a reference: the caller may reuse or mutate its header after publishing.
+    return Header(stamp=Time(sec=header.stamp.sec, nanosec=header.stamp.nanosec),
+                  frame_id=header.frame_id)
+
+
+def _skeleton_to_msg(kp: Keypoints) -> SkeletonMsg:
+    # tolist() once per array: Python floats satisfy the field checks, numpy scalars do not.
+    xy = kp.xy.tolist()
+    conf = kp.conf.tolist()
+    xyz = kp.xyz.tolist()
+    msg = SkeletonMsg(schema=kp.schema.name, position_source=int(kp.position_source))
+    msg.keypoints = [
+        KeypointMsg(name=name, x=p[0], y=p[1], confidence=c,
+                    position=Point(x=q[0], y=q[1], z=q[2]))
+        for name, p, c, q in zip(kp.schema.keypoints, xy, conf, xyz)]
+    return msg
+
+
+def _invalid_head_msg() -> HeadMsg:
+    nan = _NAN
+    return HeadMsg(
+        valid=False,
+        pose=Pose(position=Point(x=nan, y=nan, z=nan),
+                  orientation=Quaternion(x=nan, y=nan, z=nan, w=nan)),
+        yaw=nan, pitch=nan, roll=nan, reprojection_error=nan,
+        gaze_source=HeadMsg.GAZE_NONE, gaze_direction=Vector3(x=nan, y=nan, z=nan))
+
+
+def _head_to_msg(head: Optional[Head]) -> HeadMsg:
+    if head is None:
+        return _invalid_head_msg()
+    p = np.asarray(head.position, np.float64).tolist()
+    w, x, y, z = np.asarray(head.quaternion, np.float64).tolist()
+    g = np.asarray(head.gaze, np.float64).tolist()
+    return HeadMsg(
+        valid=True,
+        pose=Pose(position=Point(x=p[0], y=p[1], z=p[2]),
+                  orientation=Quaternion(x=x, y=y, z=z, w=w)),
+        yaw=float(head.yaw), pitch=float(head.pitch), roll=float(head.roll),
+        reprojection_error=float(head.reprojection_error),
+        gaze_source=int(head.gaze_source),
+        gaze_direction=Vector3(x=g[0], y=g[1], z=g[2]))
+
+
+def _hand_to_msg(hand: Hand) -> HandMsg:
+    return HandMsg(side=_SIDE_TO_MSG.get(hand.side, HandMsg.SIDE_UNKNOWN),
+                   handedness_score=float(hand.handedness_score),
+                   skeleton=_skeleton_to_msg(hand.keypoints))
+
+
+def _person_to_msg(person: Person) -> PersonMsg:
+    return PersonMsg(
+        track_id=int(person.track_id),
+        bbox=np.asarray(person.bbox, np.float32).reshape(4).copy(),
+        score=float(person.score),
+        body=_skeleton_to_msg(person.body),
+        hands=[_hand_to_msg(h) for h in person.hands],
+        head=_head_to_msg(person.head))
+
+
+def frame_to_people_msg(result: FrameResult, header: Header) -> PeopleMsg:
+    """
+    Convert one frame's results to a ``pose_ros_msgs/People`` message.
+
+    ``header`` (stamp and frame_id of the input image) is copied as is. Every keypoint of the
+    schema is sent, in schema order; unknown values stay NaN. A person without a head pose gets
+    ``head.valid = False`` and NaN head fields.
+    """
+    return PeopleMsg(header=_copy_header(header), backend=result.backend,
+                     people=[_person_to_msg(p) for p in result.people])
+
+
+def _skeleton_from_msg(msg: SkeletonMsg) -> Keypoints:
+    schema = get_schema(msg.schema)
+    kps = msg.keypoints
+    if len(kps) != len(schema):
+        raise ValueError(f'skeleton {msg.schema!r}: {len(kps)} keypoints, expected '
+                         f'{len(schema)}')
+    rows = [(k.x, k.y, k.confidence, k.position.x, k.position.y, k.position.z) for k in kps]
+    arr = np.array(rows, np.float32).reshape(len(schema), 6)
+    names = [k.name for k in kps]
+    if names != list(schema.keypoints) and any(names):
+        # Tolerate a sender that orders points differently: put them back by name.
+        order = np.array([schema.index(n) for n in names])
+        if len(set(order.tolist())) != len(order):
+            raise ValueError(f'skeleton {msg.schema!r}: duplicate keypoint names')
+        fixed = np.empty_like(arr)
+        fixed[order] = arr
+        arr = fixed
+    return Keypoints(schema, arr[:, 0:2].copy(), arr[:, 2].copy(), arr[:, 3:6].copy(),
+                     PositionSource(msg.position_source))
+
+
+def _head_from_msg(msg: HeadMsg) -> Optional[Head]:
+    if not msg.valid:
+        return None
+    p, o, g = msg.pose.position, msg.pose.orientation, msg.gaze_direction
+    return Head(position=np.array([p.x, p.y, p.z]),
+                quaternion=np.array([o.w, o.x, o.y, o.z]),
+                yaw=msg.yaw, pitch=msg.pitch, roll=msg.roll,
+                reprojection_error=msg.reprojection_error,
+                gaze=np.array([g.x, g.y, g.z]),
+                gaze_source=GazeSource(msg.gaze_source))
+
+
+def people_msg_to_frame(msg: PeopleMsg) -> FrameResult:
+    """
+    Convert a ``pose_ros_msgs/People`` message back to a :class:`FrameResult`.
+
+    The message does not carry the image size or timings: width and height are 0 and
+    ``timings_ms`` is empty.
+    """
+    people = []
+    for pm in msg.people:
+        hands = [Hand(_skeleton_from_msg(h.skeleton), _SIDE_FROM_MSG.get(h.side, 'unknown'),
+                      h.handedness_score) for h in pm.hands]
+        people.append(Person(body=_skeleton_from_msg(pm.body),
+                             bbox=np.array(pm.bbox, np.float32).reshape(4),
+                             score=pm.score, track_id=pm.track_id, hands=hands,
+                             head=_head_from_msg(pm.head)))
+    return FrameResult(people=people, backend=msg.backend, width=0, height=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Generic message -> JSON-able dict
+
+_FIELDS_CACHE: Dict[type, Tuple[str, ...]] = {}
+
+
+def _fields(msg: Any) -> Tuple[str, ...]:
+    cls = type(msg)
+    names = _FIELDS_CACHE.get(cls)
+    if names is None:
+        names = tuple(msg.get_fields_and_field_types())
+        _FIELDS_CACHE[cls] = names
+    return names
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if hasattr(value, 'get_fields_and_field_types'):
+        return message_to_dict(value)
+    if isinstance(value, (np.ndarray, array.array)):
+        items = value.tolist()
+        if items and isinstance(items[0], float):
+            return [v if math.isfinite(v) else None for v in items]
+        return items
+    if isinstance(value, (bytes, bytearray)):
+        # rosidl 'byte' fields are bytes of length 1; sequences of them come as lists.
+        return value[0] if len(value) == 1 else list(value)
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return _jsonable(value.item())
+    raise TypeError(f'cannot convert {type(value).__name__} to JSON')
+
+
+def message_to_dict(msg: Any) -> Dict[str, Any]:
+    """
+    Convert a rosidl message, recursively, to a dict that ``json.dumps`` accepts.
+
+    Nested messages become dicts (time stamps ``{'sec', 'nanosec'}``), arrays become lists,
+    and non-finite floats (NaN, inf) become ``None`` so that the output is strict JSON.
+    """
+    return {name: _jsonable(getattr(msg, name)) for name in _fields(msg)}
+
+
+# ---------------------------------------------------------------------------------------------
+# TF
+
+def _unit(v: np.ndarray) -> Optional[np.ndarray]:
+    n = float(np.linalg.norm(v))
+    if not math.isfinite(n) or n < _EPS:
+        return None
+    return v / n
+
+
+def body_rotation(body: Keypoints) -> np.ndarray:
+    """
+    Body axes (3x3, columns x, y, z) in the camera frame from the 3D hips and shoulders.
+
+    z points from the hip midpoint toward the shoulder midpoint, y along the hips toward the
+    person's left (made orthogonal to z) and x = y cross z, out of the chest. Without finite
+    shoulders z is the camera's up; without usable hips the result is
+    ``UPRIGHT_FACING_CAMERA``.
+    """
+    schema = body.schema
+    xyz = body.xyz.astype(np.float64)
+    try:
+        lh, rh = xyz[schema.index('left_hip')], xyz[schema.index('right_hip')]
+        ls, rs = xyz[schema.index('left_shoulder')], xyz[schema.index('right_shoulder')]
+    except KeyError:
+        return UPRIGHT_FACING_CAMERA.copy()
+    z = _unit((ls + rs) / 2 - (lh + rh) / 2)
+    if z is None:
+        z = -_CAMERA_DOWN
+    lateral = lh - rh
+    if not np.isfinite(lateral).all():
+        lateral = ls - rs
+    y = _unit(lateral - np.dot(lateral, z) * z)
+    if y is None:
+        return UPRIGHT_FACING_CAMERA.copy()
+    return np.column_stack((np.cross(y, z), y, z))
+
+
+def gaze_rotation(head: Head) -> Optional[np.ndarray]:
+    """
+    Gaze frame axes (3x3, columns x, y, z) in the camera frame, optical convention.
+
+    z along the gaze (the head's x axis when there is no finite gaze), y down: opposite to the
+    head's up axis made orthogonal to z, x = y cross z (the person's right). ``None`` when the
+    head orientation is unusable.
+    """
+    q = _unit(np.asarray(head.quaternion, np.float64))
+    if q is None:
+        return None
+    r_head = quat2mat(q)
+    z = _unit(np.asarray(head.gaze, np.float64))
+    if z is None:
+        z = r_head[:, 0]
+    down = -r_head[:, 2]
+    y = _unit(down - np.dot(down, z) * z)
+    if y is None:   # looking straight up or down: use the camera's down instead
+        y = _unit(_CAMERA_DOWN - np.dot(_CAMERA_DOWN, z) * z)
+        if y is None:
+            return None
+    return np.column_stack((np.cross(y, z), y, z))
+
+
+def _transform(stamp: Time, parent: str, child: str, xyz: Sequence[float],
+               wxyz: Sequence[float] = (1.0, 0.0, 0.0, 0.0)) -> TransformStamped:
+    return TransformStamped(
+        header=Header(stamp=Time(sec=stamp.sec, nanosec=stamp.nanosec), frame_id=parent),
+        child_frame_id=child,
+        transform=Transform(
+            translation=Vector3(x=float(xyz[0]), y=float(xyz[1]), z=float(xyz[2])),
+            rotation=Quaternion(x=float(wxyz[1]), y=float(wxyz[2]), z=float(wxyz[3]),
+                                w=float(wxyz[0]))))
+
+
+def _has_camera_xyz(kp: Keypoints) -> bool:
+    return kp.position_source in CAMERA_FRAME_SOURCES
+
+
+def tf_message(result: FrameResult, header: Header, joint_frames: bool = False,
+               frame_prefix: str = '') -> TFMessage:
+    """
+    All TF frames of one frame's people in a single ``TFMessage``.
+
+    Every transform is stamped with ``header.stamp`` and has ``header.frame_id`` (the camera
+    optical frame) as parent; child names are ``frame_prefix`` + ``body_<id>``, ``face_<id>``,
+    ``gaze_<id>`` and, with ``joint_frames``, ``body_<id>_<keypoint>``. Untracked people
+    (id < 0) and bodies without a finite camera-frame hip midpoint are skipped; face and gaze
+    frames need a head pose. Empty when there is nothing to send.
+    """
+    stamp, parent = header.stamp, header.frame_id
+    out: List[TransformStamped] = []
+    for person in result.people:
+        tid = int(person.track_id)
+        if tid < 0:
+            continue
+        body = person.body
+        if _has_camera_xyz(body):
+            root = body.root_xyz()
+            if np.isfinite(root).all():
+                quat = mat2quat(body_rotation(body))
+                name = f'{frame_prefix}body_{tid}'
+                out.append(_transform(stamp, parent, name, root, quat))
+                if joint_frames:
+                    finite = np.isfinite(body.xyz).all(axis=1)
+                    for kp_name, xyz, ok in zip(body.schema.keypoints, body.xyz.tolist(),
+                                                finite.tolist()):
+                        if ok:
+                            out.append(_transform(stamp, parent, f'{name}_{kp_name}', xyz))
+        head = person.head
+        if head is None or not np.isfinite(head.position).all():
+            continue
+        q = _unit(np.asarray(head.quaternion, np.float64))
+        gaze = gaze_rotation(head)
+        if q is None or gaze is None:
+            continue
+        out.append(_transform(stamp, parent, f'{frame_prefix}face_{tid}', head.position, q))
+        out.append(_transform(stamp, parent, f'{frame_prefix}gaze_{tid}', head.position,
+                              mat2quat(gaze)))
+    return TFMessage(transforms=out)
+
+
+# ---------------------------------------------------------------------------------------------
+# RViz markers
+
+# Marker ids: track_id * _SLOTS + slot, so every part of a person keeps its id across frames.
+_SLOTS = 8
+SLOT_BODY_LINES, SLOT_BODY_JOINTS, SLOT_HAND_LINES, SLOT_HAND_JOINTS, SLOT_GAZE = range(5)
+BODY_LINE_WIDTH = 0.02      # metres
+BODY_JOINT_SIZE = 0.04
+HAND_LINE_WIDTH = 0.006
+HAND_JOINT_SIZE = 0.012
+GAZE_LENGTH = 0.5
+
+
+def _points(xyz: Sequence[Sequence[float]]) -> List[Point]:
+    return [Point(x=p[0], y=p[1], z=p[2]) for p in xyz]
+
+
+def _edge_points(kp: Keypoints, finite: np.ndarray, xyz: List[List[float]]) -> List[Point]:
+    pts = []
+    for a, b in kp.schema.edge_indices:
+        if finite[a] and finite[b]:
+            pts.append(xyz[a])
+            pts.append(xyz[b])
+    return _points(pts)
+
+
+def _marker(header: Header, ns: str, marker_id: int, kind: int, color: ColorRGBA,
+            lifetime: Duration, scale: Tuple[float, float, float],
+            points: List[Point]) -> Marker:
+    return Marker(header=_copy_header(header), ns=ns, id=marker_id, type=kind,
+                  action=Marker.ADD, pose=Pose(),
+                  scale=Vector3(x=scale[0], y=scale[1], z=scale[2]), color=color,
+                  lifetime=Duration(sec=lifetime.sec, nanosec=lifetime.nanosec),
+                  points=points)
+
+
+def _skeleton_markers(kp: Keypoints, header: Header, ns: str, base: int, slots: Tuple[int, int],
+                      color: ColorRGBA, lifetime: Duration, width: float,
+                      size: float) -> List[Marker]:
+    finite = np.isfinite(kp.xyz).all(axis=1)
+    if not finite.any():
+        return []
+    xyz = kp.xyz.tolist()
+    out = []
+    lines = _edge_points(kp, finite, xyz)
+    if lines:
+        out.append(_marker(header, ns, base + slots[0], Marker.LINE_LIST, color, lifetime,
+                           (width, 0.0, 0.0), lines))
+    joints = _points([p for p, ok in zip(xyz, finite.tolist()) if ok])
+    out.append(_marker(header, ns, base + slots[1], Marker.SPHERE_LIST, color, lifetime,
+                       (size, size, size), joints))
+    return out
+
+
+def marker_array(result: FrameResult, header: Header, lifetime_s: float = 0.2,
+                 ns: str = 'pose_ros') -> MarkerArray:
+    """
+    Build the RViz markers of one frame's people, in ``header.frame_id`` (header copied).
+
+    Per person with camera-frame 3D: a LINE_LIST of the skeleton edges (edges with an unknown
+    end left out) and a SPHERE_LIST of the known joints; the hands likewise (all hands of a
+    person in one LINE_LIST and one SPHERE_LIST); an ARROW along the gaze (or the head's x
+    axis) from the sellion when there is a head pose. Colours come from :func:`track_color`;
+    ids are ``track_id * 8 + slot`` so they are the same every frame. Untracked people go to
+    namespace ``<ns>/untracked`` with ids from their index in the frame.
+
+    Stale markers are removed by ``lifetime_s`` rather than a leading DELETEALL: a person who
+    leaves disappears without the publisher remembering who was there, and a DELETEALL would
+    also wipe every other marker on the topic and make RViz flicker. Keep ``lifetime_s`` above
+    the frame period; 0 means forever (ROS semantics).
+    """
+    lifetime_ns = max(0, int(round(lifetime_s * 1e9)))
+    lifetime = Duration(sec=lifetime_ns // 1_000_000_000, nanosec=lifetime_ns % 1_000_000_000)
+    markers: List[Marker] = []
+    for index, person in enumerate(result.people):
+        tid = int(person.track_id)
+        if tid >= 0:
+            pns, base = ns, (tid % (1 << 27)) * _SLOTS
+        else:
+            pns, base = f'{ns}/untracked', index * _SLOTS
+        r, g, b = track_color(tid)
+        color = ColorRGBA(r=r, g=g, b=b, a=1.0)
+        if _has_camera_xyz(person.body):
+            markers += _skeleton_markers(
+                person.body, header, pns, base, (SLOT_BODY_LINES, SLOT_BODY_JOINTS), color,
+                lifetime, BODY_LINE_WIDTH, BODY_JOINT_SIZE)
+        hand_lines: List[Point] = []
+        hand_joints: List[Point] = []
+        for hand in person.hands:
+            kp = hand.keypoints
+            if not _has_camera_xyz(kp):
+                continue
+            finite = np.isfinite(kp.xyz).all(axis=1)
+            xyz = kp.xyz.tolist()
+            hand_lines += _edge_points(kp, finite, xyz)
+            hand_joints += _points([p for p, ok in zip(xyz, finite.tolist()) if ok])
+        if hand_lines:
+            markers.append(_marker(header, pns, base + SLOT_HAND_LINES, Marker.LINE_LIST,
+                                   color, lifetime, (HAND_LINE_WIDTH, 0.0, 0.0), hand_lines))
+        if hand_joints:
+            markers.append(_marker(header, pns, base + SLOT_HAND_JOINTS, Marker.SPHERE_LIST,
+                                   color, lifetime, (HAND_JOINT_SIZE,) * 3, hand_joints))
+        head = person.head
+        if head is not None and np.isfinite(head.position).all():
+            gaze = gaze_rotation(head)
+            if gaze is not None:
+                start = np.asarray(head.position, np.float64)
+                end = start + GAZE_LENGTH * gaze[:, 2]
+                markers.append(_marker(header, pns, base + SLOT_GAZE, Marker.ARROW, color,
+                                       lifetime, (0.015, 0.03, 0.05),
+                                       _points([start.tolist(), end.tolist()])))
+    return MarkerArray(markers=markers)

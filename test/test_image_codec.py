@@ -1,0 +1,482 @@
+# Copyright 2026 pose_ros maintainers
+# Licensed under the Apache License, Version 2.0
+
+"""Tests for pose_ros.image_codec: round trips, layouts, byte order and every rejection."""
+
+import array
+import dataclasses
+import os
+import subprocess
+import sys
+from typing import Any
+
+import cv2
+
+import numpy as np
+
+from pose_ros import image_codec
+from pose_ros.image_codec import bgr_to_compressed
+from pose_ros.image_codec import compressed_to_bgr
+from pose_ros.image_codec import depth_to_metres
+from pose_ros.image_codec import image_to_bgr
+from pose_ros.image_codec import image_to_numpy
+from pose_ros.image_codec import numpy_to_image
+
+import pytest
+
+from sensor_msgs.msg import CompressedImage, Image
+
+from std_msgs.msg import Header
+
+ImageConversionError = image_codec.ImageConversionError
+MAX_IMAGE_BYTES = image_codec.MAX_IMAGE_BYTES
+ALL_ENCODINGS = list(image_codec.SUPPORTED_ENCODINGS) + list(image_codec.ENCODING_ALIASES)
+
+# The test's own view of the encodings (an oracle independent of the module's table).
+LAYOUT = {
+    'rgb8': (3, np.uint8), 'bgr8': (3, np.uint8), 'rgba8': (4, np.uint8),
+    'bgra8': (4, np.uint8), 'mono8': (1, np.uint8), 'mono16': (1, np.uint16),
+    '16UC1': (1, np.uint16), '32FC1': (1, np.float32),
+    '8UC1': (1, np.uint8), '8UC3': (3, np.uint8), '8UC4': (4, np.uint8),
+}
+
+
+@dataclasses.dataclass
+class FakeImage:
+    """A minimal stand-in for sensor_msgs/Image."""
+
+    height: int
+    width: int
+    encoding: str
+    is_bigendian: int
+    step: int
+    data: Any
+
+
+@dataclasses.dataclass
+class FakeCompressed:
+    """A minimal stand-in for sensor_msgs/CompressedImage."""
+
+    format: str  # noqa: A003 (the message's field name)
+    data: Any
+
+
+def sample(encoding: str, height: int = 4, width: int = 5, seed: int = 0) -> np.ndarray:
+    """Return an array with varied, real pixel values for encoding."""
+    channels, dtype = LAYOUT[encoding]
+    rng = np.random.default_rng(seed)
+    shape = (height, width, channels) if channels > 1 else (height, width)
+    if dtype == np.float32:
+        return rng.uniform(0.1, 12.0, size=shape).astype(np.float32)
+    return rng.integers(0, np.iinfo(dtype).max, size=shape, endpoint=True, dtype=dtype)
+
+
+def fake(base: str = 'rgb8', **fields: Any) -> FakeImage:
+    """Return a valid, unpadded little-endian 2x3 FakeImage of base encoding; override fields."""
+    image = sample(base, height=2, width=3)
+    msg = FakeImage(2, 3, base, 0, image.nbytes // 2,
+                    image.astype(image.dtype.newbyteorder('<')).tobytes())
+    for name, value in fields.items():
+        setattr(msg, name, value)
+    return msg
+
+
+def smooth_bgr(height: int = 48, width: int = 64) -> np.ndarray:
+    """Return a smooth colour gradient that JPEG reproduces closely."""
+    y, x = np.mgrid[0:height, 0:width]
+    return np.stack([x * 255 // width, y * 255 // height, (x + y) * 255 // (width + height)],
+                    axis=2).astype(np.uint8)
+
+
+# --- round trips ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize('encoding', ALL_ENCODINGS)
+def test_round_trip_every_encoding(encoding):
+    """numpy_to_image then image_to_numpy returns the same pixels."""
+    image = sample(encoding, height=6, width=7)
+    msg = numpy_to_image(image, encoding)
+    channels, dtype = LAYOUT[encoding]
+    assert isinstance(msg, Image)
+    assert (msg.height, msg.width, msg.encoding) == (6, 7, encoding)
+    assert msg.is_bigendian == 0
+    assert msg.step == 7 * channels * np.dtype(dtype).itemsize
+    assert len(msg.data) == msg.step * msg.height
+    out = image_to_numpy(msg)
+    assert out.dtype == dtype and out.shape == image.shape
+    np.testing.assert_array_equal(out, image)
+    assert not out.flags.writeable
+
+
+def test_round_trip_mono_accepts_trailing_channel_axis():
+    """A (H, W, 1) mono array encodes like (H, W)."""
+    image = sample('mono16')
+    out = image_to_numpy(numpy_to_image(image[..., np.newaxis], 'mono16'))
+    np.testing.assert_array_equal(out, image)
+
+
+def test_numpy_to_image_writes_little_endian_from_big_endian_array():
+    """Messages are always little-endian."""
+    image = sample('32FC1')
+    msg = numpy_to_image(image.astype('>f4'), '32FC1')
+    assert msg.is_bigendian == 0
+    assert bytes(msg.data) == image.astype('<f4').tobytes()
+    np.testing.assert_array_equal(image_to_numpy(msg), image)
+
+
+def test_numpy_to_image_copies_header():
+    """The header is copied into the message."""
+    header = Header(frame_id='camera_optical')
+    header.stamp.sec = 42
+    msg = numpy_to_image(sample('bgr8'), 'bgr8', header=header)
+    assert msg.header.frame_id == 'camera_optical' and msg.header.stamp.sec == 42
+
+
+# --- layout and byte order -----------------------------------------------------------------
+
+def test_padded_rgb8_rows_are_cropped():
+    """Row padding (step > width*3) is cropped away."""
+    pixels = np.arange(2 * 5 * 3, dtype=np.uint8).reshape(2, 5, 3)
+    data = b''.join(pixels[row].tobytes() + b'\xee' for row in range(2))  # 15 + 1 pad byte
+    out = image_to_numpy(FakeImage(2, 5, 'rgb8', 0, 16, data))
+    assert out.shape == (2, 5, 3)
+    np.testing.assert_array_equal(out, pixels)
+
+
+def test_padded_mono16_rows_are_cropped_in_a_real_message():
+    """Padding is cropped for 16-bit rows too."""
+    pixels = np.array([[1, 2, 3], [1000, 2000, 65535]], dtype='<u2')
+    msg = Image(height=2, width=3, encoding='mono16', is_bigendian=0, step=8)
+    msg.data = array.array('B', b''.join(row.tobytes() + b'\xff\xff' for row in pixels))
+    np.testing.assert_array_equal(image_to_numpy(msg), pixels)
+
+
+@pytest.mark.parametrize('encoding, wire', [('16UC1', '>u2'), ('mono16', '>u2'),
+                                            ('32FC1', '>f4')])
+def test_big_endian_data_decodes_to_native(encoding, wire):
+    """is_bigendian data decodes to native values."""
+    image = sample(encoding, 3, 4)
+    msg = FakeImage(3, 4, encoding, 1, image.nbytes // 3, image.astype(wire).tobytes())
+    out = image_to_numpy(msg)
+    assert out.dtype.isnative
+    np.testing.assert_array_equal(out, image)
+
+
+def test_big_endian_with_padding():
+    """Byte swapping and row cropping combine."""
+    pixels = np.array([[1.5, -2.0], [np.inf, 0.25]], dtype='>f4')
+    data = b''.join(row.tobytes() + b'\0' * 4 for row in pixels)
+    out = image_to_numpy(FakeImage(2, 2, '32FC1', 1, 12, data))
+    np.testing.assert_array_equal(out, pixels.astype(np.float32))
+
+
+def test_is_bigendian_ignored_for_8_bit():
+    """Byte order does not matter for 8-bit data."""
+    msg = fake('rgb8', is_bigendian=1)
+    np.testing.assert_array_equal(image_to_numpy(msg), sample('rgb8', 2, 3))
+
+
+# --- data containers and aliasing ----------------------------------------------------------
+
+@pytest.mark.parametrize('wrap', [
+    bytes, bytearray, lambda b: array.array('B', b), list, tuple, memoryview,
+    lambda b: np.frombuffer(b, dtype=np.uint8).copy(),
+    lambda b: memoryview(b''.join(bytes([v, 0]) for v in b))[::2],  # non-contiguous
+], ids=['bytes', 'bytearray', 'array', 'list', 'tuple', 'memoryview', 'ndarray', 'strided'])
+def test_data_containers(wrap):
+    """Every container rclpy, rosbags or users may hand over decodes."""
+    image = sample('bgra8', 3, 4)
+    out = image_to_numpy(FakeImage(3, 4, 'bgra8', 0, 16, wrap(image.tobytes())))
+    np.testing.assert_array_equal(out, image)
+
+
+def test_bytes_data_is_zero_copy_and_read_only():
+    """Immutable bytes are viewed, not copied."""
+    data = sample('rgb8').tobytes()
+    out = image_to_numpy(FakeImage(4, 5, 'rgb8', 0, 15, data))
+    assert np.shares_memory(out, np.frombuffer(data, dtype=np.uint8))
+    assert not out.flags.writeable
+
+
+def test_mutable_data_is_copied_so_message_can_be_reused():
+    """Mutable data is copied: reuse is safe."""
+    msg = Image(height=4, width=5, encoding='rgb8', step=15)
+    msg.data = array.array('B', sample('rgb8').tobytes())
+    out = image_to_numpy(msg)
+    msg.data[0] ^= 0xFF
+    msg.data.append(0)  # would raise BufferError if out still exported msg.data's buffer
+    np.testing.assert_array_equal(out, sample('rgb8'))
+    assert not out.flags.writeable
+
+
+# --- image_to_bgr --------------------------------------------------------------------------
+
+@pytest.mark.parametrize('encoding, pixel, expected', [
+    ('rgb8', [10, 20, 30], [30, 20, 10]),
+    ('bgr8', [10, 20, 30], [10, 20, 30]),
+    ('8UC3', [10, 20, 30], [10, 20, 30]),
+    ('rgba8', [10, 20, 30, 99], [30, 20, 10]),
+    ('bgra8', [10, 20, 30, 99], [10, 20, 30]),
+    ('8UC4', [10, 20, 30, 99], [10, 20, 30]),
+    ('mono8', [77], [77, 77, 77]),
+    ('8UC1', [77], [77, 77, 77]),
+])
+def test_image_to_bgr_channel_order(encoding, pixel, expected):
+    """Each colour/mono encoding ends up in B, G, R order."""
+    data = bytes(pixel) * 6
+    bgr = image_to_bgr(FakeImage(2, 3, encoding, 0, 3 * len(pixel), data))
+    assert bgr.shape == (2, 3, 3) and bgr.dtype == np.uint8
+    assert (bgr == np.array(expected, dtype=np.uint8)).all()
+
+
+def test_image_to_bgr_rgb8_real_message_matches_cv2():
+    """rgb8 conversion matches cv2.cvtColor."""
+    rgb = sample('rgb8', 6, 7)
+    bgr = image_to_bgr(numpy_to_image(rgb, 'rgb8'))
+    np.testing.assert_array_equal(bgr, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+
+
+def test_image_to_bgr_mono16_takes_high_byte():
+    """mono16 keeps the high byte of each pixel."""
+    grey = np.array([[0, 255, 256], [0x1234, 0xFF00, 65535]], dtype=np.uint16)
+    bgr = image_to_bgr(numpy_to_image(grey, 'mono16'))
+    expected = np.array([[0, 0, 1], [0x12, 0xFF, 0xFF]], dtype=np.uint8)
+    for channel in range(3):
+        np.testing.assert_array_equal(bgr[..., channel], expected)
+
+
+def test_image_to_bgr_result_is_writable_and_contiguous():
+    """The BGR result can be drawn on."""
+    bgr = image_to_bgr(fake('bgr8'))  # bytes data: image_to_numpy returned a read-only view
+    assert bgr.flags.writeable and bgr.flags.c_contiguous
+    cv2.circle(bgr, (1, 1), 1, (0, 0, 255))
+
+
+@pytest.mark.parametrize('encoding', ['16UC1', '32FC1'])
+def test_image_to_bgr_rejects_depth(encoding):
+    """Depth encodings are pointed at depth_to_metres."""
+    with pytest.raises(ImageConversionError, match=f'{encoding} is a depth encoding; use '
+                                                   'depth_to_metres'):
+        image_to_bgr(fake(encoding))
+
+
+# --- depth_to_metres -----------------------------------------------------------------------
+
+@pytest.mark.parametrize('encoding', ['16UC1', 'mono16'])
+def test_depth_millimetres_to_metres(encoding):
+    """Millimetres become metres and 0 becomes NaN."""
+    mm = np.array([[0, 1, 1500], [65535, 0, 250]], dtype=np.uint16)
+    for metres in (depth_to_metres(numpy_to_image(mm, encoding)), depth_to_metres(mm, encoding)):
+        assert metres.dtype == np.float32 and metres.shape == (2, 3)
+        assert np.isnan(metres[0, 0]) and np.isnan(metres[1, 1])
+        np.testing.assert_allclose(metres[[0, 0, 1, 1], [1, 2, 0, 2]],
+                                   [0.001, 1.5, 65.535, 0.25], rtol=1e-6)
+
+
+def test_depth_32fc1_invalid_values_become_nan():
+    """Zero, negative, infinite and NaN depth become NaN."""
+    values = np.array([[1.25, 0.0, -0.5], [np.inf, -np.inf, np.nan]], dtype=np.float32)
+    metres = depth_to_metres(FakeImage(2, 3, '32FC1', 0, 12, values.tobytes()))
+    assert metres[0, 0] == np.float32(1.25)
+    assert np.isnan(metres.ravel()[1:]).all()
+    assert metres.flags.writeable
+
+
+def test_depth_array_is_not_modified():
+    """The caller's array is left alone."""
+    values = np.array([[0.0, 2.0]], dtype=np.float32)
+    depth_to_metres(values, '32FC1')
+    assert values[0, 0] == 0.0
+
+
+@pytest.mark.parametrize('source, encoding, message', [
+    (np.zeros((2, 2), np.uint16), None, 'needs an explicit encoding'),
+    (np.zeros((2, 2), np.float64), '32FC1', 'must be a 2-D float32 array'),
+    (np.zeros((2, 2, 1), np.uint16), '16UC1', 'must be a 2-D uint16 array'),
+    (np.zeros((2, 2), np.uint8), 'mono8', 'mono8 is not a depth encoding'),
+    (np.zeros((2, 2), np.uint8), 'yuv', 'unsupported encoding'),
+    (FakeImage(1, 1, 'rgb8', 0, 3, b'abc'), None, 'rgb8 is not a depth encoding'),
+    (FakeImage(1, 1, '16UC1', 0, 2, b'ab'), '32FC1', 'does not match the message encoding'),
+])
+def test_depth_rejections(source, encoding, message):
+    """Bad depth inputs raise ImageConversionError with a reason."""
+    with pytest.raises(ImageConversionError, match=message):
+        depth_to_metres(source, encoding)
+
+
+# --- rejections ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize('fields, message', [
+    ({'encoding': 'yuv422'}, "unsupported encoding 'yuv422'; supported: rgb8, bgr8"),
+    ({'encoding': 'RGB8'}, 'unsupported encoding'),
+    ({'encoding': None}, 'encoding must be a string'),
+    ({'width': 0}, 'image size 0x2 .* empty or negative'),
+    ({'height': 0, 'data': b''}, 'empty or negative'),
+    ({'height': -2}, 'empty or negative'),
+    ({'width': 2.0}, 'width must be an integer'),
+    ({'step': '9'}, 'step must be an integer'),
+    ({'is_bigendian': None}, 'is_bigendian must be an integer'),
+    ({'step': 8}, r'step 8 is smaller than width\*channels\*bytes = 9'),
+    ({'data': b'\0' * 17}, r'data has 17 bytes, expected step\*height = 18 \(step 9, height 2\)'),
+    ({'data': b'\0' * 19}, 'data has 19 bytes, expected'),
+    ({'data': b''}, 'data has 0 bytes'),
+    ({'height': 2 ** 31, 'step': 2 ** 31}, 'exceeds the 536870912-byte limit'),
+    ({'height': 1, 'width': MAX_IMAGE_BYTES, 'step': 3 * MAX_IMAGE_BYTES}, 'exceeds'),
+    ({'data': 'not bytes at all!!'}, 'data must be bytes, bytearray'),
+    ({'data': None}, 'data must be bytes'),
+    ({'data': [300] * 18}, r'integers in 0\.\.255'),
+    ({'data': [-1] * 18}, r'integers in 0\.\.255'),
+    ({'data': [0.5] * 18}, r'integers in 0\.\.255'),
+    ({'data': array.array('H', [0] * 9)}, '1-byte items'),
+    ({'data': np.zeros(18, np.int16)}, 'data has -1 bytes|must be uint8'),
+])
+def test_image_rejections(fields, message):
+    """Each malformed header or data raises with a helpful message."""
+    with pytest.raises(ImageConversionError, match=message):
+        image_to_numpy(fake('rgb8', **fields))
+
+
+def test_step_must_be_multiple_of_item_size():
+    """16-bit rows must start on an item boundary."""
+    msg = fake('16UC1', step=7, data=b'\0' * 14)
+    with pytest.raises(ImageConversionError, match='step 7 is not a multiple of the 2-byte'):
+        image_to_numpy(msg)
+
+
+def test_missing_field():
+    """A non-Image object is named in the error."""
+    with pytest.raises(ImageConversionError, match="no field 'encoding'"):
+        image_to_numpy(FakeCompressed('jpeg', b''))
+
+
+def test_error_is_a_value_error():
+    """Callers may catch ValueError."""
+    assert issubclass(ImageConversionError, ValueError)
+
+
+@pytest.mark.parametrize('image, encoding, message', [
+    (np.zeros((2, 3), np.uint8), 'rgb8', r'rgb8 needs a \(H, W, 3\) uint8 array'),
+    (np.zeros((2, 3, 4), np.uint8), 'bgr8', r'\(H, W, 3\)'),
+    (np.zeros((2, 3), np.float64), '32FC1', 'float32'),
+    (np.zeros((2, 3), np.int16), '16UC1', 'uint16'),
+    (np.zeros((2, 3, 2), np.uint8), 'mono8', r'\(H, W\) or \(H, W, 1\)'),
+    (np.zeros((0, 3), np.uint8), 'mono8', 'empty'),
+    (np.zeros((2, 3), np.uint8), 'yuv422', 'unsupported encoding'),
+    ([[1, 2]], 'mono8', 'expected a numpy array'),
+])
+def test_numpy_to_image_rejections(image, encoding, message):
+    """Arrays that do not match the encoding are rejected."""
+    with pytest.raises(ImageConversionError, match=message):
+        numpy_to_image(image, encoding)
+
+
+# --- compressed ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize('fmt', ['jpeg', 'rgb8; jpeg compressed bgr8', '', 'whatever'])
+def test_compressed_jpeg_decodes(fmt):
+    """JPEG decodes whatever the (non-depth) format string says."""
+    bgr = smooth_bgr()
+    ok, jpeg = cv2.imencode('.jpg', bgr, [cv2.IMWRITE_JPEG_QUALITY, 95])
+    assert ok
+    out = compressed_to_bgr(FakeCompressed(fmt, jpeg.tobytes()))
+    assert out.shape == bgr.shape and out.dtype == np.uint8
+    assert np.abs(out.astype(int) - bgr).mean() < 3.0
+
+
+@pytest.mark.parametrize('fmt', ['png', 'bgr8; png compressed', 'jpeg'])
+def test_compressed_png_is_lossless(fmt):
+    """PNG decodes to exactly the encoded pixels."""
+    bgr = sample('bgr8', 9, 11)
+    ok, png = cv2.imencode('.png', bgr)
+    assert ok
+    msg = CompressedImage(format=fmt)
+    msg.data = array.array('B', png.tobytes())
+    np.testing.assert_array_equal(compressed_to_bgr(msg), bgr)
+
+
+def test_compressed_grey_png_becomes_bgr():
+    """A greyscale PNG decodes to three equal channels."""
+    grey = sample('mono8', 5, 6)
+    out = compressed_to_bgr(FakeCompressed('png', cv2.imencode('.png', grey)[1]))
+    assert out.shape == (5, 6, 3)
+    np.testing.assert_array_equal(out[..., 1], grey)
+
+
+@pytest.mark.parametrize('fmt', ['jpeg', 'jpg', 'png'])
+def test_bgr_to_compressed_round_trip(fmt):
+    """bgr_to_compressed output decodes back."""
+    bgr = smooth_bgr()
+    header = Header(frame_id='cam')
+    msg = bgr_to_compressed(bgr, fmt, header=header, quality=95)
+    assert isinstance(msg, CompressedImage) and msg.header.frame_id == 'cam'
+    codec = 'png' if fmt == 'png' else 'jpeg'
+    assert msg.format == f'bgr8; {codec} compressed bgr8'
+    out = compressed_to_bgr(msg)
+    if fmt == 'png':
+        np.testing.assert_array_equal(out, bgr)
+    else:
+        assert np.abs(out.astype(int) - bgr).mean() < 3.0
+
+
+def test_jpeg_quality_changes_size():
+    """The quality argument reaches the JPEG encoder."""
+    bgr = sample('bgr8', 32, 32)
+    assert len(bgr_to_compressed(bgr, quality=10).data) < len(bgr_to_compressed(bgr).data)
+
+
+@pytest.mark.parametrize('args, message', [
+    ((sample('bgr8'), 'webp'), "unsupported compressed format 'webp'"),
+    ((sample('rgba8'), 'jpeg'), r'\(H, W, 3\) uint8'),
+    ((sample('mono8'), 'png'), r'\(H, W, 3\) uint8'),
+    ((np.zeros((0, 4, 3), np.uint8), 'png'), 'non-empty'),
+    ((sample('bgr8'), 'jpeg', None, 0), r'quality must be an integer in 1\.\.100'),
+    ((sample('bgr8'), 'jpeg', None, 90.0), 'quality'),
+])
+def test_bgr_to_compressed_rejections(args, message):
+    """Bad encoder arguments raise ImageConversionError."""
+    with pytest.raises(ImageConversionError, match=message):
+        bgr_to_compressed(*args)
+
+
+def png_header(width: int, height: int) -> bytes:
+    """Return the first bytes of a PNG claiming the given size."""
+    return b'\x89PNG\r\n\x1a\n' + b'\0\0\0\rIHDR' + width.to_bytes(4, 'big') + \
+        height.to_bytes(4, 'big') + b'\x08\x02\0\0\0' + b'\0' * 16
+
+
+def jpeg_header(width: int, height: int) -> bytes:
+    """Return the first bytes of a JPEG (with an APP0 segment) claiming the given size."""
+    app0 = b'\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00'
+    sof0 = b'\xff\xc0\x00\x11\x08' + height.to_bytes(2, 'big') + width.to_bytes(2, 'big')
+    return b'\xff\xd8' + app0 + sof0 + b'\x03' + b'\0' * 9
+
+
+@pytest.mark.parametrize('fmt, data, message', [
+    ('jpeg', b'', 'compressed image data is empty'),
+    ('jpeg', b'definitely not an image', 'cannot decode 23 bytes'),
+    ('png', bytes(range(256)) * 4, 'cannot decode'),
+    ('jpeg', cv2.imencode('.jpg', np.zeros((8, 8, 3), np.uint8))[1].tobytes()[:20],
+     'cannot decode'),
+    ('16UC1; compressedDepth png', b'\0' * 12 + png_header(2, 2), 'not a JPEG/PNG colour image'),
+    ('compressedDepth', b'x', 'compressedDepth'),
+    ('h264', b'\0\0\0\1', 'not a JPEG/PNG'),
+    (None, b'x', 'format must be a string'),
+    ('jpeg', 'text', 'data must be'),
+    ('jpeg', [256], r'0\.\.255'),
+    ('png', png_header(100000, 100000), 'claims 100000x100000 pixels'),
+    ('jpeg', jpeg_header(65535, 65535), 'claims 65535x65535 pixels'),
+])
+def test_compressed_rejections(fmt, data, message):
+    """Bad compressed messages raise with a helpful message."""
+    with pytest.raises(ImageConversionError, match=message):
+        compressed_to_bgr(FakeCompressed(fmt, data))
+
+
+# --- purity --------------------------------------------------------------------------------
+
+def test_module_does_not_import_rclpy():
+    """Importing the module pulls in neither rclpy nor sensor_msgs."""
+    code = ('import sys; import pose_ros.image_codec; '
+            "sys.exit(1 if 'rclpy' in sys.modules or 'sensor_msgs' in sys.modules else 0)")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    assert subprocess.run([sys.executable, '-c', code], env=env).returncode == 0

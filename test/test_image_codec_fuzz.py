@@ -1,0 +1,361 @@
+# Copyright 2026 pose_ros maintainers
+# Licensed under the Apache License, Version 2.0
+
+"""
+Deterministic fuzzing of pose_ros.image_codec with malformed Image and CompressedImage messages.
+
+Every call must either return an array of the documented shape and dtype or raise
+ImageConversionError: any other exception, a wrong result, or a large allocation is a failure.
+Messages are types.SimpleNamespace objects, because sensor_msgs.msg.Image refuses many of the
+malformed field values we want to feed in.
+"""
+
+import array
+import tracemalloc
+import types
+from typing import Any, Callable, List, Optional
+
+import cv2
+
+import numpy as np
+
+from pose_ros import image_codec
+
+ImageConversionError = image_codec.ImageConversionError
+
+SEED = 20260121
+N_IMAGES = 12000
+N_COMPRESSED = 3000
+PEAK_ALLOCATION_LIMIT = 16 * 1024 * 1024  # every fuzz input is a few KiB at most
+
+LAYOUT = {  # encoding -> (channels, dtype); the oracle, kept apart from the module's table
+    'rgb8': (3, np.uint8), 'bgr8': (3, np.uint8), 'rgba8': (4, np.uint8),
+    'bgra8': (4, np.uint8), 'mono8': (1, np.uint8), 'mono16': (1, np.uint16),
+    '16UC1': (1, np.uint16), '32FC1': (1, np.float32),
+    '8UC1': (1, np.uint8), '8UC3': (3, np.uint8), '8UC4': (4, np.uint8),
+}
+VALID = sorted(LAYOUT)
+DEPTH = ('16UC1', 'mono16', '32FC1')
+GARBAGE_ENCODINGS = [
+    '', 'yuv422', 'RGB8', 'bgr16', 'rgba16', '32FC3', '64FC1', '8UC2', 'rgb8 ', ' mono8',
+    'mono 8', 'rgb8\x00', '\x00', 'bayer_rggb8', 'compressedDepth', 'jpeg', 'ü8', 'rgb8;bgr8',
+    None, 8, b'rgb8', 3.5, ['rgb8'],
+]
+SPECIAL_SIZES = [0, -1, -7, -2 ** 31, 2 ** 31, 2 ** 32 - 1, 2 ** 40, 2 ** 63, 2 ** 64 + 1]
+NON_INTS = ['3', 3.0, None, float('nan'), b'\x03', [3]]
+ENDIANNESS = [0, 1, 0, 1, 2, 255, True, False, -1, np.uint8(1), None, '1', 0.0]
+FORMATS = [
+    'jpeg', 'png', '', 'rgb8; jpeg compressed bgr8', 'bgr8; png compressed', 'jpg', 'PNG',
+    'compressedDepth', '16UC1; compressedDepth png', '32FC1; compressedDepth rvl', 'h264',
+    'theora', 'garbage', 'tiff', None, 5, b'jpeg',
+]
+
+
+def pick(rng: np.random.Generator, items: List[Any]) -> Any:
+    """Return one item of a list (rng.choice would turn mixed types into a numpy array)."""
+    return items[int(rng.integers(len(items)))]
+
+
+def wrap_data(rng: np.random.Generator, raw: bytes) -> Any:
+    """Return raw in one of the containers a message's data may arrive in, or a wrong one."""
+    kind = int(rng.integers(12))
+    if kind <= 2:
+        return raw
+    if kind == 3:
+        return bytearray(raw)
+    if kind <= 5:
+        return array.array('B', raw)  # what rclpy hands over
+    if kind == 6:
+        return list(raw) if len(raw) <= 512 else raw
+    if kind == 7:
+        return np.frombuffer(raw, dtype=np.uint8).copy()
+    if kind == 8:
+        return memoryview(raw)
+    if kind == 9 and len(raw) % 2 == 0:
+        return np.frombuffer(raw, dtype=np.uint16).copy()  # wrong dtype
+    return pick(rng, [None, raw.decode('latin-1'), 12, array.array('H', [1, 2]),
+                      [300, -1], [0.5] * len(raw[:8]), (1, 2, 3)])
+
+
+def describe(msg: types.SimpleNamespace) -> str:
+    """Return the message's fields for a failure report, with data abbreviated."""
+    fields = dict(vars(msg))
+    data = fields.pop('data', None)
+    try:
+        size = len(data)
+    except TypeError:
+        size = None
+    head = bytes(data[:16]) if isinstance(data, (bytes, bytearray)) else None
+    return f'{fields} data={type(data).__name__} len={size} head={head!r}'
+
+
+def random_header_image(rng: np.random.Generator) -> types.SimpleNamespace:
+    """Return an Image-like message with every field drawn at random, mostly malformed."""
+    encoding = pick(rng, VALID) if rng.random() < 0.6 else pick(rng, GARBAGE_ENCODINGS)
+    channels, dtype = LAYOUT.get(encoding, (int(rng.integers(1, 5)), np.uint8)) \
+        if isinstance(encoding, str) else (1, np.uint8)
+    itemsize = np.dtype(dtype).itemsize
+
+    def size() -> Any:
+        roll = rng.random()
+        if roll < 0.55:
+            return int(rng.integers(1, 17))
+        if roll < 0.93:
+            return pick(rng, SPECIAL_SIZES)
+        return pick(rng, NON_INTS)
+
+    height, width = size(), size()
+    row = width * channels * itemsize if isinstance(width, int) else 8
+    step = pick(rng, [
+        row, row, row + int(rng.integers(1, 9)), row - int(rng.integers(1, 4)), row + 1, 0,
+        -row, 2 ** 40, 2 ** 31, int(rng.integers(0, 64)), 3.0 * 2 if rng.random() < 0.1 else row,
+    ])
+    expected = step * height if isinstance(step, int) and isinstance(height, int) else -1
+    exact = expected if 0 <= expected <= 8192 else int(rng.integers(0, 256))
+    length = pick(rng, [exact, exact, exact, 0, max(exact - 1, 0), exact + 1,
+                        max(exact - int(rng.integers(1, 64)), 0), int(rng.integers(0, 300))])
+    raw = rng.integers(0, 256, size=length, dtype=np.uint8).tobytes()
+    return types.SimpleNamespace(height=height, width=width, encoding=encoding,
+                                 is_bigendian=pick(rng, ENDIANNESS), step=step,
+                                 data=wrap_data(rng, raw))
+
+
+def valid_image(rng: np.random.Generator) -> tuple:
+    """Return (message, decoded pixels) for a random well-formed message, padding included."""
+    encoding = pick(rng, VALID)
+    channels, dtype = LAYOUT[encoding]
+    height, width = int(rng.integers(1, 9)), int(rng.integers(1, 9))
+    shape = (height, width, channels) if channels > 1 else (height, width)
+    if dtype == np.float32:
+        pixels = rng.normal(2.0, 3.0, size=shape).astype(np.float32)
+    else:
+        pixels = rng.integers(0, np.iinfo(dtype).max, size=shape, endpoint=True, dtype=dtype)
+    big = encoding in ('mono16', '16UC1', '32FC1') and rng.random() < 0.5
+    itemsize = np.dtype(dtype).itemsize
+    pad = int(rng.integers(0, 4)) * itemsize
+    wire = pixels.astype(np.dtype(dtype).newbyteorder('>' if big else '<'))
+    raw = b''.join(wire[r].tobytes() + rng.integers(0, 256, pad, np.uint8).tobytes()
+                   for r in range(height))
+    msg = types.SimpleNamespace(height=height, width=width, encoding=encoding,
+                                is_bigendian=int(big), step=width * channels * itemsize + pad,
+                                data=raw)
+    return msg, pixels
+
+
+def mutate(rng: np.random.Generator, msg: types.SimpleNamespace) -> Optional[bool]:
+    """Apply one random mutation; return True/False when it must succeed/fail, None if either."""
+    raw = bytes(msg.data)
+    kind = int(rng.integers(14))
+    if kind == 0:
+        msg.data = raw[:-1]
+        return False
+    if kind == 1:
+        msg.data = raw + b'\0'
+        return False
+    if kind == 2:
+        msg.data = b''
+        return False
+    if kind == 3:
+        msg.height += pick(rng, [-1, 1])
+        return False if msg.height <= 0 else None
+    if kind == 4:
+        msg.width += pick(rng, [-1, 1])
+        return None
+    if kind == 5:
+        msg.step += pick(rng, [-1, 1, -msg.step])
+        return None
+    if kind == 6:
+        msg.encoding = pick(rng, VALID)
+        return None
+    if kind == 7:
+        msg.encoding = pick(rng, GARBAGE_ENCODINGS)
+        return False
+    if kind == 8:
+        msg.is_bigendian = 1 - msg.is_bigendian
+        return True
+    if kind == 9:
+        setattr(msg, pick(rng, ['height', 'width']), pick(rng, [2 ** 31, 2 ** 40, -2 ** 31, 0]))
+        return False
+    if kind == 10:
+        msg.step = pick(rng, [2 ** 31, 2 ** 40])
+        return False
+    if kind == 11:
+        msg.height, msg.width = msg.width, msg.height
+        return None
+    if kind == 12:
+        msg.data = wrap_data(rng, raw)
+        return None
+    msg.data = raw[:int(rng.integers(0, len(raw)))]  # truncated anywhere
+    return False
+
+
+def check_image(msg: types.SimpleNamespace, expect: Optional[bool],
+                pixels: Optional[np.ndarray]) -> List[str]:
+    """Run the three Image decoders on msg; return a description of each contract breach."""
+    problems = []
+    layout = LAYOUT.get(msg.encoding) if isinstance(msg.encoding, str) else None
+
+    def shape_for(kind: str) -> tuple:
+        channels = layout[0]
+        if kind == 'bgr':
+            return (msg.height, msg.width, 3)
+        return (msg.height, msg.width) + ((channels,) if channels > 1 else ())
+
+    calls = [
+        ('image_to_numpy', image_codec.image_to_numpy, 'raw', lambda: layout[1]),
+        ('image_to_bgr', image_codec.image_to_bgr, 'bgr', lambda: np.uint8),
+        ('depth_to_metres', image_codec.depth_to_metres, 'depth', lambda: np.float32),
+    ]
+    for name, func, kind, dtype in calls:
+        try:
+            out = func(msg)
+        except ImageConversionError:
+            if expect is True and (kind == 'raw' or (kind == 'bgr') != (msg.encoding in DEPTH)):
+                problems.append(f'{name} rejected a valid message: {describe(msg)}')
+            continue
+        except Exception as exc:  # noqa: B902 - the point is to catch anything else
+            problems.append(f'{name} raised {type(exc).__name__}: {exc} for {describe(msg)}')
+            continue
+        if expect is False:
+            problems.append(f'{name} accepted a message it must reject: {describe(msg)}')
+        if layout is None or not isinstance(out, np.ndarray):
+            problems.append(f'{name} returned {type(out).__name__} for {describe(msg)}')
+            continue
+        want = shape_for('raw' if kind == 'depth' else kind)
+        if out.shape != want or out.dtype != dtype():
+            problems.append(f'{name} returned {out.shape} {out.dtype}, want {want} '
+                            f'{np.dtype(dtype())} for {describe(msg)}')
+        elif kind == 'raw' and pixels is not None and expect is True:
+            if msg.is_bigendian == (pixels.dtype.itemsize > 1 and msg.is_bigendian):
+                if not np.array_equal(out, pixels, equal_nan=out.dtype.kind == 'f'):
+                    problems.append(f'{name} decoded wrong pixels for {describe(msg)}')
+    return problems
+
+
+def run_bounded(cases: Callable[[], List[str]]) -> List[str]:
+    """Run cases under tracemalloc and add a problem if they allocated too much at once."""
+    tracemalloc.start()
+    try:
+        problems = cases()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    if peak > PEAK_ALLOCATION_LIMIT:
+        problems.append(f'peak allocation {peak} bytes exceeds {PEAK_ALLOCATION_LIMIT}')
+    return problems
+
+
+def report(problems: List[str]) -> str:
+    """Return a readable summary of the first few problems."""
+    return f'{len(problems)} problems; first ones:\n' + '\n'.join(problems[:8])
+
+
+def test_fuzz_image_messages():
+    """12,000 random and mutated Image messages never break the decoders' contract."""
+    rng = np.random.default_rng(SEED)
+    counts = {'random': 0, 'valid': 0, 'must_fail': 0}
+
+    def cases() -> List[str]:
+        problems = []
+        for _ in range(N_IMAGES):
+            pixels = None
+            if rng.random() < 0.45:
+                msg, expect = random_header_image(rng), None
+                counts['random'] += 1
+            else:
+                msg, pixels = valid_image(rng)
+                expect = True if rng.random() < 0.2 else mutate(rng, msg)
+                counts['valid'] += expect is True
+                counts['must_fail'] += expect is False
+            problems.extend(check_image(msg, expect, pixels))
+        return problems
+
+    problems = run_bounded(cases)
+    assert not problems, report(problems)
+    # The generator really covers both sides of the contract.
+    assert counts['random'] > 4000 and counts['valid'] > 1000 and counts['must_fail'] > 2000
+
+
+def encoded_samples() -> List[bytes]:
+    """Return small valid JPEG and PNG files (colour, grey, 16-bit, with alpha)."""
+    rng = np.random.default_rng(SEED)
+    colour = rng.integers(0, 256, (12, 16, 3), dtype=np.uint8)
+    grey = rng.integers(0, 256, (9, 7), dtype=np.uint8)
+    deep = rng.integers(0, 65536, (5, 6), dtype=np.uint16)
+    alpha = rng.integers(0, 256, (4, 4, 4), dtype=np.uint8)
+    files = [cv2.imencode('.jpg', colour)[1], cv2.imencode('.jpg', grey)[1],
+             cv2.imencode('.png', colour)[1], cv2.imencode('.png', grey)[1],
+             cv2.imencode('.png', deep)[1], cv2.imencode('.png', alpha)[1]]
+    return [f.tobytes() for f in files]
+
+
+def random_compressed(rng: np.random.Generator, samples: List[bytes]) -> tuple:
+    """Return (message, expectation) for a random, mostly malformed CompressedImage."""
+    fmt = pick(rng, FORMATS)
+    valid = pick(rng, samples)
+    kind = int(rng.integers(9))
+    expect = None
+    if kind == 0:
+        raw = rng.integers(0, 256, int(rng.integers(0, 600)), np.uint8).tobytes()
+    elif kind == 1:
+        raw, expect = valid, True
+    elif kind == 2:
+        raw = valid[:int(rng.integers(0, len(valid)))]
+    elif kind == 3:
+        corrupt = bytearray(valid)
+        for pos in rng.integers(0, len(corrupt), int(rng.integers(1, 9))):
+            corrupt[pos] = int(rng.integers(256))
+        raw = bytes(corrupt)
+    elif kind == 4:
+        raw = valid[:int(rng.integers(8, 40))] + rng.integers(0, 256, 200, np.uint8).tobytes()
+    elif kind == 5:
+        raw = rng.integers(0, 256, int(rng.integers(1, 32)), np.uint8).tobytes() + valid
+    elif kind == 6:
+        raw, expect = b'', False
+    elif kind == 7:  # a header claiming a huge image with nothing behind it
+        width, height = (int(v) for v in rng.integers(1, 2 ** 31, 2))
+        raw = b'\x89PNG\r\n\x1a\n\0\0\0\rIHDR' + width.to_bytes(4, 'big') + \
+            height.to_bytes(4, 'big') + b'\x08\x02\0\0\0\0\0\0\0'
+        expect = False
+    else:
+        width, height = (int(v) for v in rng.integers(1, 2 ** 16, 2))
+        raw = b'\xff\xd8\xff\xc0\x00\x11\x08' + height.to_bytes(2, 'big') + \
+            width.to_bytes(2, 'big') + b'\x03' + b'\0' * 9
+        expect = False
+    if not isinstance(fmt, str) or 'compresseddepth' in fmt.lower() or fmt in ('h264', 'theora'):
+        expect = False
+    data = wrap_data(rng, raw)
+    if not isinstance(data, (bytes, bytearray, array.array, memoryview)) and \
+            not (isinstance(data, np.ndarray) and data.dtype == np.uint8) and \
+            not isinstance(data, list):
+        expect = False
+    return types.SimpleNamespace(format=fmt, data=data), expect
+
+
+def test_fuzz_compressed_messages():
+    """3,000 random, truncated and corrupted CompressedImage messages keep the contract."""
+    rng = np.random.default_rng(SEED + 1)
+    samples = encoded_samples()
+
+    def cases() -> List[str]:
+        problems = []
+        for _ in range(N_COMPRESSED):
+            msg, expect = random_compressed(rng, samples)
+            try:
+                out = image_codec.compressed_to_bgr(msg)
+            except ImageConversionError:
+                if expect is True:
+                    problems.append(f'rejected a valid image: {describe(msg)}')
+                continue
+            except Exception as exc:  # noqa: B902 - the point is to catch anything else
+                problems.append(f'raised {type(exc).__name__}: {exc} for {describe(msg)}')
+                continue
+            if expect is False:
+                problems.append(f'accepted a message it must reject: {describe(msg)}')
+            if not (isinstance(out, np.ndarray) and out.ndim == 3 and out.shape[2] == 3
+                    and out.dtype == np.uint8):
+                problems.append(f'returned {getattr(out, "shape", out)} for {describe(msg)}')
+        return problems
+
+    problems = run_bounded(cases)
+    assert not problems, report(problems)
