@@ -59,8 +59,19 @@ class MediaMissing(FileNotFoundError):
 
 
 def repo_root() -> Path:
-    """Return the repository (source tree) this module was loaded from."""
-    return Path(__file__).resolve().parent.parent
+    """
+    Return the pose_ros source tree, whose .cache/ holds footage, fixtures and models.
+
+    ``$POSE_ROS_ROOT`` (set by .ws/env.sh) wins; then the tree this module was loaded from
+    when it is a source tree; else the current directory (an installed package has no tree).
+    """
+    env = os.environ.get('POSE_ROS_ROOT', '').strip()
+    if env:
+        return Path(env).expanduser()
+    here = Path(__file__).resolve().parent.parent
+    if (here / 'package.xml').is_file():
+        return here
+    return Path.cwd()
 
 
 def media_dir() -> Path:

@@ -92,8 +92,8 @@ def describe(msg: types.SimpleNamespace) -> str:
 def random_header_image(rng: np.random.Generator) -> types.SimpleNamespace:
     """Return an Image-like message with every field drawn at random, mostly malformed."""
     encoding = pick(rng, VALID) if rng.random() < 0.6 else pick(rng, GARBAGE_ENCODINGS)
-    channels, dtype = LAYOUT.get(encoding, (int(rng.integers(1, 5)), np.uint8)) \
-        if isinstance(encoding, str) else (1, np.uint8)
+    guess = (int(rng.integers(1, 5)), np.uint8)  # for garbage encodings
+    channels, dtype = LAYOUT.get(encoding, guess) if isinstance(encoding, str) else guess
     itemsize = np.dtype(dtype).itemsize
 
     def size() -> Any:
@@ -108,7 +108,7 @@ def random_header_image(rng: np.random.Generator) -> types.SimpleNamespace:
     row = width * channels * itemsize if isinstance(width, int) else 8
     step = pick(rng, [
         row, row, row + int(rng.integers(1, 9)), row - int(rng.integers(1, 4)), row + 1, 0,
-        -row, 2 ** 40, 2 ** 31, int(rng.integers(0, 64)), 3.0 * 2 if rng.random() < 0.1 else row,
+        -row, 2 ** 40, 2 ** 31, int(rng.integers(0, 64)), float(row), None,
     ])
     expected = step * height if isinstance(step, int) and isinstance(height, int) else -1
     exact = expected if 0 <= expected <= 8192 else int(rng.integers(0, 256))
@@ -189,46 +189,61 @@ def mutate(rng: np.random.Generator, msg: types.SimpleNamespace) -> Optional[boo
     return False
 
 
+def oracle(name: str, msg: types.SimpleNamespace, pixels: np.ndarray) -> np.ndarray:
+    """Return what decoder name must produce for an unmutated message holding pixels."""
+    if name == 'image_to_numpy':
+        return pixels
+    if name == 'depth_to_metres':
+        metres = pixels.astype(np.float32)
+        if pixels.dtype == np.uint16:
+            return np.where(pixels == 0, np.nan, metres / np.float32(1000.0))
+        return np.where(np.isfinite(metres) & (metres > 0), metres, np.nan)
+    grey = {'mono16': lambda p: (p >> 8).astype(np.uint8)}.get(msg.encoding, lambda p: p)
+    if pixels.ndim == 2:
+        return np.repeat(grey(pixels)[..., np.newaxis], 3, axis=2)
+    return pixels[..., 2::-1] if msg.encoding in ('rgb8', 'rgba8') else pixels[..., :3]
+
+
 def check_image(msg: types.SimpleNamespace, expect: Optional[bool],
                 pixels: Optional[np.ndarray]) -> List[str]:
     """Run the three Image decoders on msg; return a description of each contract breach."""
     problems = []
     layout = LAYOUT.get(msg.encoding) if isinstance(msg.encoding, str) else None
 
-    def shape_for(kind: str) -> tuple:
-        channels = layout[0]
+    def shape_for(kind: str) -> Callable[[], tuple]:
         if kind == 'bgr':
-            return (msg.height, msg.width, 3)
-        return (msg.height, msg.width) + ((channels,) if channels > 1 else ())
+            return lambda: (msg.height, msg.width, 3)
+        return lambda: (msg.height, msg.width) + ((layout[0],) if layout[0] > 1 else ())
 
-    calls = [
-        ('image_to_numpy', image_codec.image_to_numpy, 'raw', lambda: layout[1]),
-        ('image_to_bgr', image_codec.image_to_bgr, 'bgr', lambda: np.uint8),
-        ('depth_to_metres', image_codec.depth_to_metres, 'depth', lambda: np.float32),
+    calls = [  # name, decoder, accepts encoding, result shape, result dtype
+        ('image_to_numpy', image_codec.image_to_numpy, lambda e: True, shape_for('raw'),
+         lambda: layout[1]),
+        ('image_to_bgr', image_codec.image_to_bgr, lambda e: e not in ('16UC1', '32FC1'),
+         shape_for('bgr'), lambda: np.uint8),
+        ('depth_to_metres', image_codec.depth_to_metres, lambda e: e in DEPTH,
+         shape_for('raw'), lambda: np.float32),
     ]
-    for name, func, kind, dtype in calls:
+    for name, func, accepts, want, dtype in calls:
+        must_succeed = expect is True and accepts(msg.encoding)
+        must_fail = expect is False or (layout is not None and not accepts(msg.encoding))
         try:
             out = func(msg)
         except ImageConversionError:
-            if expect is True and (kind == 'raw' or (kind == 'bgr') != (msg.encoding in DEPTH)):
+            if must_succeed:
                 problems.append(f'{name} rejected a valid message: {describe(msg)}')
             continue
         except Exception as exc:  # noqa: B902 - the point is to catch anything else
             problems.append(f'{name} raised {type(exc).__name__}: {exc} for {describe(msg)}')
             continue
-        if expect is False:
+        if must_fail or layout is None:
             problems.append(f'{name} accepted a message it must reject: {describe(msg)}')
-        if layout is None or not isinstance(out, np.ndarray):
-            problems.append(f'{name} returned {type(out).__name__} for {describe(msg)}')
-            continue
-        want = shape_for('raw' if kind == 'depth' else kind)
-        if out.shape != want or out.dtype != dtype():
-            problems.append(f'{name} returned {out.shape} {out.dtype}, want {want} '
-                            f'{np.dtype(dtype())} for {describe(msg)}')
-        elif kind == 'raw' and pixels is not None and expect is True:
-            if msg.is_bigendian == (pixels.dtype.itemsize > 1 and msg.is_bigendian):
-                if not np.array_equal(out, pixels, equal_nan=out.dtype.kind == 'f'):
-                    problems.append(f'{name} decoded wrong pixels for {describe(msg)}')
+        elif not isinstance(out, np.ndarray) or out.shape != want() or out.dtype != dtype():
+            problems.append(f'{name} returned {getattr(out, "shape", out)} '
+                            f'{getattr(out, "dtype", "")}, want {want()} {np.dtype(dtype())} '
+                            f'for {describe(msg)}')
+        elif pixels is not None and not np.array_equal(out, oracle(name, msg, pixels),
+                                                       equal_nan=True):
+            problems.append(f'{name} decoded wrong values for {describe(msg)}')
     return problems
 
 
@@ -264,7 +279,10 @@ def test_fuzz_image_messages():
                 counts['random'] += 1
             else:
                 msg, pixels = valid_image(rng)
-                expect = True if rng.random() < 0.2 else mutate(rng, msg)
+                if rng.random() < 0.2:
+                    expect = True  # unmutated: decoded values are checked too
+                else:
+                    expect, pixels = mutate(rng, msg), None
                 counts['valid'] += expect is True
                 counts['must_fail'] += expect is False
             problems.extend(check_image(msg, expect, pixels))

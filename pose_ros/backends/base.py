@@ -37,6 +37,11 @@ class PoseBackend(ABC):
     def reset(self) -> None:
         """Forget tracking state (a new sequence starts)."""
 
+    def warmup(self, width: int = 640, height: int = 480) -> None:
+        """Run once on a blank image so the first real frame is not slowed by lazy set-up."""
+        self.infer(np.zeros((height, width, 3), np.uint8))
+        self.reset()
+
     def close(self) -> None:
         """Release the model."""
 

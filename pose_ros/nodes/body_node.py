@@ -75,6 +75,7 @@ class BodyNode(LifecycleNode):
         try:
             self.pipeline = BodyPipeline(create_backend(p['backend'], backend_options(p.values())),
                                          PipelineOptions(**pipeline_options(p.values())))
+            self.pipeline.backend.warmup()
         except (BackendError, ValueError) as e:
             self.get_logger().error(f'cannot configure: {e}')
             return TransitionCallbackReturn.FAILURE

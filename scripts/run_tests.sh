@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Copyright 2026 pose_ros maintainers
+# Licensed under the Apache License, Version 2.0
+#
+# README command 2: set up (idempotent), build, and run every test of pose_ros with colcon.
+# Exits non-zero when any test fails (colcon test alone exits 0 on failures).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+"$ROOT/scripts/bootstrap.sh"
+set +u
+. "$ROOT/.ws/env.sh"
+set -u
+cd "$ROOT/.ws"
+colcon --log-base "$ROOT/.ws/log" test --packages-select pose_ros \
+  --event-handlers console_direct+ --return-code-on-test-failure \
+  --pytest-args -ra "$@"
+colcon --log-base "$ROOT/.ws/log" test-result --all --verbose

@@ -1,0 +1,115 @@
+# Copyright 2026 pose_ros maintainers
+# Licensed under the Apache License, Version 2.0
+
+"""Small helpers for tests that talk ROS 2 in-process (rclpy, no launch_testing).
+
+Typical use::
+
+    with RosContext() as ros:                    # private rclpy.Context, isolated domain
+        node = ros.node('listener')
+        node.create_subscription(Image, '/camera/color/image_raw', got.append, 10)
+        with spin_in_thread(node):               # an executor spins it in a thread
+            ...                                  # publish / replay from this thread
+            assert wait_for(lambda: len(got) == 18, timeout=5.0)
+
+``RosContext`` sets ``ROS_DOMAIN_ID`` (restored on exit) so that parallel test processes
+(pytest-xdist, several CI jobs on one machine) do not hear each other, and subprocesses
+started inside the ``with`` block join the same domain.
+"""
+
+from contextlib import contextmanager
+import os
+import threading
+import time
+from typing import Any, Callable, Iterator, List, Optional, Union
+
+import rclpy
+from rclpy.context import Context
+from rclpy.executors import Executor, SingleThreadedExecutor
+from rclpy.node import Node
+from rclpy.signals import SignalHandlerOptions
+
+
+def ros_domain() -> int:
+    """Return a ROS_DOMAIN_ID for this test process: ``100 + pid % 100`` (100..199).
+
+    Domains 0..99 are left to people's own ROS graphs; 100..199 stay clear of Fast DDS's
+    port range limit (232) and of each other for processes with different pids mod 100.
+    """
+    return 100 + os.getpid() % 100
+
+
+class RosContext:
+    """A private, initialised ``rclpy.Context`` on an isolated domain; shut down on exit.
+
+    Attributes:
+        context: The ``rclpy.Context`` (pass it to nodes and executors you create).
+        domain_id: Its ROS_DOMAIN_ID.
+
+    """
+
+    def __init__(self, domain_id: Optional[int] = None) -> None:
+        self.domain_id = ros_domain() if domain_id is None else domain_id
+        self.context = Context()
+        self._nodes: List[Node] = []
+        self._old_env: Optional[str] = None
+
+    def __enter__(self) -> 'RosContext':
+        self._old_env = os.environ.get('ROS_DOMAIN_ID')
+        os.environ['ROS_DOMAIN_ID'] = str(self.domain_id)
+        # No signal handlers: leave Ctrl-C to pytest.
+        rclpy.init(context=self.context, domain_id=self.domain_id,
+                   signal_handler_options=SignalHandlerOptions.NO)
+        return self
+
+    def node(self, name: str, **kwargs: Any) -> Node:
+        """Create a node in this context; it is destroyed on exit."""
+        node = Node(name, context=self.context, **kwargs)
+        self._nodes.append(node)
+        return node
+
+    def __exit__(self, *exc: Any) -> None:
+        for node in reversed(self._nodes):
+            try:
+                node.destroy_node()
+            except Exception:  # best effort: already destroyed, or context gone
+                pass
+        self._nodes.clear()
+        self.context.try_shutdown()
+        if self._old_env is None:
+            os.environ.pop('ROS_DOMAIN_ID', None)
+        else:
+            os.environ['ROS_DOMAIN_ID'] = self._old_env
+
+
+@contextmanager
+def spin_in_thread(target: Union[Node, Executor]) -> Iterator[Executor]:
+    """Spin a node (in a new single-threaded executor) or an executor in a daemon thread.
+
+    Yields the executor. On exit the executor is shut down and the thread joined; a node's
+    executor is discarded, the node itself is left alive.
+    """
+    if isinstance(target, Node):
+        executor: Executor = SingleThreadedExecutor(context=target.context)
+        executor.add_node(target)
+    else:
+        executor = target
+    thread = threading.Thread(target=executor.spin, name='ros-spin', daemon=True)
+    thread.start()
+    try:
+        yield executor
+    finally:
+        executor.shutdown(timeout_sec=2.0)
+        thread.join(timeout=2.0)
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 5.0,
+             interval: float = 0.01) -> bool:
+    """Poll ``predicate`` until it is true or ``timeout`` s pass; return its last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if predicate():
+            return True
+        if time.monotonic() >= deadline:
+            return bool(predicate())
+        time.sleep(interval)
