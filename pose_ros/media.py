@@ -1,7 +1,8 @@
 # Copyright 2026 pose_ros maintainers
 # Licensed under the Apache License, Version 2.0
 
-"""Find the real footage of people that fixtures, tests and the demo are built from.
+"""
+Find the real footage of people that fixtures, tests and the demo are built from.
 
 None of it is in git. ``scripts/bootstrap.sh`` puts it in one folder, the media folder:
 ``$POSE_ROS_MEDIA_DIR`` when that is set (``.ws/env.sh`` sets it), else ``<repo>/.cache/media``.
@@ -91,10 +92,8 @@ def find_media(name: str) -> Path:
     """
     Return the path of the footage file ``name`` (e.g. ``'vtest.avi'``) in the media folder.
 
-    Raises:
-        MediaMissing: the file is not there (the message names the file, the folder, the
-            package that provides it and ``scripts/bootstrap.sh``, which installs it).
-
+    :raises MediaMissing: the file is not there (the message names the file, the folder, the
+        package that provides it and ``scripts/bootstrap.sh``, which installs it).
     """
     folder = media_dir()
     path = folder / name

@@ -54,9 +54,9 @@ from transforms3d.quaternions import mat2quat, quat2mat
 from visualization_msgs.msg import Marker, MarkerArray
 
 __all__ = [
-    'body_rotation', 'frame_to_people_msg', 'gaze_rotation', 'marker_array',
-    'message_to_dict', 'people_msg_to_frame', 'rgb_to_bgr255', 'tf_message', 'track_color',
-    'track_color_bgr',
+    'CAMERA_FRAME_SOURCES', 'UPRIGHT_FACING_CAMERA', 'body_rotation', 'frame_to_people_msg',
+    'gaze_rotation', 'marker_array', 'message_to_dict', 'people_msg_to_frame', 'rgb_to_bgr255',
+    'tf_message', 'track_color', 'track_color_bgr',
 ]
 
 _NAN = float('nan')

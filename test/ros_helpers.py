@@ -1,7 +1,8 @@
 # Copyright 2026 pose_ros maintainers
 # Licensed under the Apache License, Version 2.0
 
-"""Small helpers for tests that talk ROS 2 in-process (rclpy, no launch_testing).
+"""
+Small helpers for tests that talk ROS 2 in-process (rclpy, no launch_testing).
 
 Typical use::
 
@@ -31,7 +32,8 @@ from rclpy.signals import SignalHandlerOptions
 
 
 def ros_domain() -> int:
-    """Return a ROS_DOMAIN_ID for this test process: ``100 + pid % 100`` (100..199).
+    """
+    Return a ROS_DOMAIN_ID for this test process: ``100 + pid % 100`` (100..199).
 
     Domains 0..99 are left to people's own ROS graphs; 100..199 stay clear of Fast DDS's
     port range limit (232) and of each other for processes with different pids mod 100.
@@ -40,12 +42,11 @@ def ros_domain() -> int:
 
 
 class RosContext:
-    """A private, initialised ``rclpy.Context`` on an isolated domain; shut down on exit.
+    """
+    A private, initialised ``rclpy.Context`` on an isolated domain; shut down on exit.
 
-    Attributes:
-        context: The ``rclpy.Context`` (pass it to nodes and executors you create).
-        domain_id: Its ROS_DOMAIN_ID.
-
+    :ivar context: The ``rclpy.Context`` (pass it to nodes and executors you create).
+    :ivar domain_id: Its ROS_DOMAIN_ID.
     """
 
     def __init__(self, domain_id: Optional[int] = None) -> None:
@@ -84,7 +85,8 @@ class RosContext:
 
 @contextmanager
 def spin_in_thread(target: Union[Node, Executor]) -> Iterator[Executor]:
-    """Spin a node (in a new single-threaded executor) or an executor in a daemon thread.
+    """
+    Spin a node (in a new single-threaded executor) or an executor in a daemon thread.
 
     Yields the executor. On exit the executor is shut down and the thread joined; a node's
     executor is discarded, the node itself is left alive.

@@ -9,13 +9,12 @@ from typing import Dict, List, Tuple
 
 import cv2
 import numpy as np
+from pose_ros.media import find_media, MediaMissing, PEOPLE_PHOTOS, VIDEO
+from pose_ros.tools import build_fixtures as bf
 import pytest
 from rclpy.serialization import deserialize_message
 from rosbags.rosbag2 import Reader
 from sensor_msgs.msg import CameraInfo, CompressedImage, Image
-
-from pose_ros.media import find_media, MediaMissing, PEOPLE_PHOTOS, VIDEO
-from pose_ros.tools import build_fixtures as bf
 
 FPS = 10.0
 PERIOD_NS = 100_000_000

@@ -3,21 +3,20 @@
 
 """Replay of fixture bags through rclpy: every message, in order, with the bag's timing."""
 
+from pathlib import Path
 import threading
 import time
-from pathlib import Path
 from typing import Dict, List, Tuple
 
 import cv2
 import numpy as np
-import pytest
-from rclpy.qos import qos_profile_sensor_data, QoSProfile, QoSReliabilityPolicy
-from sensor_msgs.msg import CameraInfo, CompressedImage, Image
-
 from pose_ros.media import MediaMissing
 from pose_ros.tools import build_fixtures as bf
 from pose_ros.tools.replay import message_class, replay_bag
+import pytest
+from rclpy.qos import qos_profile_sensor_data, QoSProfile, QoSReliabilityPolicy
 from ros_helpers import RosContext, spin_in_thread, wait_for
+from sensor_msgs.msg import CameraInfo, CompressedImage, Image
 
 IMAGE = '/camera/color/image_raw'
 INFO = '/camera/color/camera_info'

@@ -68,6 +68,9 @@ class BodyNode(LifecycleNode):
             self.trigger_configure()
             if self._state_machine.current_state[1] == 'inactive':
                 self.trigger_activate()
+            if self._state_machine.current_state[1] != 'active':
+                self.get_logger().error('autostart failed: node is '
+                                        f'{self._state_machine.current_state[1]}')
 
     # --- lifecycle -------------------------------------------------------------------------
     def on_configure(self, state: State) -> TransitionCallbackReturn:
@@ -103,7 +106,9 @@ class BodyNode(LifecycleNode):
         else:
             self._subs.append(self.create_subscription(Image, 'image', self._on_image, qos))
         if p['use_depth']:
-            self._subs.append(self.create_subscription(Image, 'depth', self._depth.append, qos))
+            depth_qos = QoSProfile(depth=2, reliability=qos.reliability)
+            self._subs.append(self.create_subscription(Image, 'depth', self._on_depth,
+                                                       depth_qos))
         self._subs.append(self.create_subscription(CameraInfo, 'camera_info',
                                                    self._on_camera_info, qos))
         self._running = True
@@ -159,6 +164,9 @@ class BodyNode(LifecycleNode):
             backend_opts.confidence = changed['yolo.confidence']
 
     # --- input -----------------------------------------------------------------------------
+    def _on_depth(self, msg: Image) -> None:
+        self._depth.append(msg)
+
     def _on_camera_info(self, msg: CameraInfo) -> None:
         self._camera_info = msg
 
@@ -235,10 +243,8 @@ class BodyNode(LifecycleNode):
                                       throttle_duration_sec=5.0)
             return None, None
         intrinsics = _intrinsics(info, width, height, self)
-        stamp = stamp_to_s(msg.header.stamp)
-        best = min(self._depth, key=lambda d: abs(stamp_to_s(d.header.stamp) - stamp),
-                   default=None)
-        if best is None or abs(stamp_to_s(best.header.stamp) - stamp) > self.params['sync_tolerance']:
+        best = self._wait_for_depth(stamp_to_s(msg.header.stamp))
+        if best is None:
             self.get_logger().warning('no depth image within sync_tolerance of the colour '
                                       'image: publishing 2D only', throttle_duration_sec=5.0)
             return None, intrinsics
@@ -248,6 +254,23 @@ class BodyNode(LifecycleNode):
             self.get_logger().warning(f'invalid depth image ({e}): publishing 2D only',
                                       throttle_duration_sec=5.0)
             return None, intrinsics
+
+    def _wait_for_depth(self, stamp: float) -> Optional[Image]:
+        """Depth image nearest ``stamp`` within sync_tolerance, waiting as long for it.
+
+        Drivers publish colour and depth separately, in either order: a depth image still in
+        flight gets up to sync_tolerance seconds of wall time to arrive.
+        """
+        tolerance = self.params['sync_tolerance']
+        deadline = time.monotonic() + tolerance
+        while True:
+            best = min(self._depth, key=lambda d: abs(stamp_to_s(d.header.stamp) - stamp),
+                       default=None)
+            if best is not None and abs(stamp_to_s(best.header.stamp) - stamp) <= tolerance:
+                return best
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.002)
 
     # --- diagnostics -----------------------------------------------------------------------
     def _publish_diagnostics(self) -> None:

@@ -1,7 +1,8 @@
 # Copyright 2026 pose_ros maintainers
 # Licensed under the Apache License, Version 2.0
 
-"""Build rosbag2 (mcap) fixture bags of real footage of people, without ROS's rosbag2.
+"""
+Build rosbag2 (mcap) fixture bags of real footage of people, without ROS's rosbag2.
 
 A fixture bag looks like what a RealSense-style colour camera records:
 
@@ -41,10 +42,9 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tupl
 
 import cv2
 import numpy as np
+from pose_ros.media import find_media, PEOPLE_PHOTOS, repo_root, VIDEO
 from rosbags.rosbag2 import StoragePlugin, Writer
 from rosbags.typesys import get_typestore, Stores
-
-from pose_ros.media import find_media, PEOPLE_PHOTOS, repo_root, VIDEO
 
 IMAGE_TOPIC = '/camera/color/image_raw'
 COMPRESSED_TOPIC = '/camera/color/image_raw/compressed'
@@ -310,23 +310,17 @@ def build_photo_bag(out_dir: Path, photos: Sequence[str] = PEOPLE_PHOTOS, fps: f
     """
     Write (or reuse) a bag of photos of people, each letterboxed and shown ``repeat`` frames.
 
-    Args:
-        out_dir: The bag folder to write (it holds ``metadata.yaml``, the ``.mcap`` file and
-            ``fixture.json``).
-        photos: Names of files in the media folder (see :mod:`pose_ros.media`).
-        fps: Frame rate of the stamps.
-        repeat: Consecutive frames per photo.
-        size: (width, height) of the images.
-        compressed: Write JPEG ``CompressedImage`` instead of ``bgr8`` ``Image``.
-        frame_id: ``header.frame_id`` of every message.
-        start_ns: Stamp of the first frame (ns since the epoch).
-
-    Returns:
-        ``out_dir``.
-
-    Raises:
-        MediaMissing: a photo is not in the media folder.
-
+    :param out_dir: The bag folder to write (it holds ``metadata.yaml``, the ``.mcap`` file and
+        ``fixture.json``).
+    :param photos: Names of files in the media folder (see :mod:`pose_ros.media`).
+    :param fps: Frame rate of the stamps.
+    :param repeat: Consecutive frames per photo.
+    :param size: (width, height) of the images.
+    :param compressed: Write JPEG ``CompressedImage`` instead of ``bgr8`` ``Image``.
+    :param frame_id: ``header.frame_id`` of every message.
+    :param start_ns: Stamp of the first frame (ns since the epoch).
+    :returns: ``out_dir``.
+    :raises MediaMissing: a photo is not in the media folder.
     """
     return _build_photo_bag(out_dir, photos, fps, repeat, size, compressed, frame_id,
                             start_ns)[0]
@@ -406,24 +400,18 @@ def build_video_bag(out_dir: Path, video: str = VIDEO, max_frames: Optional[int]
     """
     Write (or reuse) a bag of the frames of a video (default ``vtest.avi``, 768x576, 10 fps).
 
-    Args:
-        out_dir: The bag folder to write.
-        video: Name of a file in the media folder.
-        max_frames: Keep only the first ``max_frames`` frames (None: all of them).
-        fps: Frame rate of the stamps (None: the video's own). Frames are never dropped or
-            repeated: another fps only retimes them.
-        size: (width, height) to letterbox the frames to (None: keep the video's size).
-        compressed: Write JPEG ``CompressedImage`` instead of ``bgr8`` ``Image``.
-        frame_id: ``header.frame_id`` of every message.
-        start_ns: Stamp of the first frame (ns since the epoch).
-        progress: Show a tqdm progress bar on stderr.
-
-    Returns:
-        ``out_dir``.
-
-    Raises:
-        MediaMissing: the video is not in the media folder.
-
+    :param out_dir: The bag folder to write.
+    :param video: Name of a file in the media folder.
+    :param max_frames: Keep only the first ``max_frames`` frames (None: all of them).
+    :param fps: Frame rate of the stamps (None: the video's own). Frames are never dropped or
+        repeated: another fps only retimes them.
+    :param size: (width, height) to letterbox the frames to (None: keep the video's size).
+    :param compressed: Write JPEG ``CompressedImage`` instead of ``bgr8`` ``Image``.
+    :param frame_id: ``header.frame_id`` of every message.
+    :param start_ns: Stamp of the first frame (ns since the epoch).
+    :param progress: Show a tqdm progress bar on stderr.
+    :returns: ``out_dir``.
+    :raises MediaMissing: the video is not in the media folder.
     """
     return _build_video_bag(out_dir, video, max_frames, fps, size, compressed, frame_id,
                             start_ns, progress)[0]
@@ -451,13 +439,9 @@ def ensure_fixtures(root: Optional[Path] = None,
     640x480, 10 fps, 3 frames each: 18 frames), ``'photos_compressed'`` (the same as JPEG)
     and ``'video'`` (the first 100 frames of ``vtest.avi``, 768x576, 10 fps).
 
-    Args:
-        root: Folder of the bags (default ``<repo>/.cache/fixtures``).
-        only: Build only these of the set.
-
-    Raises:
-        MediaMissing: footage is missing.
-
+    :param root: Folder of the bags (default ``<repo>/.cache/fixtures``).
+    :param only: Build only these of the set.
+    :raises MediaMissing: footage is missing.
     """
     root = Path(root) if root is not None else default_root()
     names = list(only) if only is not None else list(STANDARD_FIXTURES)

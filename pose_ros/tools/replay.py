@@ -1,7 +1,8 @@
 # Copyright 2026 pose_ros maintainers
 # Licensed under the Apache License, Version 2.0
 
-"""Replay a rosbag2 bag through rclpy publishers with its original timing (no rosbag2 needed).
+"""
+Replay a rosbag2 bag through rclpy publishers with its original timing (no rosbag2 needed).
 
 The bag is read with the pure-Python ``rosbags`` library and each message's serialized CDR
 bytes are published as they are (``Publisher.publish(bytes)``), so nothing is deserialized
@@ -46,17 +47,16 @@ class StopFlag(Protocol):
 
 @dataclass
 class ReplayStats:
-    """What a replay published.
+    """
+    What a replay published.
 
-    Attributes:
-        counts: Messages published per (output, i.e. remapped) topic.
-        wall_duration: Seconds from the first to the end of the last publish.
-        max_lateness: Largest delay (s) of a publish behind its target wall time. Messages
-            recorded at the same time go out one after another, so the second is late by
-            the time the first took to publish (up to ~10 ms for a 640x480 image).
-        mean_lateness: Mean of those delays (s).
-        loops: Passes over the bag that were started.
-
+    :ivar counts: Messages published per (output, i.e. remapped) topic.
+    :ivar wall_duration: Seconds from the first to the end of the last publish.
+    :ivar max_lateness: Largest delay (s) of a publish behind its target wall time. Messages
+        recorded at the same time go out one after another, so the second is late by
+        the time the first took to publish (up to ~10 ms for a 640x480 image).
+    :ivar mean_lateness: Mean of those delays (s).
+    :ivar loops: Passes over the bag that were started.
     """
 
     counts: Dict[str, int] = field(default_factory=dict)
@@ -77,9 +77,7 @@ def message_class(type_name: str) -> Type[Any]:
 
     Uses ``rosidl_runtime_py`` when it is installed, else imports ``sensor_msgs.msg.Image``.
 
-    Raises:
-        ValueError: the name is malformed or its Python package is not installed.
-
+    :raises ValueError: the name is malformed or its Python package is not installed.
     """
     try:
         from rosidl_runtime_py.utilities import get_message
@@ -147,29 +145,23 @@ def replay_bag(node: Node, bag_path: Path, topics: Optional[Iterable[str]] = Non
     """
     Publish a bag's messages (raw CDR bytes) with the bag's timing scaled by ``rate``.
 
-    Args:
-        node: Node to create the publishers on (they are destroyed at the end); it need not
-            be spun, and may be spun by another thread.
-        bag_path: rosbag2 folder (mcap or sqlite3).
-        topics: Bag topics to replay (default: all).
-        rate: Playback speed factor (2.0: twice as fast).
-        remap: Bag topic -> published topic.
-        wait_for_subscribers: Matched subscriptions each image topic (Image or
-            CompressedImage) needs before the first message; 0 to start at once.
-        discovery_timeout: Seconds to wait for them, over all topics.
-        loop: Start over after the last message (until ``stop`` is set or the node's
-            context shuts down); the next pass starts one mean message period later.
-        start_offset: Skip the bag's first ``start_offset`` seconds.
-        on_message: Called after each publish with (published topic, record time ns, data).
-        stop: A ``threading.Event`` (or anything with ``is_set()``): set it to stop early.
-
-    Returns:
-        A :class:`ReplayStats`.
-
-    Raises:
-        TimeoutError: an image topic did not get its subscribers in time (names the topic).
-        ValueError: bad arguments, unknown topics or a message type that cannot be loaded.
-
+    :param node: Node to create the publishers on (they are destroyed at the end); it need not
+        be spun, and may be spun by another thread.
+    :param bag_path: rosbag2 folder (mcap or sqlite3).
+    :param topics: Bag topics to replay (default: all).
+    :param rate: Playback speed factor (2.0: twice as fast).
+    :param remap: Bag topic -> published topic.
+    :param wait_for_subscribers: Matched subscriptions each image topic (Image or
+        CompressedImage) needs before the first message; 0 to start at once.
+    :param discovery_timeout: Seconds to wait for them, over all topics.
+    :param loop: Start over after the last message (until ``stop`` is set or the node's
+        context shuts down); the next pass starts one mean message period later.
+    :param start_offset: Skip the bag's first ``start_offset`` seconds.
+    :param on_message: Called after each publish with (published topic, record time ns, data).
+    :param stop: A ``threading.Event`` (or anything with ``is_set()``): set it to stop early.
+    :returns: A :class:`ReplayStats`.
+    :raises TimeoutError: an image topic did not get its subscribers in time (names the topic).
+    :raises ValueError: bad arguments, unknown topics or a message type that cannot be loaded.
     """
     if not rate > 0:
         raise ValueError(f'rate must be > 0, got {rate}')
@@ -272,6 +264,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """Replay a bag from the command line (Ctrl-C stops it)."""
     import rclpy
     from rclpy.signals import SignalHandlerOptions
+    from rclpy.utilities import remove_ros_args
 
     parser = argparse.ArgumentParser(
         prog='replay_bag', description='Replay a rosbag2 bag with its original timing.')
@@ -287,7 +280,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         help='wait for N subscribers on each image topic first (default 0)')
     parser.add_argument('--discovery-timeout', type=float, default=10.0,
                         help='seconds to wait for them (default 10)')
-    args, ros_args = parser.parse_known_args(argv)
+    full_argv = list(sys.argv[1:] if argv is None else argv)
+    # ROS arguments (--ros-args -r __ns:=/x ...) go to rclpy, the rest to argparse.
+    args = parser.parse_args(remove_ros_args(full_argv))
     try:
         remap = _parse_remap(args.remap)
     except argparse.ArgumentTypeError as error:
@@ -295,8 +290,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if not (args.bag / 'metadata.yaml').is_file():
         parser.error(f'{args.bag} is not a rosbag2 folder (no metadata.yaml)')
 
-    rclpy.init(args=[sys.argv[0], *ros_args],
-               signal_handler_options=SignalHandlerOptions.NO)
+    # No rclpy signal handlers: Ctrl-C raises KeyboardInterrupt, which ends the replay.
+    rclpy.init(args=[sys.argv[0], *full_argv], signal_handler_options=SignalHandlerOptions.NO)
     node = rclpy.create_node('pose_ros_replay')
     code = 0
     try:
