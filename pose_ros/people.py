@@ -1,7 +1,8 @@
 # Copyright 2026 pose_ros maintainers
 # Licensed under the Apache License, Version 2.0
 
-"""Plain result objects shared by estimators, filters, conversions and the classifier.
+"""
+Plain result objects shared by estimators, filters, conversions and the classifier.
 
 No ROS here. Arrays are fixed-length in the order of their schema; unknown values are NaN.
 The ROS message design (pose_ros_msgs) mirrors these one to one (see ros_conversion.py).

@@ -1,7 +1,8 @@
 # Copyright 2026 pose_ros maintainers
 # Licensed under the Apache License, Version 2.0
 
-"""The per-frame body pipeline: inference -> 3D lifting -> temporal smoothing, each timed.
+"""
+The per-frame body pipeline: inference -> 3D lifting -> temporal smoothing, each timed.
 
 Pure Python (no ROS): the body node, the offline runner and the tests all call
 ``BodyPipeline.process`` the same way.
@@ -67,7 +68,8 @@ class BodyPipeline:
 
     def process(self, bgr: np.ndarray, stamp_s: float, depth_m: Optional[np.ndarray] = None,
                 intrinsics: Optional[CameraIntrinsics] = None) -> FrameResult:
-        """Estimate all people in ``bgr`` taken at ``stamp_s`` (seconds, the image stamp).
+        """
+        Estimate all people in ``bgr`` taken at ``stamp_s`` (seconds, the image stamp).
 
         ``depth_m``: aligned depth in metres (same size as the image) or None; ``intrinsics``
         of the image or None. Without both, 3D is whatever the backend's model estimates.

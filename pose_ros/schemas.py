@@ -1,7 +1,8 @@
 # Copyright 2026 pose_ros maintainers
 # Licensed under the Apache License, Version 2.0
 
-"""Keypoint schemas: the names, order and skeleton edges of every keypoint set.
+"""
+Keypoint schemas: the names, order and skeleton edges of every keypoint set.
 
 This is the one place that knows them. Messages carry the schema name and fixed-length
 keypoint arrays in exactly this order; drawing, markers, features and the classifier all
@@ -56,7 +57,8 @@ class KeypointSchema:
         return tuple(self._index[r] for r in self.root)
 
     def mirror_permutation(self) -> Tuple[int, ...]:
-        """Index permutation that swaps every left_* point with its right_* twin.
+        """
+        Index permutation that swaps every left_* point with its right_* twin.
 
         Used to mirror a pose (image flipped horizontally) without changing its meaning.
         """
@@ -182,5 +184,5 @@ def get_schema(name: str) -> KeypointSchema:
 
 
 def common_body_indices(schema: KeypointSchema) -> Tuple[int, ...]:
-    """Indices, in ``schema``, of the 17 COCO points (every body schema has them all)."""
+    """Return the indices, in ``schema``, of the 17 COCO points (every body schema has them)."""
     return tuple(schema.index(n) for n in COCO17.keypoints)

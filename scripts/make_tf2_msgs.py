@@ -1,7 +1,8 @@
 # Copyright 2026 pose_ros maintainers
 # Licensed under the Apache License, Version 2.0
 
-"""Write a tf2_msgs interface package holding the standard TFMessage definition.
+"""
+Write a tf2_msgs interface package holding the standard TFMessage definition.
 
 The ROS 2 wheels on PyPI have no tf2_msgs. TFMessage is a one-field standard interface; a
 package built from the same definition has the same type hash, so it interoperates with
@@ -9,8 +10,8 @@ tf2_ros broadcasters and listeners on a real distro. Only used by scripts/bootst
 no ROS distro provides tf2_msgs (on a distro, the real package is used).
 """
 
-import sys
 from pathlib import Path
+import sys
 
 FILES = {
     'package.xml': """<?xml version="1.0"?>

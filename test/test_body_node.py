@@ -50,7 +50,8 @@ class Listener:
     def __init__(self, node):
         self.people, self.tf, self.diag = [], [], []
         self.lock = threading.Lock()
-        node.create_subscription(People, '/people', self._add(self.people), QoSProfile(depth=100))
+        node.create_subscription(People, '/people', self._add(self.people),
+                                 QoSProfile(depth=100))
         node.create_subscription(TFMessage, '/tf', self._add(self.tf), QoSProfile(depth=100))
         node.create_subscription(DiagnosticArray, '/diagnostics', self._add(self.diag), 10)
 
@@ -179,8 +180,8 @@ def test_bad_images_do_not_stop_the_node(tmp_path, photo_bag):
                 wait_subscribed(node, proc)
                 assert wait_for(lambda: pub.get_subscription_count() > 0, 10.0)
                 pub.publish(bad)
-                assert wait_for(lambda: any(s.level == DiagnosticStatus.ERROR for d in listener.diag
-                                            for s in d.status), 5.0)
+                assert wait_for(lambda: any(s.level == DiagnosticStatus.ERROR
+                                            for d in listener.diag for s in d.status), 5.0)
                 pub.publish(good)
                 assert wait_for(lambda: len(listener.people) > 0, 10.0)
         finally:

@@ -1,7 +1,8 @@
 # Copyright 2026 pose_ros maintainers
 # Licensed under the Apache License, Version 2.0
 
-"""Pose estimator backends behind one interface (heavy imports stay inside each).
+"""
+Pose estimator backends behind one interface (heavy imports stay inside each).
 
 ``create_backend('yolo', ...)`` or ``create_backend('mediapipe', ...)``: the backend module,
 and with it torch / ultralytics / mediapipe, is imported only here, on demand.

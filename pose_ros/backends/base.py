@@ -19,7 +19,8 @@ class BackendError(RuntimeError):
 
 
 class PoseBackend(ABC):
-    """Image in, people out: ``infer`` takes a BGR uint8 image and returns persons.
+    """
+    Image in, people out: ``infer`` takes a BGR uint8 image and returns persons.
 
     Backends own their model and, where the model offers one, their tracker; every person
     carries body keypoints in ``schema`` order (pixels, confidence, and 3D where the model
@@ -57,7 +58,8 @@ def model_search_path() -> List[Path]:
 
 
 def resolve_model_path(name: str, search: Optional[Sequence[Path]] = None) -> Path:
-    """Return the model file ``name`` (a path, or a file name looked up in the search path).
+    """
+    Return the model file ``name`` (a path, or a file name looked up in the search path).
 
     Never downloads: a missing file is a BackendError that says where it was looked for and
     how to install it.

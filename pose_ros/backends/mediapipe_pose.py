@@ -1,7 +1,8 @@
 # Copyright 2026 pose_ros maintainers
 # Licensed under the Apache License, Version 2.0
 
-"""BlazePose (33 landmarks + metric world landmarks) through MediaPipe 0.10.21.
+"""
+BlazePose (33 landmarks + metric world landmarks) through MediaPipe 0.10.21.
 
 BlazePose finds one person per call. Two modes, chosen by ``person_detector``:
 

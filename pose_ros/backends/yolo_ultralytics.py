@@ -1,7 +1,8 @@
 # Copyright 2026 pose_ros maintainers
 # Licensed under the Apache License, Version 2.0
 
-"""Multi-person COCO-17 body pose with ultralytics YOLO-pose and its ByteTrack/BoT-SORT ids.
+"""
+Multi-person COCO-17 body pose with ultralytics YOLO-pose and its ByteTrack/BoT-SORT ids.
 
 ultralytics and its weights are AGPL-3.0: this module is imported only when the 'yolo'
 backend is chosen, so the rest of pose_ros stays importable (and Apache-2.0) without it.
@@ -69,8 +70,8 @@ class YoloPoseBackend(PoseBackend):
 
     def infer(self, bgr: np.ndarray) -> List[Person]:
         o = self.options
-        kwargs = dict(imgsz=o.image_size, conf=o.confidence, iou=o.iou, device=o.device,
-                      max_det=o.max_people, verbose=False)
+        kwargs = {'imgsz': o.image_size, 'conf': o.confidence, 'iou': o.iou,
+                  'device': o.device, 'max_det': o.max_people, 'verbose': False}
         if o.tracker == 'none':
             result = self._model.predict(bgr, **kwargs)[0]
         else:

@@ -1,7 +1,8 @@
 # Copyright 2026 pose_ros maintainers
 # Licensed under the Apache License, Version 2.0
 
-"""body_node: camera images in; people, TF, markers, an annotated image and diagnostics out.
+"""
+body_node: camera images in; people, TF, markers, an annotated image and diagnostics out.
 
 A lifecycle node and a thin adapter: it subscribes, converts, calls BodyPipeline and
 publishes. Frames are never queued: the subscription callback only stores the newest frame,
@@ -14,16 +15,6 @@ import time
 from typing import Optional
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
-from pose_ros_msgs.msg import People
-import rclpy
-from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
-from rclpy.lifecycle import Node as LifecycleNode
-from rclpy.lifecycle import State, TransitionCallbackReturn
-from rclpy.qos import QoSProfile, qos_profile_sensor_data, ReliabilityPolicy
-from sensor_msgs.msg import CameraInfo, CompressedImage, Image
-from tf2_msgs.msg import TFMessage
-from visualization_msgs.msg import MarkerArray
-
 from pose_ros.annotate import draw_frame
 from pose_ros.backends import BackendError, create_backend
 from pose_ros.depth_lifting import CameraIntrinsics
@@ -34,6 +25,15 @@ from pose_ros.nodes.params import (backend_options, BODY_PARAMS, declare_params,
 from pose_ros.pipeline import BodyPipeline, PipelineOptions
 from pose_ros.ros_conversion import frame_to_people_msg, marker_array, tf_message
 from pose_ros.stats import RateMeter, StageStats
+from pose_ros_msgs.msg import People
+import rclpy
+from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+from rclpy.lifecycle import Node as LifecycleNode
+from rclpy.lifecycle import State, TransitionCallbackReturn
+from rclpy.qos import qos_profile_sensor_data, QoSProfile, ReliabilityPolicy
+from sensor_msgs.msg import CameraInfo, CompressedImage, Image
+from tf2_msgs.msg import TFMessage
+from visualization_msgs.msg import MarkerArray
 
 
 def stamp_to_s(stamp) -> float:
@@ -256,7 +256,8 @@ class BodyNode(LifecycleNode):
             return None, intrinsics
 
     def _wait_for_depth(self, stamp: float) -> Optional[Image]:
-        """Depth image nearest ``stamp`` within sync_tolerance, waiting as long for it.
+        """
+        Depth image nearest ``stamp`` within sync_tolerance, waiting as long for it.
 
         Drivers publish colour and depth separately, in either order: a depth image still in
         flight gets up to sync_tolerance seconds of wall time to arrive.

@@ -1,7 +1,8 @@
 # Copyright 2026 pose_ros maintainers
 # Licensed under the Apache License, Version 2.0
 
-"""Parameters declared in one place: a table per node, each with a descriptor and checks.
+"""
+Parameters declared in one place: a table per node, each with a descriptor and checks.
 
 Read-only parameters need a restart (model, topics, QoS); the others change at run time and
 are validated together, so an invalid value is rejected with a reason and nothing changes.
@@ -10,11 +11,10 @@ are validated together, so an invalid value is rejected with a reason and nothin
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, Optional, Sequence, Tuple
 
-from rcl_interfaces.msg import (FloatingPointRange, IntegerRange, ParameterDescriptor,
-                                SetParametersResult)
-
 from pose_ros.backends import BACKENDS
 from pose_ros.pipeline import PipelineOptions
+from rcl_interfaces.msg import (FloatingPointRange, IntegerRange, ParameterDescriptor,
+                                SetParametersResult)
 
 
 @dataclass(frozen=True)
@@ -156,25 +156,26 @@ class ParamTable:
 
 
 def pipeline_options(values: Dict[str, Any]) -> Dict[str, Any]:
-    """PipelineOptions keyword arguments from body_node parameter values."""
-    return dict(depth_window=values['depth.window'], min_depth=values['depth.min'],
-                max_depth=values['depth.max'], smoothing=values['smoothing.enabled'],
-                min_cutoff=values['smoothing.min_cutoff'], beta=values['smoothing.beta'],
-                d_cutoff=values['smoothing.d_cutoff'],
-                track_timeout=values['smoothing.track_timeout'])
+    """Return the PipelineOptions keyword arguments for body_node parameter values."""
+    return {'depth_window': values['depth.window'], 'min_depth': values['depth.min'],
+            'max_depth': values['depth.max'], 'smoothing': values['smoothing.enabled'],
+            'min_cutoff': values['smoothing.min_cutoff'], 'beta': values['smoothing.beta'],
+            'd_cutoff': values['smoothing.d_cutoff'],
+            'track_timeout': values['smoothing.track_timeout']}
 
 
 def backend_options(values: Dict[str, Any]) -> Dict[str, Any]:
-    """create_backend options from body_node parameter values."""
+    """Return the create_backend options for body_node parameter values."""
     if values['backend'] == 'yolo':
-        return dict(weights=values['yolo.weights'], device=values['yolo.device'],
-                    image_size=values['yolo.image_size'], confidence=values['yolo.confidence'],
-                    tracker=values['yolo.tracker'], max_people=values['max_people'])
-    return dict(model_complexity=values['mediapipe.model_complexity'],
-                min_detection_confidence=values['mediapipe.min_detection_confidence'],
-                min_tracking_confidence=values['mediapipe.min_tracking_confidence'],
-                person_detector=values['mediapipe.person_detector'],
-                max_people=values['max_people'], yolo_weights=values['yolo.weights'],
-                yolo_image_size=values['yolo.image_size'],
-                yolo_confidence=max(values['yolo.confidence'], 0.25),
-                device=values['yolo.device'])
+        return {'weights': values['yolo.weights'], 'device': values['yolo.device'],
+                'image_size': values['yolo.image_size'],
+                'confidence': values['yolo.confidence'], 'tracker': values['yolo.tracker'],
+                'max_people': values['max_people']}
+    return {'model_complexity': values['mediapipe.model_complexity'],
+            'min_detection_confidence': values['mediapipe.min_detection_confidence'],
+            'min_tracking_confidence': values['mediapipe.min_tracking_confidence'],
+            'person_detector': values['mediapipe.person_detector'],
+            'max_people': values['max_people'], 'yolo_weights': values['yolo.weights'],
+            'yolo_image_size': values['yolo.image_size'],
+            'yolo_confidence': max(values['yolo.confidence'], 0.25),
+            'device': values['yolo.device']}

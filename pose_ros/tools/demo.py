@@ -20,6 +20,12 @@ from typing import Dict, List, Optional, Sequence
 
 import cv2
 from diagnostic_msgs.msg import DiagnosticArray
+from pose_ros.image_codec import image_to_bgr
+from pose_ros.media import MediaMissing, repo_root
+from pose_ros.ros_conversion import message_to_dict
+from pose_ros.tools.build_fixtures import ensure_fixtures
+from pose_ros.tools.graph import NodeProcess, ros_args, share_file
+from pose_ros.tools.replay import replay_bag
 from pose_ros_msgs.msg import People
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
@@ -27,13 +33,6 @@ from rclpy.node import Node
 from rclpy.qos import qos_profile_sensor_data, QoSProfile
 from sensor_msgs.msg import Image
 from tf2_msgs.msg import TFMessage
-
-from pose_ros.image_codec import image_to_bgr
-from pose_ros.media import MediaMissing, repo_root
-from pose_ros.ros_conversion import message_to_dict
-from pose_ros.tools.build_fixtures import ensure_fixtures
-from pose_ros.tools.graph import NodeProcess, ros_args, share_file
-from pose_ros.tools.replay import replay_bag
 
 CAMERA_REMAPS = {'image': '/camera/color/image_raw',
                  'image/compressed': '/camera/color/image_raw/compressed',
@@ -161,7 +160,8 @@ def _write_outputs(out_dir: Path, recorder: Recorder, stats) -> Dict[str, object
     if writer is not None:
         writer.release()
     counts = [len(m.people) for m in people]
-    last_diag = {kv.key: kv.value for kv in diagnostics[-1].status[0].values} if diagnostics else {}
+    last_diag = ({kv.key: kv.value for kv in diagnostics[-1].status[0].values}
+                 if diagnostics else {})
     summary = {
         'frames_replayed': stats.total if hasattr(stats, 'total') else None,
         'people_messages': len(people),

@@ -1,7 +1,8 @@
 # Copyright 2026 pose_ros maintainers
 # Licensed under the Apache License, Version 2.0
 
-"""Start pose_ros executables as separate processes, the way the launch file does.
+"""
+Start pose_ros executables as separate processes, the way the launch file does.
 
 Used by the demo and the end-to-end tests where `ros2 launch` is not available: same
 executables (from the ament index), same parameter files, same remappings.
@@ -18,7 +19,7 @@ PACKAGE = 'pose_ros'
 
 
 def executable(name: str, package: str = PACKAGE) -> Path:
-    """Installed entry point ``name`` of ``package`` (lib/<package>/<name>)."""
+    """Return the installed entry point ``name`` of ``package`` (lib/<package>/<name>)."""
     from ament_index_python.packages import get_package_prefix
     path = Path(get_package_prefix(package)) / 'lib' / package / name
     if not path.is_file():
@@ -28,7 +29,7 @@ def executable(name: str, package: str = PACKAGE) -> Path:
 
 
 def share_file(rel: str, package: str = PACKAGE) -> Path:
-    """A file installed in share/<package>/ (e.g. 'config/pose_ros.yaml')."""
+    """Return the path of a file installed in share/<package>/ (e.g. 'config/pose_ros.yaml')."""
     from ament_index_python.packages import get_package_share_directory
     return Path(get_package_share_directory(package)) / rel
 
