@@ -23,7 +23,7 @@ setup(
     maintainer_email='maintainers@pose-ros.dev',
     description='Human pose (body, hands, head) for ROS 2, and poses turned into safe commands.',
     license='Apache-2.0',
-    tests_require=['pytest'],
+    extras_require={'test': ['pytest']},
     entry_points={
         'console_scripts': [
             'body_node = pose_ros.nodes.body_node:main',

@@ -50,6 +50,7 @@ _NOT_JPEG_PNG = frozenset((
     'zstd', 'ffmpeg',
 ))
 _JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}  # start-of-frame markers
+_PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
 
 
 class ImageConversionError(ValueError):
@@ -265,42 +266,78 @@ def depth_to_metres(msg_or_array: Any, encoding: Optional[str] = None) -> np.nda
     return metres
 
 
-def _decoded_size(data: np.ndarray) -> Optional[Tuple[int, int]]:
+def _png_size(data: memoryview) -> Tuple[int, int]:
     """
-    Return (width, height) from a PNG or JPEG header, or None if not found.
+    Return (width, height) of a PNG after checking its chunks against the data.
 
-    Lets us refuse a small file that claims a huge image before cv2 allocates it.
+    OpenCV 4.11 allocates whatever a chunk's length field claims (a 250-byte file can make
+    it zero 4 GiB), so every chunk must fit inside data. And since deflate expands at most
+    1032:1, the image data must be big enough for the claimed size.
     """
-    raw = data[:1 << 20].tobytes()  # the frame header follows at most a few APP segments
-    if raw[:8] == b'\x89PNG\r\n\x1a\n' and len(raw) >= 24:
-        return int.from_bytes(raw[16:20], 'big'), int.from_bytes(raw[20:24], 'big')
-    if raw[:2] != b'\xff\xd8':
-        return None
-    i = 2
-    while i + 9 <= len(raw):  # every iteration advances i, so this always ends
-        if raw[i] != 0xFF:
-            return None
-        marker = raw[i + 1]
+    if len(data) < 33 or bytes(data[12:16]) != b'IHDR':
+        raise ImageConversionError('PNG data is too short or does not start with IHDR')
+    width = int.from_bytes(data[16:20], 'big')
+    height = int.from_bytes(data[20:24], 'big')
+    channels = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}.get(data[25], 1)  # by colour type
+    pos, idat_bytes = 8, 0
+    while pos + 8 <= len(data):  # each chunk advances pos by at least 12 bytes
+        length = int.from_bytes(data[pos:pos + 4], 'big')
+        kind = bytes(data[pos + 4:pos + 8])
+        if pos + 12 + length > len(data):
+            raise ImageConversionError(
+                f'PNG chunk at byte {pos} claims {length} bytes but only '
+                f'{len(data) - pos - 12} remain: the data is truncated or corrupt')
+        if kind == b'IEND':
+            break
+        idat_bytes += length if kind == b'IDAT' else 0
+        pos += 12 + length
+    if height * ((width * channels * data[24] + 7) // 8) > 1032 * idat_bytes:
+        raise ImageConversionError(
+            f'PNG claims {width}x{height} pixels but holds only {idat_bytes} bytes of image '
+            'data: the data is truncated or corrupt')
+    return width, height
+
+
+def _jpeg_size(data: memoryview) -> Tuple[int, int]:
+    """
+    Return (width, height) from a JPEG's frame header (SOFn marker).
+
+    Huffman coding spends at least one bit on every 8x8 block, so a file can hold at most
+    512 pixels per byte; a small file claiming more is corrupt or hostile.
+    """
+    pos = 2
+    for _ in range(10000):  # real files have a few dozen segments before the frame header
+        if pos + 9 > len(data) or data[pos] != 0xFF:
+            break
+        marker = data[pos + 1]
         if marker == 0xFF:  # fill byte
-            i += 1
+            pos += 1
         elif marker in _JPEG_SOF:
-            return int.from_bytes(raw[i + 7:i + 9], 'big'), int.from_bytes(raw[i + 5:i + 7], 'big')
-        elif marker == 0x01 or 0xD0 <= marker <= 0xD9:  # markers without a length
-            i += 2
-        elif marker == 0xDA:  # scan data before any frame header
-            return None
+            height = int.from_bytes(data[pos + 5:pos + 7], 'big')
+            width = int.from_bytes(data[pos + 7:pos + 9], 'big')
+            if marker < 0xC8 and width * height > 512 * len(data):  # C0..C7: Huffman
+                raise ImageConversionError(
+                    f'JPEG claims {width}x{height} pixels, more than {len(data)} bytes can '
+                    'hold: the data is truncated or corrupt')
+            return width, height
+        elif marker == 0x01 or 0xD0 <= marker <= 0xD8:  # markers without a length
+            pos += 2
+        elif marker in (0xD9, 0xDA):  # end of image or scan data before any frame header
+            break
         else:
-            i += 2 + int.from_bytes(raw[i + 2:i + 4], 'big')
-    return None
+            pos += 2 + max(int.from_bytes(data[pos + 2:pos + 4], 'big'), 2)
+    raise ImageConversionError('JPEG data has no readable frame header (SOF) before its scan')
 
 
 def compressed_to_bgr(msg: Any) -> np.ndarray:
     """
     Decode a sensor_msgs/CompressedImage-like message (JPEG or PNG) to HxWx3 uint8 BGR.
 
-    The data is decoded whatever the format string says ('jpeg', 'png',
-    'rgb8; jpeg compressed bgr8', ...); the format is only used to reject data that is
-    clearly not a JPEG/PNG colour image, such as compressedDepth.
+    The data is recognised by its signature, whatever the format string says ('jpeg',
+    'png', 'rgb8; jpeg compressed bgr8', ...); the format is only used to reject data that
+    is clearly not a JPEG/PNG colour image, such as compressedDepth. Only JPEG and PNG ever
+    reach cv2 (not its other, less hardened decoders), and only once the header's image
+    size and, for PNG, every chunk length have been checked against the data.
     """
     fmt = _field(msg, 'format')
     if not isinstance(fmt, str):
@@ -311,17 +348,26 @@ def compressed_to_bgr(msg: Any) -> np.ndarray:
             f'compressed format {fmt!r} is not a JPEG/PNG colour image; supported formats '
             "are 'jpeg', 'png' and image_transport's '<enc>; jpeg|png compressed <enc>'")
     data = _field(msg, 'data')
-    if not 0 <= _byte_count(data) <= MAX_IMAGE_BYTES:
+    if _byte_count(data) > MAX_IMAGE_BYTES:
         raise ImageConversionError(
-            f'compressed data must be a byte buffer of at most {MAX_IMAGE_BYTES} bytes')
+            f'compressed data of {_byte_count(data)} bytes exceeds the {MAX_IMAGE_BYTES}-byte '
+            'limit')
     buf, _ = _as_uint8(data)
     if buf.size == 0:
         raise ImageConversionError('compressed image data is empty')
-    size = _decoded_size(buf)
-    if size is not None and size[0] * size[1] * 3 > MAX_IMAGE_BYTES:
+    view = memoryview(buf)
+    if bytes(view[:8]) == _PNG_SIGNATURE:
+        width, height = _png_size(view)
+    elif bytes(view[:3]) == b'\xff\xd8\xff':
+        width, height = _jpeg_size(view)
+    else:
         raise ImageConversionError(
-            f'compressed image claims {size[0]}x{size[1]} pixels, over the '
-            f'{MAX_IMAGE_BYTES}-byte decoded limit')
+            f'compressed data (format {fmt!r}) is neither JPEG nor PNG: it starts with '
+            f'{bytes(view[:8])!r}')
+    if width == 0 or height == 0 or width * height * 3 > MAX_IMAGE_BYTES:
+        raise ImageConversionError(
+            f'compressed image claims {width}x{height} pixels; it must be non-empty and at '
+            f'most {MAX_IMAGE_BYTES} bytes once decoded')
     try:
         bgr = cv2.imdecode(buf, cv2.IMREAD_COLOR)
     except cv2.error as exc:

