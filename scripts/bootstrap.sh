@@ -152,6 +152,8 @@ if [ -f "$WS/install/setup.bash" ]; then
   . "$WS/install/setup.bash"
   if [ -n "\${_pose_ros_u:-}" ]; then set -u; fi; unset _pose_ros_u
 fi
+# No ros2 CLI here: put pose_ros' executables (what \`ros2 run pose_ros X\` runs) on PATH.
+export PATH="$WS/install/pose_ros/lib/pose_ros:\$PATH"
 EOF
 
 log 'colcon build (pose_ros_msgs, tf2_msgs, pose_ros)'

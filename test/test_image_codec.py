@@ -440,7 +440,7 @@ def test_bgr_to_compressed_rejections(args, message):
 def png_header(width: int, height: int) -> bytes:
     """Return the first bytes of a PNG claiming the given size."""
     return b'\x89PNG\r\n\x1a\n' + b'\0\0\0\rIHDR' + width.to_bytes(4, 'big') + \
-        height.to_bytes(4, 'big') + b'\x08\x02\0\0\0' + b'\0' * 16
+        height.to_bytes(4, 'big') + b'\x08\x02\0\0\0' + b'\0' * 4  # 4: unchecked CRC
 
 
 def jpeg_header(width: int, height: int) -> bytes:
@@ -450,20 +450,41 @@ def jpeg_header(width: int, height: int) -> bytes:
     return b'\xff\xd8' + app0 + sof0 + b'\x03' + b'\0' * 9
 
 
+def corrupt_idat_png() -> bytes:
+    """Return a PNG whose structure is intact but whose compressed pixels are not."""
+    png = bytearray(cv2.imencode('.png', sample('bgr8', 8, 8))[1].tobytes())
+    start = png.index(b'IDAT') + 4
+    png[start:start + 6] = b'\xde\xad\xbe\xef\x00\x01'
+    return bytes(png)
+
+
+VALID_PNG = cv2.imencode('.png', sample('bgr8', 8, 8))[1].tobytes()
+VALID_JPEG = cv2.imencode('.jpg', sample('bgr8', 8, 8))[1].tobytes()
+
+
 @pytest.mark.parametrize('fmt, data, message', [
     ('jpeg', b'', 'compressed image data is empty'),
-    ('jpeg', b'definitely not an image', 'cannot decode 23 bytes'),
-    ('png', bytes(range(256)) * 4, 'cannot decode'),
-    ('jpeg', cv2.imencode('.jpg', np.zeros((8, 8, 3), np.uint8))[1].tobytes()[:20],
-     'cannot decode'),
+    ('jpeg', b'definitely not an image', "neither JPEG nor PNG: it starts with b'definite'"),
+    ('png', bytes(range(256)) * 4, 'neither JPEG nor PNG'),
+    ('', cv2.imencode('.bmp', sample('bgr8'))[1].tobytes(), 'neither JPEG nor PNG'),
+    ('jpeg', VALID_JPEG[:20], 'no readable frame header'),
+    ('png', VALID_PNG[:20], 'too short'),
+    ('png', VALID_PNG[:-20], 'truncated or corrupt'),
+    ('png', VALID_PNG[:33] + b'\xff\xe4\x22\x79IDAT' + b'\0' * 200,
+     'chunk at byte 33 claims 4293141113 bytes but only 196 remain'),
+    ('png', corrupt_idat_png(), 'cannot decode'),
     ('16UC1; compressedDepth png', b'\0' * 12 + png_header(2, 2), 'not a JPEG/PNG colour image'),
     ('compressedDepth', b'x', 'compressedDepth'),
     ('h264', b'\0\0\0\1', 'not a JPEG/PNG'),
     (None, b'x', 'format must be a string'),
     ('jpeg', 'text', 'data must be'),
     ('jpeg', [256], r'0\.\.255'),
-    ('png', png_header(100000, 100000), 'claims 100000x100000 pixels'),
-    ('jpeg', jpeg_header(65535, 65535), 'claims 65535x65535 pixels'),
+    ('png', png_header(100000, 100000), 'claims 100000x100000 pixels but holds only 0 bytes'),
+    ('png', png_header(0, 5), 'claims 0x5 pixels; it must be non-empty'),
+    ('png', png_header(20000, 20000) + (1200000).to_bytes(4, 'big') + b'IDAT' + b'\0' * 1200004,
+     r'claims 20000x20000 pixels; it must be non-empty and at most 536870912 bytes'),
+    ('jpeg', jpeg_header(65535, 65535), 'JPEG claims 65535x65535 pixels, more than 39 bytes'),
+    ('jpeg', jpeg_header(20000, 20000) + b'\0' * 800000, 'at most 536870912 bytes once decoded'),
 ])
 def test_compressed_rejections(fmt, data, message):
     """Bad compressed messages raise with a helpful message."""

@@ -11,6 +11,8 @@ malformed field values we want to feed in.
 """
 
 import array
+import resource
+import sys
 import tracemalloc
 import types
 from typing import Any, Callable, List, Optional, Tuple
@@ -27,6 +29,7 @@ SEED = 20260121
 N_IMAGES = 12000
 N_COMPRESSED = 3000
 PEAK_ALLOCATION_LIMIT = 16 * 1024 * 1024  # every fuzz input is a few KiB at most
+RSS_GROWTH_LIMIT = 256 * 1024 * 1024  # also covers cv2's allocations, which tracemalloc misses
 
 LAYOUT = {  # encoding -> (channels, dtype); the oracle, kept apart from the module's table
     'rgb8': (3, np.uint8), 'bgr8': (3, np.uint8), 'rgba8': (4, np.uint8),
@@ -251,9 +254,16 @@ def check_image(msg: types.SimpleNamespace, expect: Optional[bool],
     return problems
 
 
+def max_rss() -> int:
+    """Return this process's peak resident memory in bytes."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == 'darwin' else peak * 1024  # Linux reports KiB
+
+
 def run_bounded(cases: Callable[[], List[str]]) -> List[str]:
-    """Run cases under tracemalloc and add a problem if they allocated too much at once."""
-    tracemalloc.start()
+    """Run cases and add a problem if they allocated much more than their inputs' size."""
+    rss_before = max_rss()
+    tracemalloc.start()  # numpy and Python allocations
     try:
         problems = cases()
         _, peak = tracemalloc.get_traced_memory()
@@ -261,6 +271,8 @@ def run_bounded(cases: Callable[[], List[str]]) -> List[str]:
         tracemalloc.stop()
     if peak > PEAK_ALLOCATION_LIMIT:
         problems.append(f'peak allocation {peak} bytes exceeds {PEAK_ALLOCATION_LIMIT}')
+    if max_rss() - rss_before > RSS_GROWTH_LIMIT:
+        problems.append(f'peak resident memory grew by {max_rss() - rss_before} bytes')
     return problems
 
 
@@ -311,8 +323,14 @@ def encoded_samples() -> List[bytes]:
     return [f.tobytes() for f in files]
 
 
-def random_compressed(rng: np.random.Generator, samples: List[bytes]) -> Tuple[Any, Any]:
-    """Return (message, expectation) for a random, mostly malformed CompressedImage."""
+def random_compressed(rng: np.random.Generator,
+                      samples: List[bytes]) -> Tuple[types.SimpleNamespace, Optional[bool]]:
+    """
+    Return (message, expectation) for a random, mostly malformed CompressedImage.
+
+    The expectation is True when it must decode, False when it must be rejected, None if
+    either is fine.
+    """
     fmt = pick(rng, FORMATS)
     valid = pick(rng, samples)
     kind = int(rng.integers(9))
@@ -375,6 +393,11 @@ def test_fuzz_compressed_messages():
             if not (isinstance(out, np.ndarray) and out.ndim == 3 and out.shape[2] == 3
                     and out.dtype == np.uint8):
                 problems.append(f'returned {getattr(out, "shape", out)} for {describe(msg)}')
+            elif expect is True:
+                reference = cv2.imdecode(np.frombuffer(bytes(msg.data), np.uint8),
+                                         cv2.IMREAD_COLOR)
+                if not np.array_equal(out, reference):
+                    problems.append(f'decoded wrong pixels for {describe(msg)}')
         return problems
 
     problems = run_bounded(cases)

@@ -50,7 +50,7 @@ def test_config_yaml_sets_exactly_the_declared_parameters():
 
 @pytest.fixture(scope='module')
 def live_node():
-    """A real body_node in this process, configured and active with the YOLO backend."""
+    """Run a real body_node in this process, configured and active (YOLO backend)."""
     from pose_ros.nodes.body_node import BodyNode
     with RosContext() as ros:
         node = BodyNode(context=ros.context)
