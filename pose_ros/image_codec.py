@@ -94,7 +94,7 @@ def _as_int(value: Any, name: str) -> int:
 
 
 def _byte_count(data: Any) -> int:
-    """Length of data in bytes, without converting it (so no allocation)."""
+    """Return data's length in bytes without converting it, or -1 if it is no byte container."""
     if isinstance(data, np.ndarray):
         return data.nbytes if data.dtype == np.uint8 else -1
     if isinstance(data, (list, tuple)):
@@ -147,9 +147,9 @@ def image_to_numpy(msg: Any) -> np.ndarray:
 
     Row padding (step > width * channels * itemsize) is cropped and big-endian 16/32-bit
     data is converted to native byte order. The result is always read-only: a zero-copy
-    view when msg.data is an immutable bytes object with native byte order, otherwise a
-    private copy, so it never aliases storage the message's owner may mutate or resize.
-    Call .copy() for a writable array.
+    view when msg.data is an immutable bytes object already in the host's byte order,
+    otherwise a private copy (rclpy's array.array data is copied once), so it never
+    aliases storage the message's owner may mutate or resize. Call .copy() to write.
 
     The shape and dtype are (H, W, C) uint8 for rgb8/bgr8/rgba8/bgra8 and (H, W) for the
     rest: uint8 for mono8, uint16 for mono16/16UC1, float32 for 32FC1.
@@ -383,7 +383,8 @@ def numpy_to_image(array: np.ndarray, encoding: str, header: Any = None) -> Any:
     Build a sensor_msgs.msg.Image from an array matching encoding (see image_to_numpy).
 
     The message is little-endian (is_bigendian 0) with unpadded rows:
-    step = width * channels * itemsize. header (std_msgs/Header) is copied in when given.
+    step = width * channels * itemsize. encoding is written as given (aliases included);
+    header (std_msgs/Header) is copied in when given.
     """
     from sensor_msgs.msg import Image
 
@@ -439,8 +440,9 @@ def bgr_to_compressed(bgr: np.ndarray, fmt: str = 'jpeg', header: Any = None,
         raise ImageConversionError(
             'expected a non-empty (H, W, 3) uint8 BGR array, got '
             f"{getattr(bgr, 'shape', type(bgr).__name__)} {getattr(bgr, 'dtype', '')}")
-    if isinstance(quality, bool) or not isinstance(quality, int) or not 1 <= quality <= 100:
+    if isinstance(quality, bool) or not 1 <= _as_int(quality, 'quality') <= 100:
         raise ImageConversionError(f'quality must be an integer in 1..100, got {quality!r}')
+    quality = int(quality)
     params = [cv2.IMWRITE_JPEG_QUALITY, quality] if codec == 'jpeg' else []
     ok, encoded = cv2.imencode('.' + ('jpg' if codec == 'jpeg' else 'png'), bgr, params)
     if not ok:

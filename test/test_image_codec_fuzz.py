@@ -137,6 +137,9 @@ def valid_image(rng: np.random.Generator) -> Tuple[types.SimpleNamespace, np.nda
         pixels = rng.normal(2.0, 3.0, size=shape).astype(np.float32)
     else:
         pixels = rng.integers(0, np.iinfo(dtype).max, size=shape, endpoint=True, dtype=dtype)
+    holes = rng.random(shape) < 0.2  # depth's "no reading" values, which must become NaN
+    specials = np.array([0.0, -1.5, np.inf, -np.inf, np.nan] if dtype == np.float32 else [0])
+    pixels[holes] = rng.choice(specials, size=int(holes.sum())).astype(dtype)
     big = encoding in ('mono16', '16UC1', '32FC1') and rng.random() < 0.5
     itemsize = np.dtype(dtype).itemsize
     pad = int(rng.integers(0, 4)) * itemsize

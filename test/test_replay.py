@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 from pose_ros.media import MediaMissing
 from pose_ros.tools import build_fixtures as bf
-from pose_ros.tools.replay import message_class, replay_bag
+from pose_ros.tools.replay import main, message_class, replay_bag
 import pytest
 from rclpy.qos import qos_profile_sensor_data, QoSProfile, QoSReliabilityPolicy
 from ros_helpers import RosContext, spin_in_thread, wait_for
@@ -134,3 +134,16 @@ def test_unknown_topic_and_type_are_clear_errors(bags):
     assert message_class('sensor_msgs/CameraInfo') is CameraInfo
     with pytest.raises(ValueError, match='nope_msgs/msg/Thing'):
         message_class('nope_msgs/msg/Thing')
+
+
+def test_cli_replays_with_remap_topics_and_ros_args(bags):
+    with RosContext() as ros:  # main() uses the default context, on ROS_DOMAIN_ID set here
+        listener = ros.node('listener')
+        infos = _recorder(listener, CameraInfo, '/cli/info', RELIABLE)
+        with spin_in_thread(listener):
+            code = main([str(bags['photos']), '--rate', '10', '--topics', INFO,
+                         '--remap', f'{INFO}:=/cli/info', '--wait-for-subscribers', '1',
+                         '--ros-args', '-r', '__node:=cli_replay'])
+            assert code == 0
+            assert wait_for(lambda: len(infos) == FRAMES, 3.0), len(infos)
+    assert [s for s, _, _ in infos] == _bag_stamps(range(FRAMES))

@@ -20,6 +20,7 @@ reported with PositionSource.MODEL_ROOT.
 from dataclasses import dataclass
 from typing import Dict, List, Optional
 
+import cv2
 import numpy as np
 
 from pose_ros.backends.base import BackendError, PoseBackend
@@ -38,7 +39,7 @@ class MediaPipeOptions:
     min_tracking_confidence: float = 0.5
     person_detector: str = 'none'        # 'none' (single person) or 'yolo' (multi-person)
     max_people: int = 5
-    crop_margin: float = 0.25            # box enlargement for the per-person crop
+    crop_margin: float = 0.1             # box growth on each side for the per-person crop
     lost_frames: int = 5                 # single-person mode: frames before a new track id
     yolo_weights: str = 'yolo11n-pose.pt'
     yolo_image_size: int = 640
@@ -149,11 +150,11 @@ class MediaPipePoseBackend(PoseBackend):
                 continue
             key = det.track_id if det.track_id >= 0 else -1 - len(seen)
             seen.add(key)
-            crop = np.ascontiguousarray(rgb[y0:y1, x0:x1])
+            crop, (ox, oy, side) = _square_crop(rgb, x0, y0, x1, y1)
             result = self._graph(key).process(crop)
             if result.pose_landmarks is None:
                 continue
-            person = _to_person(result, float(x0), float(y0), float(x1 - x0), float(y1 - y0))
+            person = _to_person(result, ox, oy, side, side)
             person.track_id = det.track_id
             person.score = det.score
             person.bbox = det.bbox.astype(np.float32)
@@ -178,12 +179,28 @@ class MediaPipePoseBackend(PoseBackend):
 
 
 def _crop_box(bbox: np.ndarray, margin: float, w: int, h: int):
+    """Person box grown by ``margin`` of its size on each side, clipped to the image."""
     x0, y0, x1, y1 = (float(v) for v in bbox)
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    # A square crop keeps BlazePose's aspect assumptions (it letterboxes to 256x256).
-    side = max(x1 - x0, y1 - y0) * (1.0 + margin)
-    return (int(max(0, cx - side / 2)), int(max(0, cy - side / 2)),
-            int(min(w, cx + side / 2)), int(min(h, cy + side / 2)))
+    mx, my = (x1 - x0) * margin, (y1 - y0) * margin
+    return (int(max(0, x0 - mx)), int(max(0, y0 - my)),
+            int(min(w, x1 + mx)), int(min(h, y1 + my)))
+
+
+def _square_crop(rgb: np.ndarray, x0: int, y0: int, x1: int, y1: int):
+    """
+    Crop the box and pad it to a square with black.
+
+    Padding (instead of a larger square crop) keeps neighbouring people out of the crop, so
+    BlazePose's own detector cannot pick the wrong person. Returns the crop and the image
+    position and side of the square, to map landmarks back.
+    """
+    crop = rgb[y0:y1, x0:x1]
+    ch, cw = crop.shape[:2]
+    side = max(ch, cw)
+    top, left = (side - ch) // 2, (side - cw) // 2
+    square = cv2.copyMakeBorder(crop, top, side - ch - top, left, side - cw - left,
+                                cv2.BORDER_CONSTANT, value=(0, 0, 0))
+    return square, (float(x0 - left), float(y0 - top), float(side))
 
 
 def _to_person(result, ox: float, oy: float, sw: float, sh: float) -> Person:

@@ -25,12 +25,14 @@ size is asked for (then they are letterboxed the same way).
 Next to ``metadata.yaml`` each bag folder has a ``fixture.json`` describing it (sources and
 their sha256, frame count, fps, topics, size, frame_id, ...). Building is idempotent: a bag
 whose ``fixture.json`` holds the same parameters (sources' sha256 included) is returned
-untouched; otherwise it is rebuilt (into a temporary folder, then renamed into place).
+untouched; otherwise it is rebuilt (into a temporary folder, then renamed into place, under
+a lock file ``.<name>.lock`` beside the bag so that parallel test processes build it once).
 
 Command line: ``build_fixtures [--out DIR] [--only photos|photos_compressed|video ...]``.
 """
 
 import argparse
+from contextlib import contextmanager
 import hashlib
 import json
 import os
@@ -219,11 +221,39 @@ def _replace_dir(out_dir: Path) -> None:
     shutil.rmtree(out_dir)
 
 
+@contextmanager
+def _build_lock(out_dir: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``.<name>.lock`` beside ``out_dir`` (parallel test runs)."""
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        yield
+        return
+    with open(out_dir.parent / f'.{out_dir.name}.lock', 'a') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def _write_bag(out_dir: Path, params: Dict[str, Any], frames: Iterable[np.ndarray],
                size: Size, compressed: bool, frame_id: str, fps: float, start_ns: int,
-               extra: Dict[str, Any]) -> Path:
+               extra: Dict[str, Any]) -> bool:
+    """Write frames into a new bag at ``out_dir``; False if another process just did."""
+    with _build_lock(out_dir):
+        if _up_to_date(out_dir, params):
+            return False
+        _write_bag_locked(out_dir, params, frames, size, compressed, frame_id, fps, start_ns,
+                          extra)
+    return True
+
+
+def _write_bag_locked(out_dir: Path, params: Dict[str, Any], frames: Iterable[np.ndarray],
+                      size: Size, compressed: bool, frame_id: str, fps: float, start_ns: int,
+                      extra: Dict[str, Any]) -> None:
     """Write frames into a new bag at ``out_dir`` (via a temporary folder beside it)."""
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp_parent = Path(tempfile.mkdtemp(prefix=f'.{out_dir.name}.', dir=out_dir.parent))
     try:
         tmp_bag = tmp_parent / out_dir.name
@@ -251,7 +281,6 @@ def _write_bag(out_dir: Path, params: Dict[str, Any], frames: Iterable[np.ndarra
         os.replace(tmp_bag, out_dir)
     finally:
         shutil.rmtree(tmp_parent, ignore_errors=True)
-    return out_dir
 
 
 def _check_common(fps: float, size: Optional[Sequence[int]]) -> Optional[Size]:
@@ -301,7 +330,7 @@ def _build_photo_bag(out_dir: Path, photos: Sequence[str], fps: float, repeat: i
     extra = {'photos': placements}
     written = _write_bag(out_dir, params, frames, target, compressed, frame_id, fps,
                          int(start_ns), extra)
-    return written, True
+    return out_dir, written
 
 
 def build_photo_bag(out_dir: Path, photos: Sequence[str] = PEOPLE_PHOTOS, fps: float = 10.0,
@@ -390,7 +419,7 @@ def _build_video_bag(out_dir: Path, video: str, max_frames: Optional[int], fps: 
                        'source_fps': native_fps}}
     written = _write_bag(out_dir, params, frames, out_size, compressed, frame_id, fps,
                          int(start_ns), extra)
-    return written, True
+    return out_dir, written
 
 
 def build_video_bag(out_dir: Path, video: str = VIDEO, max_frames: Optional[int] = None,

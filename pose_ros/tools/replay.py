@@ -15,7 +15,8 @@ another thread's executor spins.
 Every topic is published RELIABLE, KEEP_LAST 10, VOLATILE (a RELIABLE publisher reaches both
 reliable and best-effort subscribers); a topic the bag recorded as TRANSIENT_LOCAL (e.g.
 ``/tf_static``) keeps that durability. Before the first message the replay waits until each
-image topic has ``wait_for_subscribers`` matched subscriptions.
+image topic (every topic, when none is an image) has ``wait_for_subscribers`` matched
+subscriptions.
 
 Command line: ``replay_bag BAG [--rate R] [--loop] [--remap /a:=/b ...] [--topics T ...]``.
 """
@@ -24,9 +25,11 @@ import argparse
 from dataclasses import dataclass, field
 import importlib
 from pathlib import Path
+import signal
 import sys
 import time
-from typing import Any, Callable, Dict, Iterable, List, Optional, Protocol, Sequence, Type
+from typing import (
+    Any, Callable, Dict, Iterable, List, Optional, Protocol, Sequence, Tuple, Type)
 
 from rclpy.node import Node
 from rclpy.qos import QoSDurabilityPolicy, QoSHistoryPolicy, QoSProfile, QoSReliabilityPolicy
@@ -152,7 +155,8 @@ def replay_bag(node: Node, bag_path: Path, topics: Optional[Iterable[str]] = Non
     :param rate: Playback speed factor (2.0: twice as fast).
     :param remap: Bag topic -> published topic.
     :param wait_for_subscribers: Matched subscriptions each image topic (Image or
-        CompressedImage) needs before the first message; 0 to start at once.
+        CompressedImage; every topic when none is an image) needs before the first message;
+        0 to start at once.
     :param discovery_timeout: Seconds to wait for them, over all topics.
     :param loop: Start over after the last message (until ``stop`` is set or the node's
         context shuts down); the next pass starts one mean message period later.
@@ -198,7 +202,7 @@ def replay_bag(node: Node, bag_path: Path, topics: Optional[Iterable[str]] = Non
                 if conn.msgtype in IMAGE_TYPES:
                     image_publishers[name] = publishers[name]
             if wait_for_subscribers > 0:
-                _wait_for_subscribers(image_publishers, wait_for_subscribers,
+                _wait_for_subscribers(image_publishers or publishers, wait_for_subscribers,
                                       discovery_timeout, stop)
             _publish_loop(node, reader, connections, publishers, out_topic, rate, loop,
                           start_offset, on_message, stop, stats)
@@ -233,6 +237,8 @@ def _publish_loop(node: Node, reader: Reader, connections: List[Any],
                 origin_ns = timestamp
             target = wall_start + (timestamp + shift_ns - origin_ns) / 1e9 / rate
             _sleep_until(target, stop)
+            if stop is not None and stop.is_set():
+                return
             lateness = time.monotonic() - target
             topic = out_topic[conn.id]
             payload = data if isinstance(data, bytes) else bytes(data)
@@ -260,11 +266,29 @@ def _parse_remap(items: Sequence[str]) -> Dict[str, str]:
     return remap
 
 
+def _split_ros_args(argv: List[str]) -> Tuple[List[str], List[str]]:
+    """Split ``... --ros-args ROS... [-- ...]`` into (our arguments, ROS arguments)."""
+    own: List[str] = []
+    ros: List[str] = []
+    inside = False
+    for item in argv:
+        if item == '--ros-args':
+            inside = True
+        elif inside and item == '--':
+            inside = False
+            continue
+        (ros if inside else own).append(item)
+    return own, ros
+
+
+def _raise_keyboard_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Replay a bag from the command line (Ctrl-C stops it)."""
     import rclpy
     from rclpy.signals import SignalHandlerOptions
-    from rclpy.utilities import remove_ros_args
 
     parser = argparse.ArgumentParser(
         prog='replay_bag', description='Replay a rosbag2 bag with its original timing.')
@@ -280,9 +304,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         help='wait for N subscribers on each image topic first (default 0)')
     parser.add_argument('--discovery-timeout', type=float, default=10.0,
                         help='seconds to wait for them (default 10)')
-    full_argv = list(sys.argv[1:] if argv is None else argv)
-    # ROS arguments (--ros-args -r __ns:=/x ...) go to rclpy, the rest to argparse.
-    args = parser.parse_args(remove_ros_args(full_argv))
+    own_argv, ros_argv = _split_ros_args(list(sys.argv[1:] if argv is None else argv))
+    args = parser.parse_args(own_argv)
     try:
         remap = _parse_remap(args.remap)
     except argparse.ArgumentTypeError as error:
@@ -290,8 +313,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if not (args.bag / 'metadata.yaml').is_file():
         parser.error(f'{args.bag} is not a rosbag2 folder (no metadata.yaml)')
 
-    # No rclpy signal handlers: Ctrl-C raises KeyboardInterrupt, which ends the replay.
-    rclpy.init(args=[sys.argv[0], *full_argv], signal_handler_options=SignalHandlerOptions.NO)
+    # No rclpy signal handlers: Ctrl-C (and SIGTERM) raise KeyboardInterrupt, which ends the
+    # replay; the node and context are then shut down in order.
+    previous_sigterm = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    rclpy.init(args=['replay_bag', *ros_argv], signal_handler_options=SignalHandlerOptions.NO)
     node = rclpy.create_node('pose_ros_replay')
     code = 0
     try:
@@ -311,6 +336,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     finally:
         node.destroy_node()
         rclpy.try_shutdown()
+        signal.signal(signal.SIGTERM, previous_sigterm)
     return code
 
 

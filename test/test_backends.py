@@ -1,0 +1,130 @@
+# Copyright 2026 pose_ros maintainers
+# Licensed under the Apache License, Version 2.0
+
+"""Both backends with their real weights on real photos of people (no ROS graph)."""
+
+import cv2
+import numpy as np
+from pose_ros.backends import BackendError, create_backend
+from pose_ros.media import find_media, MediaMissing
+from pose_ros.pipeline import BodyPipeline
+from pose_ros.schemas import BLAZEPOSE33, COCO17
+import pytest
+
+
+def photo(name):
+    try:
+        return cv2.imread(str(find_media(name)))
+    except MediaMissing as e:
+        pytest.skip(str(e))
+
+
+@pytest.fixture(scope='module')
+def yolo():
+    backend = create_backend('yolo', {'tracker': 'none'})
+    yield backend
+    backend.close()
+
+
+@pytest.fixture(scope='module')
+def blazepose():
+    backend = create_backend('mediapipe')
+    yield backend
+    backend.close()
+
+
+@pytest.mark.parametrize('name, low, high', [('bus.jpg', 4, 6), ('zidane.jpg', 2, 3),
+                                             ('messi5.jpg', 1, 5)])
+def test_yolo_people_count_is_plausible(yolo, name, low, high):
+    people = yolo.infer(photo(name))
+    assert low <= len(people) <= high, f'{name}: {len(people)} people'
+
+
+def keypoints_near_box(person, margin=0.15):
+    x0, y0, x1, y1 = person.bbox
+    mx, my = (x1 - x0) * margin, (y1 - y0) * margin
+    visible = person.body.visible(0.5)
+    xy = person.body.xy[visible]
+    inside = ((xy[:, 0] >= x0 - mx) & (xy[:, 0] <= x1 + mx)
+              & (xy[:, 1] >= y0 - my) & (xy[:, 1] <= y1 + my))
+    return inside.all(), xy[~inside]
+
+
+@pytest.mark.parametrize('backend_name', ['yolo', 'blazepose'])
+def test_keypoints_lie_in_their_person_box(request, backend_name):
+    backend = request.getfixturevalue(backend_name)
+    for name in ('bus.jpg', 'messi5.jpg'):
+        backend.reset()    # unrelated photos: no tracking from one to the next
+        people = backend.infer(photo(name))
+        assert people
+        for person in people:
+            assert len(person.body) == len(backend.schema)
+            ok, outside = keypoints_near_box(person)
+            assert ok, f'{name}: keypoints {outside} outside box {person.bbox}'
+
+
+@pytest.mark.parametrize('backend_name', ['yolo', 'blazepose'])
+def test_left_and_right_are_the_persons_own(request, backend_name):
+    """People facing the camera have their left shoulder and hip on the image's right."""
+    backend = request.getfixturevalue(backend_name)
+    backend.reset()
+    people = backend.infer(photo('bus.jpg'))
+    # The clearest frontal people: big boxes with confident shoulders and hips.
+    checked = 0
+    for person in people:
+        kp = person.body
+        names = ('left_shoulder', 'right_shoulder', 'left_hip', 'right_hip')
+        conf = [kp.conf[kp.schema.index(n)] for n in names]
+        if min(conf) < 0.8 or person.bbox[3] - person.bbox[1] < 300:
+            continue
+        assert kp.point('left_shoulder')[0] > kp.point('right_shoulder')[0]
+        assert kp.point('left_hip')[0] > kp.point('right_hip')[0]
+        checked += 1
+    assert checked >= 1
+
+
+def test_blazepose_world_landmarks_are_metric_and_hip_centred(blazepose):
+    blazepose.reset()
+    person = blazepose.infer(photo('messi5.jpg'))[0]
+    assert person.body.schema is BLAZEPOSE33
+    assert person.body.position_source == 3      # MODEL_ROOT
+    assert np.linalg.norm(person.body.root_xyz()) < 0.05
+    shoulders = person.body.xyz[[BLAZEPOSE33.index('left_shoulder'),
+                                 BLAZEPOSE33.index('right_shoulder')]]
+    width = np.linalg.norm(shoulders[0] - shoulders[1])
+    assert 0.2 < width < 0.6, f'shoulder width {width} m is not human'
+
+
+def test_track_ids_are_stable_on_a_still_sequence():
+    pipeline = BodyPipeline(create_backend('yolo'))
+    image = photo('bus.jpg')
+    ids = [sorted(p.track_id for p in pipeline.process(image, t * 0.1).people)
+           for t in range(6)]
+    assert all(i == ids[0] for i in ids), ids
+    assert all(i >= 0 for i in ids[0])
+    pipeline.close()
+
+
+def test_multi_person_blazepose_on_yolo_boxes():
+    backend = create_backend('mediapipe', {'person_detector': 'yolo'})
+    people = backend.infer(photo('bus.jpg'))
+    backend.close()
+    assert 3 <= len(people) <= 6
+    assert len({p.track_id for p in people}) == len(people)
+    for person in people:
+        ok, outside = keypoints_near_box(person, margin=0.3)
+        assert ok, outside
+
+
+def test_missing_weights_are_a_clear_error(tmp_path):
+    with pytest.raises(BackendError, match='never downloads'):
+        create_backend('yolo', {'weights': str(tmp_path / 'nothing.pt')})
+    with pytest.raises(BackendError, match='unknown backend'):
+        create_backend('openpose')
+    with pytest.raises(BackendError, match='no option'):
+        create_backend('yolo', {'imgsz': 640})
+
+
+def test_empty_image_gives_no_people(yolo):
+    assert yolo.infer(np.zeros((480, 640, 3), np.uint8)) == []
+    assert COCO17.name == yolo.schema.name
