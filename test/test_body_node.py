@@ -188,3 +188,31 @@ def test_bad_images_do_not_stop_the_node(tmp_path, photo_bag):
             code = proc.stop()
     assert code == 0
     assert 'unsupported encoding' in proc.log_text()
+
+
+def test_compressed_input(tmp_path):
+    """CompressedImage (jpeg) input gives the same kind of output as raw images."""
+    try:
+        bag = ensure_fixtures(only=['photos_compressed'])['photos_compressed']
+    except MediaMissing as e:
+        pytest.skip(str(e))
+    with RosContext() as ros:
+        proc = NodeProcess('body_node', ros_args(
+            [share_file('config/pose_ros.yaml')],
+            remaps={'image/compressed': '/camera/color/image_raw/compressed',
+                    'camera_info': '/camera/color/camera_info'},
+            params={'compressed': True}), log_path=tmp_path / 'body_node.log')
+        try:
+            node = ros.node('test_compressed')
+            listener = Listener(node)
+            with spin_in_thread(node):
+                wait_subscribed(node, proc, '/camera/color/image_raw/compressed')
+                replay_bag(ros.node('test_replay'), bag, rate=0.5)
+                time.sleep(1.0)
+        finally:
+            code = proc.stop()
+    assert code == 0, proc.log_text()[-3000:]
+    with listener.lock:
+        people = list(listener.people)
+    assert len(people) >= 6
+    assert max(len(m.people) for m in people) >= 3
