@@ -191,7 +191,7 @@ def test_bad_images_do_not_stop_the_node(tmp_path, photo_bag):
 
 
 def test_compressed_input(tmp_path):
-    """CompressedImage (jpeg) input gives the same kind of output as raw images."""
+    """Jpeg CompressedImage input gives the same kind of output as raw images."""
     try:
         bag = ensure_fixtures(only=['photos_compressed'])['photos_compressed']
     except MediaMissing as e:
