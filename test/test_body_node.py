@@ -145,12 +145,29 @@ def test_depth_gives_3d_and_tf(tmp_path, photo_bag):
                     pub_img.publish(image)
                     time.sleep(0.4)
                 wait_for(lambda: len(listener.tf) > 0, 3.0)
+                # Depth of another size than the image: a warning and 2D output.
+                odd = Image()
+                odd.header.frame_id = images[-1].header.frame_id
+                odd.header.stamp.sec = images[-1].header.stamp.sec + 100
+                pub_depth.publish(depth_image(odd.header, (240, 320), 2.5))
+                time.sleep(0.02)
+                shifted = bag_messages(photo_bag, 'sensor_msgs/msg/Image', Image)[8]
+                shifted.header = odd.header
+                pub_img.publish(shifted)
+                assert wait_for(lambda: any(m.header.stamp.sec == odd.header.stamp.sec
+                                            for m in listener.people), 10.0)
         finally:
             code = proc.stop()
     assert code == 0, proc.log_text()[-3000:]
     with listener.lock:
         people = [p for m in listener.people for p in m.people]
         tfs = list(listener.tf)
+    assert 'aligned depth is 320x240 but the image is 640x480' in proc.log_text()
+    flat = [p for m in listener.people if m.header.stamp.sec == odd.header.stamp.sec
+            for p in m.people]
+    assert flat and all(p.body.position_source == 0 for p in flat)
+    people = [p for m in listener.people if m.header.stamp.sec != odd.header.stamp.sec
+              for p in m.people]
     lifted = [p for p in people if p.body.position_source == 1]
     assert lifted, f'no person with depth 3D:\n{proc.log_text()[-3000:]}'
     for person in lifted:
@@ -159,6 +176,7 @@ def test_depth_gives_3d_and_tf(tmp_path, photo_bag):
     frames = {t.child_frame_id for m in tfs for t in m.transforms}
     assert any(f.startswith('body_') for f in frames), frames
     stamps = {(i.header.stamp.sec, i.header.stamp.nanosec) for i in images}
+    stamps.add((odd.header.stamp.sec, odd.header.stamp.nanosec))
     for m in tfs:
         for t in m.transforms:
             assert (t.header.stamp.sec, t.header.stamp.nanosec) in stamps
@@ -184,10 +202,19 @@ def test_bad_images_do_not_stop_the_node(tmp_path, photo_bag):
                                             for d in listener.diag for s in d.status), 5.0)
                 pub.publish(good)
                 assert wait_for(lambda: len(listener.people) > 0, 10.0)
+                # Nobody in the image: an empty People message, never silence.
+                black = numpy_to_image(np.zeros((480, 640, 3), np.uint8), 'bgr8', good.header)
+                black.header.stamp.sec += 100
+                pub.publish(black)
+                assert wait_for(lambda: any(m.header.stamp.sec == black.header.stamp.sec
+                                            for m in listener.people), 10.0)
+
         finally:
             code = proc.stop()
     assert code == 0
     assert 'unsupported encoding' in proc.log_text()
+    empty = [m for m in listener.people if m.header.stamp.sec == black.header.stamp.sec]
+    assert empty and empty[0].people == []
 
 
 def test_compressed_input(tmp_path):
