@@ -243,3 +243,19 @@ def test_compressed_input(tmp_path):
         people = list(listener.people)
     assert len(people) >= 6
     assert max(len(m.people) for m in people) >= 3
+
+
+def test_missing_model_file_is_a_clear_error_and_the_node_stays_up(tmp_path):
+    with RosContext() as ros:
+        proc = start_node(tmp_path, 'yolo', **{'yolo.weights': '/nonexistent/model.pt'})
+        try:
+            node = ros.node('test_missing_model')
+            assert wait_for(lambda: 'never downloads' in proc.log_text(), 30.0), \
+                proc.log_text()
+            time.sleep(1.0)
+            assert proc.alive()
+            assert 'body_node' in node.get_node_names()
+        finally:
+            code = proc.stop()
+    assert code == 0
+    assert 'autostart failed: node is unconfigured' in proc.log_text()
