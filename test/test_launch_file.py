@@ -1,0 +1,116 @@
+# Copyright 2026 pose_ros maintainers
+# Licensed under the Apache License, Version 2.0
+
+"""
+launch/bringup.launch.py agrees with the package: executables, parameters, files, topics.
+
+The launch libraries are not installable from PyPI, so the launch file is checked statically
+(its syntax tree) everywhere; where launch is installed (a ROS distro), it is also loaded and
+its LaunchDescription inspected.
+"""
+
+import ast
+import importlib.util
+from pathlib import Path
+import re
+
+from pose_ros.nodes.params import BODY_PARAMS
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LAUNCH = ROOT / 'launch' / 'bringup.launch.py'
+TREE = ast.parse(LAUNCH.read_text())
+PACKAGE_PARAMS = {'body_node': {p.name for p in BODY_PARAMS}}
+
+
+def calls(name):
+    return [n for n in ast.walk(TREE) if isinstance(n, ast.Call)
+            and getattr(n.func, 'id', getattr(n.func, 'attr', None)) == name]
+
+
+def kwarg(call, name):
+    for k in call.keywords:
+        if k.arg == name:
+            return k.value
+    return None
+
+
+def entry_points():
+    setup = (ROOT / 'setup.py').read_text()
+    return set(re.findall(r"'(\w+) = pose_ros\.[\w.]+:main'", setup))
+
+
+def readme_inputs():
+    readme = (ROOT / 'README.md').read_text()
+    section = readme.split('### Topics of `body_node`')[1].split('###')[0]
+    return set(re.findall(r'^\| in \| `([^`]+)`', section, re.M))
+
+
+def pose_ros_nodes():
+    nodes = [c for c in calls('LifecycleNode') + calls('Node')
+             if isinstance(kwarg(c, 'package'), ast.Constant)
+             and kwarg(c, 'package').value == 'pose_ros']
+    assert nodes, 'the launch file starts no pose_ros node'
+    return nodes
+
+
+def test_every_argument_has_a_description():
+    args = calls('DeclareLaunchArgument')
+    assert len(args) >= 8
+    for call in args:
+        name = call.args[0].value
+        description = kwarg(call, 'description')
+        assert description is not None, f'launch argument {name!r} has no description'
+        text = ast.unparse(description)
+        assert len(text) > 15, f'launch argument {name!r}: description too short'
+
+
+def test_required_arguments_are_declared():
+    declared = {c.args[0].value for c in calls('DeclareLaunchArgument')}
+    assert {'image', 'compressed', 'camera_info', 'depth', 'use_depth', 'backend',
+            'params_file', 'namespace', 'use_rviz', 'log_level'} <= declared
+    used = {c.args[0].value for c in calls('arg') + calls('LaunchConfiguration')
+            if c.args and isinstance(c.args[0], ast.Constant)}
+    assert used <= declared, f'used but not declared: {used - declared}'
+
+
+def test_nodes_use_installed_executables_and_declared_parameters():
+    for node in pose_ros_nodes():
+        executable = kwarg(node, 'executable').value
+        assert executable in entry_points(), f'{executable} is not an entry point of setup.py'
+        params = kwarg(node, 'parameters')
+        for element in params.elts:
+            if isinstance(element, ast.Dict):
+                keys = {k.value for k in element.keys}
+                unknown = keys - PACKAGE_PARAMS[executable]
+                assert not unknown, f'{executable} declares no parameter(s) {unknown}'
+
+
+def test_remappings_name_topics_the_node_uses():
+    inputs = readme_inputs()
+    for node in pose_ros_nodes():
+        remaps = kwarg(node, 'remappings')
+        sources = {pair.elts[0].value for pair in remaps.elts}
+        assert sources <= inputs, f'remapped topics the node does not use: {sources - inputs}'
+        assert {'image', 'camera_info', 'depth', 'image/compressed'} <= sources
+
+
+def test_files_the_launch_file_names_are_installed():
+    text = LAUNCH.read_text()
+    setup = (ROOT / 'setup.py').read_text()
+    for rel in re.findall(r"'config', '([\w.]+)'", text):
+        assert (ROOT / 'config' / rel).is_file(), rel
+    assert "glob('config/*.yaml') + glob('config/*.rviz')" in setup
+    assert "glob('launch/*.launch.py')" in setup
+
+
+def test_loads_with_the_launch_libraries_where_installed():
+    if any(importlib.util.find_spec(m) is None for m in ('launch', 'launch_ros')):
+        pytest.skip('launch / launch_ros are not installed (they come with a ROS distro and '
+                    'have no PyPI build); the static checks above cover the file')
+    spec = importlib.util.spec_from_file_location('bringup', LAUNCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    description = module.generate_launch_description()
+    names = [a.name for a in description.get_launch_arguments()]
+    assert 'params_file' in names and 'use_rviz' in names
