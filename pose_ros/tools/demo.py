@@ -163,7 +163,7 @@ def _write_outputs(out_dir: Path, recorder: Recorder, stats) -> Dict[str, object
     last_diag = ({kv.key: kv.value for kv in diagnostics[-1].status[0].values}
                  if diagnostics else {})
     summary = {
-        'frames_replayed': stats.total if hasattr(stats, 'total') else None,
+        'frames_replayed': stats.counts.get(CAMERA_REMAPS['image'], 0),
         'people_messages': len(people),
         'people_per_frame': counts,
         'annotated_frames': len(annotated),
@@ -190,7 +190,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f'demo: {e}')
         return 2
     d = summary['diagnostics']
-    print(f"\npose_ros demo ({args.backend}): {summary['frames_replayed']} frames replayed, "
+    print(f"\npose_ros demo ({args.backend}): {summary['frames_replayed']} images replayed, "
           f"{summary['people_messages']} People messages, people per frame "
           f"{summary['people_per_frame']}")
     print(f"  TF frames:        {', '.join(summary['tf_frames']) or 'none (no 3D without depth)'}")
