@@ -11,7 +11,16 @@ set +u
 . "$ROOT/.ws/env.sh"
 set -u
 cd "$ROOT/.ws"
+set +e
 colcon --log-base "$ROOT/.ws/log" test --packages-select pose_ros \
   --event-handlers console_direct+ --return-code-on-test-failure \
   --pytest-args -ra "$@"
+tests_rc=$?
+# The summary of every result file, failures listed; non-zero when any test failed.
 colcon --log-base "$ROOT/.ws/log" test-result --all --verbose
+result_rc=$?
+set -e
+if [ "$tests_rc" -ne 0 ] || [ "$result_rc" -ne 0 ]; then
+  echo "pose_ros tests FAILED (colcon test rc=$tests_rc, test-result rc=$result_rc)" >&2
+  exit 1
+fi

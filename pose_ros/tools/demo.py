@@ -179,13 +179,14 @@ def _write_outputs(out_dir: Path, recorder: Recorder, stats) -> Dict[str, object
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
-    parser.add_argument('--out', type=Path, default=repo_root() / 'out' / 'demo',
-                        help='output folder (default: out/demo in the repository)')
+    parser.add_argument('--out', type=Path, default=None,
+                        help='output folder (default: out/demo/<backend> in the repository)')
     parser.add_argument('--backend', default='yolo', choices=('yolo', 'mediapipe'))
     parser.add_argument('--rate', type=float, default=1.0, help='replay speed factor')
     args = parser.parse_args(argv)
     try:
-        summary = run_demo(args.out, backend=args.backend, rate=args.rate)
+        out = args.out or repo_root() / 'out' / 'demo' / args.backend
+        summary = run_demo(out, backend=args.backend, rate=args.rate)
     except MediaMissing as e:
         print(f'demo: {e}')
         return 2
