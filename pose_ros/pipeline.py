@@ -16,6 +16,7 @@ import numpy as np
 
 from pose_ros.backends.base import PoseBackend
 from pose_ros.depth_lifting import CameraIntrinsics, check_depth_matches, lift_keypoints
+from pose_ros.head_hands_stage import HeadHandsStage
 from pose_ros.one_euro import TrackSmoother
 from pose_ros.people import FrameResult
 
@@ -49,8 +50,10 @@ class PipelineOptions:
 class BodyPipeline:
     """Runs one backend and the post-processing that follows it, frame after frame."""
 
-    def __init__(self, backend: PoseBackend, options: Optional[PipelineOptions] = None):
+    def __init__(self, backend: PoseBackend, options: Optional[PipelineOptions] = None,
+                 head_hands: Optional[HeadHandsStage] = None):
         self.backend = backend
+        self.head_hands = head_hands
         self.options = options or PipelineOptions()
         self.options.validate()
         self._smoother = TrackSmoother(min_cutoff=self.options.min_cutoff,
@@ -93,6 +96,15 @@ class BodyPipeline:
         t2 = time.perf_counter()
         timings['lifting'] = (t2 - t1) * 1e3
 
+        result = FrameResult(people=people, backend=self.backend.name, width=w, height=h,
+                             timings_ms=timings)
+        if self.head_hands is not None:
+            # Before smoothing: crops and assignment use this frame's wrists and heads.
+            self.head_hands.process(bgr, result, intrinsics,
+                                    depth_m if self.last_depth_problem is None else None,
+                                    stamp_s)
+        t2 = time.perf_counter()
+
         if self.options.smoothing:
             for person in people:
                 person.body = self._smoother.smooth(person.track_id, person.body, stamp_s)
@@ -103,14 +115,17 @@ class BodyPipeline:
                            if stamp_s - t <= self.options.track_timeout}
         self._smoother.prune(set(self._last_seen))
         timings['smoothing'] = (time.perf_counter() - t2) * 1e3
-        return FrameResult(people=people, backend=self.backend.name, width=w, height=h,
-                           timings_ms=timings)
+        return result
 
     def reset(self) -> None:
         """Start a new sequence: forget tracks and filter state."""
         self.backend.reset()
+        if self.head_hands is not None:
+            self.head_hands.reset()
         self._smoother.reset()
         self._last_seen.clear()
 
     def close(self) -> None:
         self.backend.close()
+        if self.head_hands is not None:
+            self.head_hands.close()

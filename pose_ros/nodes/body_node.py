@@ -18,10 +18,11 @@ from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from pose_ros.annotate import draw_frame
 from pose_ros.backends import BackendError, create_backend
 from pose_ros.depth_lifting import CameraIntrinsics
+from pose_ros.head_hands_stage import HeadHandsOptions, HeadHandsStage
 from pose_ros.image_codec import (compressed_to_bgr, depth_to_metres, image_to_bgr,
                                   ImageConversionError, numpy_to_image)
-from pose_ros.nodes.params import (backend_options, BODY_PARAMS, declare_params, ParamTable,
-                                   pipeline_options)
+from pose_ros.nodes.params import (backend_options, BODY_PARAMS, declare_params,
+                                   head_hands_options, ParamTable, pipeline_options)
 from pose_ros.pipeline import BodyPipeline, PipelineOptions
 from pose_ros.ros_conversion import frame_to_people_msg, marker_array, tf_message
 from pose_ros.stats import RateMeter, StageStats
@@ -76,8 +77,13 @@ class BodyNode(LifecycleNode):
     def on_configure(self, state: State) -> TransitionCallbackReturn:
         p = self.params
         try:
+            stage = None
+            if p['head.enabled'] or p['hands.enabled']:
+                stage = HeadHandsStage(hands=p['hands.enabled'], head=p['head.enabled'],
+                                       options=HeadHandsOptions(
+                                           **head_hands_options(p.values())))
             self.pipeline = BodyPipeline(create_backend(p['backend'], backend_options(p.values())),
-                                         PipelineOptions(**pipeline_options(p.values())))
+                                         PipelineOptions(**pipeline_options(p.values())), stage)
             self.pipeline.backend.warmup()
         except (BackendError, ValueError) as e:
             self.get_logger().error(f'cannot configure: {e}')
@@ -92,8 +98,10 @@ class BodyNode(LifecycleNode):
                                                            QoSProfile(depth=100))
         self._pubs['diag'] = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
         self._diag_timer = self.create_timer(p['diagnostics_period'], self._publish_diagnostics)
+        stage = self.pipeline.head_hands
         self.get_logger().info(f'configured: backend {self.pipeline.backend.name} '
-                               f'({self.pipeline.backend.model})')
+                               f'({self.pipeline.backend.model})'
+                               + (f'; {stage.model}' if stage is not None else ''))
         return TransitionCallbackReturn.SUCCESS
 
     def on_activate(self, state: State) -> TransitionCallbackReturn:
@@ -159,6 +167,8 @@ class BodyNode(LifecycleNode):
         if self.pipeline is None:
             return
         self.pipeline.update_options(**pipeline_options(self.params.values()))
+        if self.pipeline.head_hands is not None:
+            self.pipeline.head_hands.update_options(**head_hands_options(self.params.values()))
         backend_opts = getattr(self.pipeline.backend, 'options', None)
         if 'yolo.confidence' in changed and hasattr(backend_opts, 'confidence'):
             backend_opts.confidence = changed['yolo.confidence']
@@ -224,7 +234,9 @@ class BodyNode(LifecycleNode):
             self._pubs['markers'].publish(marker_array(result, header,
                                                        lifetime_s=p['marker_lifetime']))
         if p['publish_annotated']:
-            drawn = draw_frame(bgr, result, copy=False, intrinsics=intrinsics)
+            stage = self.pipeline.head_hands
+            drawn = draw_frame(bgr, result, copy=False, intrinsics=intrinsics or (
+                stage.last_intrinsics if stage is not None else None))
             self._pubs['annotated'].publish(numpy_to_image(drawn, 'bgr8', header))
         t3 = time.perf_counter()
         self.output_rate.tick()

@@ -1,0 +1,168 @@
+# Copyright 2026 pose_ros maintainers
+# Licensed under the Apache License, Version 2.0
+
+"""
+Face mesh (468 points + 10 iris points) through MediaPipe Face Mesh 0.10.21.
+
+Two modes of :meth:`FaceEstimator.infer`:
+
+- no people: the whole image goes to one graph, up to ``max_faces`` faces. Its face detector
+  is the short-range BlazeFace, made for faces that fill a good part of the image (selfie,
+  webcam at arm's length): in the people photos (bus, zidane, messi5) it finds no face at all.
+- people given: a square crop around each person's head (:func:`pose_ros.head_pose.
+  head_region` from the body's nose, eyes, ears and shoulders, ``crop_scale`` face heights on
+  a side, padded with black where it leaves the image), one face per crop, landmarks mapped
+  back to image pixels, duplicates removed. This finds the faces of people a few metres away.
+
+A tracked person (track id >= 0) keeps its own tracking graph (the mesh follows the face and
+the detector is skipped); untracked people share one graph that detects every call.
+
+Landmarks are pixels of the full image in MediaPipe's order (the person's right eye is 33 and
+133, its iris 468 to 472); points of a face cut by the image border lie outside the image.
+"""
+
+from typing import Dict, Hashable, List, Optional, Sequence
+
+import numpy as np
+from pose_ros.backends.base import BackendError
+from pose_ros.backends.mediapipe_hands import padded_crop
+from pose_ros.head_pose import FACE_MESH_IRIS_POINTS, FACE_MESH_POINTS, head_region
+from pose_ros.people import Person
+
+# Two meshes are the same face when their points are this close on average (fraction of the
+# face's size).
+DUPLICATE_FRACTION = 0.15
+
+
+def _size(xy: np.ndarray) -> float:
+    return float(np.linalg.norm(xy.max(axis=0) - xy.min(axis=0)))
+
+
+def deduplicate(faces: Sequence[np.ndarray],
+                fraction: float = DUPLICATE_FRACTION) -> List[np.ndarray]:
+    """Keep the first of every group of meshes of the same face (mean distance < fraction)."""
+    kept: List[np.ndarray] = []
+    for face in faces:
+        if not any(np.mean(np.linalg.norm(face[:FACE_MESH_POINTS] - k[:FACE_MESH_POINTS],
+                                          axis=1))
+                   < fraction * max(_size(face), _size(k)) for k in kept):
+            kept.append(face)
+    return kept
+
+
+class FaceEstimator:
+    """MediaPipe Face Mesh on the full image or on crops around body heads."""
+
+    def __init__(self, max_faces: int = 5, refine_landmarks: bool = True,
+                 min_detection_confidence: float = 0.5, min_tracking_confidence: float = 0.5,
+                 static_image_mode: bool = False, crop_scale: float = 2.0,
+                 min_crop_px: int = 48) -> None:
+        """
+        Load MediaPipe Face Mesh (the graphs themselves are created on first use).
+
+        :param max_faces: most faces in the full-image mode (crops: one per person).
+        :param refine_landmarks: add the 10 iris points (478 in all; gaze needs them).
+        :param min_detection_confidence: face detector threshold, 0..1.
+        :param min_tracking_confidence: below this the tracked face is re-detected, 0..1.
+        :param static_image_mode: detect in every image (unrelated photos) instead of tracking.
+        :param crop_scale: crop side in face heights (crop mode).
+        :param min_crop_px: smaller crops (a face under about half that) are not searched.
+        """
+        if max_faces < 1:
+            raise BackendError(f'max_faces must be >= 1, got {max_faces}')
+        for name, value in (('min_detection_confidence', min_detection_confidence),
+                            ('min_tracking_confidence', min_tracking_confidence)):
+            if not 0.0 <= value <= 1.0:
+                raise BackendError(f'{name} must be in [0, 1], got {value}')
+        if not crop_scale > 0:
+            raise BackendError(f'crop_scale must be > 0, got {crop_scale}')
+        try:
+            import mediapipe as mp
+        except ImportError as e:  # pragma: no cover - depends on the install
+            raise BackendError(f'the face mesh needs mediapipe==0.10.21 ({e})') from e
+        if not hasattr(mp, 'solutions'):
+            raise BackendError('this mediapipe has no legacy solutions (0.10.21 is the newest '
+                               'that ships the face mesh)')
+        self._mp_face = mp.solutions.face_mesh
+        self.max_faces = int(max_faces)
+        self.refine_landmarks = bool(refine_landmarks)
+        self.min_detection_confidence = float(min_detection_confidence)
+        self.min_tracking_confidence = float(min_tracking_confidence)
+        self.static_image_mode = bool(static_image_mode)
+        self.crop_scale = float(crop_scale)
+        self.min_crop_px = int(min_crop_px)
+        self.points = FACE_MESH_IRIS_POINTS if refine_landmarks else FACE_MESH_POINTS
+        self.model = ('face_detection_short_range.tflite + '
+                      + ('face_landmark_with_attention.tflite' if refine_landmarks
+                         else 'face_landmark.tflite'))
+        self._graphs: Dict[Hashable, object] = {}
+
+    def _graph(self, key: Hashable, max_faces: int, static: bool):
+        graph = self._graphs.get(key)
+        if graph is None:
+            graph = self._mp_face.FaceMesh(
+                static_image_mode=static, max_num_faces=max_faces,
+                refine_landmarks=self.refine_landmarks,
+                min_detection_confidence=self.min_detection_confidence,
+                min_tracking_confidence=self.min_tracking_confidence)
+            self._graphs[key] = graph
+        return graph
+
+    def infer(self, bgr: np.ndarray,
+              people: Optional[Sequence[Person]] = None) -> List[np.ndarray]:
+        """
+        Find face meshes in a BGR uint8 image: a list of (478, 2) float64 pixel arrays.
+
+        :param people: bodies in this image; None (or empty) runs on the full image, else on a
+            crop around each person's head (people without a visible head point are skipped).
+        """
+        rgb = np.ascontiguousarray(bgr[:, :, ::-1])
+        h, w = rgb.shape[:2]
+        if not people:
+            result = self._graph('full', self.max_faces, self.static_image_mode).process(rgb)
+            return self._to_meshes(result, 0.0, 0.0, float(w), float(h))
+        faces: List[np.ndarray] = []
+        seen = {'full'}
+        for person in people:
+            tracked = person.track_id >= 0 and not self.static_image_mode
+            key = person.track_id if tracked else 'static'
+            seen.add(key)
+            region = head_region(person.body)
+            if region is None:
+                continue
+            centre, size = region
+            side = int(round(self.crop_scale * size))
+            if side < self.min_crop_px:
+                continue
+            x0 = int(round(centre[0] - side / 2))
+            y0 = int(round(centre[1] - side / 2))
+            if x0 + side <= 0 or y0 + side <= 0 or x0 >= w or y0 >= h:
+                continue
+            crop = padded_crop(rgb, (x0, y0, x0 + side, y0 + side))
+            result = self._graph(key, 1, not tracked).process(crop)
+            faces += self._to_meshes(result, float(x0), float(y0), float(side), float(side))
+        for key in [k for k in self._graphs if k not in seen]:
+            self._graphs.pop(key).close()
+        return deduplicate(faces)
+
+    def _to_meshes(self, result, ox: float, oy: float, sw: float,
+                   sh: float) -> List[np.ndarray]:
+        if not result.multi_face_landmarks:
+            return []
+        out = []
+        for face in result.multi_face_landmarks:
+            xy = np.full((FACE_MESH_IRIS_POINTS, 2), np.nan)
+            pts = np.array([(ox + p.x * sw, oy + p.y * sh) for p in face.landmark])
+            xy[:len(pts)] = pts[:FACE_MESH_IRIS_POINTS]
+            out.append(xy)
+        return out
+
+    def reset(self) -> None:
+        """Forget tracking state (a new sequence starts)."""
+        for graph in self._graphs.values():
+            graph.close()
+        self._graphs.clear()
+
+    def close(self) -> None:
+        """Release the models."""
+        self.reset()

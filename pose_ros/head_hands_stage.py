@@ -1,0 +1,301 @@
+# Copyright 2026 pose_ros maintainers
+# Licensed under the Apache License, Version 2.0
+
+"""
+Hands and head pose for the people of one frame, after the body stage, in place.
+
+Pure Python (no ROS), so the body node, the offline runner and the tests share it:
+``HeadHandsStage.process`` takes the image and the body stage's :class:`FrameResult` and fills
+``Person.hands`` and ``Person.head`` of the same people, so one message carries body, hands and
+head of each person together.
+
+- Hands: :class:`~pose_ros.backends.mediapipe_hands.HandEstimator` on crops around the body
+  wrists (or on the full image, option ``hand_crops=False`` or no people), each hand given to
+  the person and wrist it belongs to (:func:`pose_ros.hands.attach_hands`; hands near no body
+  wrist are dropped, their count is ``last_unassigned_hands``). 3D: with an aligned depth image
+  and intrinsics, the depth at each keypoint (``PositionSource.DEPTH``, camera frame); else
+  MediaPipe's metric world landmarks with the wrist at the origin (``MODEL_ROOT``).
+- Head: :class:`~pose_ros.backends.mediapipe_face.FaceEstimator` on crops around the body
+  heads (or the full image), each mesh given to the person whose head (body nose, eyes, ears)
+  is nearest, then :func:`pose_ros.head_pose.estimate_head_pose`, the gaze
+  (:func:`pose_ros.head_pose.gaze_from_iris`) and per-track smoothing (:class:`HeadSmoother`).
+  Without CameraInfo the intrinsics are :func:`pose_ros.head_pose.default_intrinsics`
+  (fx = fy = image width, 53 deg horizontal field of view, principal point at the centre): the
+  angles stay good but the head's position (distance above all) is then only approximate.
+
+Timings (milliseconds) go to ``result.timings_ms['hands']`` and ``['head']``.
+"""
+
+from dataclasses import dataclass
+import math
+import time
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+from pose_ros.depth_lifting import CameraIntrinsics, check_depth_matches, lift_keypoints
+from pose_ros.hands import attach_hands
+from pose_ros.head_pose import (BORDER_MARGIN_PX, default_intrinsics, estimate_head_pose,
+                                gaze_from_iris, head_region, HeadSmoother, MAX_REPROJ_PX,
+                                MAX_REPROJ_RATIO)
+from pose_ros.people import FrameResult, Hand, Person
+
+NOSE_TIP = 1
+
+
+@dataclass
+class HeadHandsOptions:
+    """Settings of the hands and head stage (validated on construction of the stage)."""
+
+    # Hands
+    hand_max: int = 2                       # full-image mode only; crops find one each
+    hand_model_complexity: int = 1          # 0 lite, 1 full
+    hand_min_detection_confidence: float = 0.5
+    hand_min_tracking_confidence: float = 0.5
+    hand_crops: bool = True                 # crops around body wrists when there are bodies
+    hand_crop_scale: float = 2.0            # crop side in forearm lengths
+    hand_min_crop_px: int = 48              # smaller wrist crops are skipped
+    hand_max_dist: float = 0.25             # hand wrist to body wrist, in person sizes
+    hand_mismatch_cost: float = 0.15        # extra cost of a wrist of the other side
+    mirrored: bool = False                  # images are mirrored (selfie view)
+    # Face and head
+    face_max: int = 5                       # full-image mode only
+    face_min_detection_confidence: float = 0.5
+    face_min_tracking_confidence: float = 0.5
+    face_crops: bool = True                 # crops around body heads when there are bodies
+    face_crop_scale: float = 2.0            # crop side in face heights
+    face_min_crop_px: int = 48              # smaller head crops are skipped
+    face_max_dist: float = 0.5              # mesh nose to body head centre, in head sizes
+    max_reproj_px: float = MAX_REPROJ_PX
+    max_reproj_ratio: float = MAX_REPROJ_RATIO
+    border_margin_px: float = BORDER_MARGIN_PX
+    min_eye_px: float = 12.0                # narrower eyes: gaze from the head axis
+    # Both
+    static_image_mode: bool = False         # unrelated images: detect every time, no tracking
+    smoothing: bool = True
+    min_cutoff: float = 1.0                 # head position One-Euro (Hz)
+    beta: float = 2.0                       # head position speed coefficient (1 / (m/s))
+    rot_min_cutoff: float = 1.0             # head rotation and gaze One-Euro (Hz)
+    rot_beta: float = 0.3                   # rotation speed coefficient (1 / (rad/s))
+    d_cutoff: float = 1.0
+    track_timeout: float = 1.0              # seconds unseen before a head filter is dropped
+    depth_window: int = 5
+    min_depth: float = 0.1
+    max_depth: float = 10.0
+
+    def validate(self) -> None:
+        if self.hand_max < 1 or self.face_max < 1:
+            raise ValueError('hand_max and face_max must be >= 1')
+        if self.hand_model_complexity not in (0, 1):
+            raise ValueError(f'hand_model_complexity must be 0 or 1, got '
+                             f'{self.hand_model_complexity}')
+        for name in ('hand_min_detection_confidence', 'hand_min_tracking_confidence',
+                     'face_min_detection_confidence', 'face_min_tracking_confidence'):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f'{name} must be in [0, 1], got {getattr(self, name)}')
+        for name in ('hand_crop_scale', 'hand_max_dist', 'face_crop_scale', 'face_max_dist',
+                     'max_reproj_px', 'max_reproj_ratio', 'track_timeout', 'min_cutoff',
+                     'rot_min_cutoff', 'd_cutoff'):
+            if not getattr(self, name) > 0:
+                raise ValueError(f'{name} must be > 0, got {getattr(self, name)}')
+        for name in ('hand_mismatch_cost', 'border_margin_px', 'min_eye_px', 'beta',
+                     'rot_beta', 'hand_min_crop_px', 'face_min_crop_px'):
+            if not getattr(self, name) >= 0:
+                raise ValueError(f'{name} must be >= 0, got {getattr(self, name)}')
+        if self.depth_window < 1 or self.depth_window % 2 == 0:
+            raise ValueError(f'depth_window must be a positive odd number, got '
+                             f'{self.depth_window}')
+        if not 0.0 <= self.min_depth < self.max_depth:
+            raise ValueError(f'need 0 <= min_depth < max_depth, got {self.min_depth}, '
+                             f'{self.max_depth}')
+
+
+def assign_faces(faces: Sequence[np.ndarray], people: Sequence[Person],
+                 max_dist: float = 0.5) -> List[int]:
+    """
+    Return, per face mesh, the index of the person it belongs to (-1: nobody).
+
+    The cost is the distance from the mesh's nose tip to the person's head centre
+    (:func:`pose_ros.head_pose.head_region`) in head sizes; pairs above ``max_dist`` are never
+    made, the cheapest first, one face per person.
+    """
+    regions = [head_region(p.body) for p in people]
+    candidates = []
+    for f, face in enumerate(faces):
+        nose = np.asarray(face[NOSE_TIP], np.float64)
+        if not np.isfinite(nose).all():
+            continue
+        for p, region in enumerate(regions):
+            if region is None:
+                continue
+            dist = float(np.linalg.norm(nose - region[0])) / region[1]
+            if dist <= max_dist:
+                candidates.append((dist, f, p))
+    out = [-1] * len(faces)
+    taken = set()
+    for _, f, p in sorted(candidates):
+        if out[f] < 0 and p not in taken:
+            out[f] = p
+            taken.add(p)
+    return out
+
+
+class HeadHandsStage:
+    """Runs the hand and face models on one frame and fills the people's hands and heads."""
+
+    def __init__(self, hands: bool = True, head: bool = True,
+                 options: Optional[HeadHandsOptions] = None) -> None:
+        """
+        Create the enabled estimators (this loads MediaPipe; a BackendError says why not).
+
+        :param hands: run the hand estimator.
+        :param head: run the face mesh, head pose and gaze.
+        :param options: settings; read-only after construction except smoothing and
+            thresholds, which :meth:`update_options` changes.
+        """
+        self.options = options or HeadHandsOptions()
+        self.options.validate()
+        o = self.options
+        self.hands_enabled = bool(hands)
+        self.head_enabled = bool(head)
+        self.hand_estimator = None
+        self.face_estimator = None
+        if self.hands_enabled:
+            from pose_ros.backends.mediapipe_hands import HandEstimator
+            self.hand_estimator = HandEstimator(
+                max_hands=o.hand_max, min_detection_confidence=o.hand_min_detection_confidence,
+                model_complexity=o.hand_model_complexity,
+                min_tracking_confidence=o.hand_min_tracking_confidence,
+                static_image_mode=o.static_image_mode, mirrored=o.mirrored,
+                crop_scale=o.hand_crop_scale, min_crop_px=o.hand_min_crop_px)
+        if self.head_enabled:
+            from pose_ros.backends.mediapipe_face import FaceEstimator
+            self.face_estimator = FaceEstimator(
+                max_faces=o.face_max, refine_landmarks=True,
+                min_detection_confidence=o.face_min_detection_confidence,
+                min_tracking_confidence=o.face_min_tracking_confidence,
+                static_image_mode=o.static_image_mode, crop_scale=o.face_crop_scale,
+                min_crop_px=o.face_min_crop_px)
+        self._smoother = HeadSmoother(o.min_cutoff, o.beta, o.rot_min_cutoff, o.rot_beta,
+                                      o.d_cutoff)
+        self._last_seen: Dict[int, float] = {}
+        self.last_unassigned_hands = 0
+        self.last_faces: List[np.ndarray] = []     # meshes of the last frame, for debugging
+        self.last_depth_problem: Optional[str] = None
+        # The intrinsics the last head poses were computed with (the defaults without
+        # CameraInfo): draw the head axes with these so the overlay matches the pose.
+        self.last_intrinsics: Optional[CameraIntrinsics] = None
+
+    @property
+    def model(self) -> str:
+        """Return what is loaded, for diagnostics."""
+        parts = [e.model for e in (self.hand_estimator, self.face_estimator) if e is not None]
+        return ' + '.join(parts) if parts else 'none'
+
+    def update_options(self, **changes) -> None:
+        """Change settings at run time (validated first; model settings need a new stage)."""
+        candidate = HeadHandsOptions(**{**self.options.__dict__, **changes})
+        candidate.validate()
+        self.options = candidate
+        o = candidate
+        self._smoother.set_params(o.min_cutoff, o.beta, o.rot_min_cutoff, o.rot_beta,
+                                  o.d_cutoff)
+
+    def process(self, bgr: np.ndarray, result: FrameResult,
+                intrinsics: Optional[CameraIntrinsics] = None,
+                depth_m: Optional[np.ndarray] = None, stamp_s: float = 0.0) -> None:
+        """
+        Fill ``hands`` and ``head`` of ``result.people`` (in place) and add the timings.
+
+        :param bgr: the image the people were found in (H, W, 3) uint8.
+        :param result: the body stage's result for this image.
+        :param intrinsics: of this image, or None (then :func:`default_intrinsics` for the
+            head, and no depth lifting).
+        :param depth_m: aligned depth in metres (the image's size), or None.
+        :param stamp_s: image stamp (seconds), for smoothing.
+        """
+        people = result.people
+        h, w = bgr.shape[:2]
+        # Hands and heads belong to people: with nobody in the image there is nothing to look
+        # for (the models would cost 16 and 4 ms for results that could not be attached).
+        if self.hands_enabled:
+            t0 = time.perf_counter()
+            if people:
+                self._hands(bgr, people, intrinsics, depth_m)
+            result.timings_ms['hands'] = (time.perf_counter() - t0) * 1e3
+        if self.head_enabled:
+            t0 = time.perf_counter()
+            self.last_intrinsics = intrinsics or default_intrinsics(w, h)
+            if people:
+                self._heads(bgr, people, self.last_intrinsics, stamp_s)
+            else:
+                self.last_faces = []
+            self._prune(people, stamp_s)
+            result.timings_ms['head'] = (time.perf_counter() - t0) * 1e3
+
+    def _hands(self, bgr: np.ndarray, people: List[Person],
+               intrinsics: Optional[CameraIntrinsics], depth_m: Optional[np.ndarray]) -> None:
+        o = self.options
+        crops = people if (o.hand_crops and people) else None
+        hands = self.hand_estimator.infer(bgr, crops)
+        self.last_depth_problem = None
+        if depth_m is not None and intrinsics is not None and hands:
+            self.last_depth_problem = check_depth_matches(depth_m.shape, bgr.shape[1],
+                                                          bgr.shape[0])
+            if self.last_depth_problem is None:
+                hands = [Hand(lift_keypoints(hand.keypoints, depth_m, intrinsics,
+                                             window=o.depth_window, min_depth=o.min_depth,
+                                             max_depth=o.max_depth),
+                              hand.side, hand.handedness_score) for hand in hands]
+        for person in people:
+            person.hands = []
+        unassigned = attach_hands(hands, people, max_dist_factor=o.hand_max_dist,
+                                  mismatch_cost=o.hand_mismatch_cost)
+        self.last_unassigned_hands = len(unassigned)
+
+    def _heads(self, bgr: np.ndarray, people: List[Person], intrinsics: CameraIntrinsics,
+               stamp_s: float) -> None:
+        o = self.options
+        h, w = bgr.shape[:2]
+        crops = people if (o.face_crops and people) else None
+        faces = self.face_estimator.infer(bgr, crops)
+        self.last_faces = faces
+        for person in people:
+            person.head = None
+        for face, p in zip(faces, assign_faces(faces, people, o.face_max_dist)):
+            if p < 0:
+                continue
+            head = estimate_head_pose(face, intrinsics, (w, h), max_reproj_px=o.max_reproj_px,
+                                      max_reproj_ratio=o.max_reproj_ratio,
+                                      border_margin_px=o.border_margin_px)
+            if head is None:
+                continue
+            head.gaze, head.gaze_source = gaze_from_iris(face, head, intrinsics,
+                                                         min_eye_px=o.min_eye_px)
+            person = people[p]
+            if o.smoothing:
+                head = self._smoother.smooth(person.track_id, head, stamp_s)
+            person.head = head
+
+    def _prune(self, people: List[Person], stamp_s: float) -> None:
+        # A track's filter survives short gaps (a turned-away head) and is dropped after.
+        for person in people:
+            if person.head is not None and person.track_id >= 0:
+                self._last_seen[person.track_id] = stamp_s
+        self._last_seen = {i: t for i, t in self._last_seen.items()
+                           if math.isfinite(stamp_s)
+                           and stamp_s - t <= self.options.track_timeout}
+        self._smoother.prune(self._last_seen)
+
+    def reset(self) -> None:
+        """Start a new sequence: forget tracking and filter state."""
+        for est in (self.hand_estimator, self.face_estimator):
+            if est is not None:
+                est.reset()
+        self._smoother.reset()
+        self._last_seen.clear()
+
+    def close(self) -> None:
+        """Release the models."""
+        for est in (self.hand_estimator, self.face_estimator):
+            if est is not None:
+                est.close()
