@@ -27,10 +27,14 @@ setup(
     entry_points={
         'console_scripts': [
             'body_node = pose_ros.nodes.body_node:main',
+            'classifier_node = pose_ros.nodes.classifier_node:main',
+            'pose_record = pose_ros.classifier.cli:record_main',
+            'pose_train = pose_ros.classifier.cli:train_main',
             'offline = pose_ros.tools.offline:main',
             'build_fixtures = pose_ros.tools.build_fixtures:main',
             'replay_bag = pose_ros.tools.replay:main',
             'demo = pose_ros.tools.demo:main',
+            'benchmark = pose_ros.tools.benchmark:main',
         ],
     },
 )

@@ -1,0 +1,170 @@
+# Copyright 2026 pose_ros maintainers
+# Licensed under the Apache License, Version 2.0
+
+"""
+Who is in control: one person at a time commands the robot.
+
+:class:`ControlArbiter` is fed, every frame, the people seen with their *stable* labels
+(after :class:`~pose_ros.classifier.hysteresis.LabelFilter`) and picks the controller's
+track id by a policy:
+
+* ``'engage'``: nobody controls until someone shows ``engage_label``; the first to do so
+  (ties in one frame: the largest) takes control; the others are ignored meanwhile;
+* ``'nearest'``: the nearest person (3D distance of the hip midpoint when known; without 3D,
+  the largest box stands in for the nearest);
+* ``'largest'``: the person with the largest box (usually the nearest to the camera).
+
+With ``'nearest'`` and ``'largest'`` control is sticky: another person takes over only when
+better by ``switch_margin`` (20 %: 1.2 times the area, or 1/1.2 times the distance), so that
+two people side by side do not swap control at every frame.
+
+Control is released when the controller shows ``disengage_label`` or is unseen for more than
+``lost_timeout_s``. Nobody showing the disengage gesture can take control, so after a release
+by gesture that person is picked again only once they stop showing it (``'engage'``: once they
+show the engage gesture again). While the controller is unseen but not yet lost, nobody else
+takes over. Untracked people (track id -1) never get control: it
+must follow one person from frame to frame.
+"""
+
+from dataclasses import dataclass
+import math
+from typing import Optional, Sequence, Tuple
+
+import numpy as np
+from pose_ros.people import Person, PositionSource
+
+POLICIES = ('engage', 'nearest', 'largest')
+
+
+@dataclass
+class Candidate:
+    """One person seen in a frame, as the arbiter needs them."""
+
+    track_id: int
+    label: str                       # stable label ('unknown' when none)
+    area: float = float('nan')       # bounding box area, pixels^2
+    distance: float = float('nan')   # metres from the camera, NaN when unknown
+
+    @classmethod
+    def from_person(cls, person: Person, label: str) -> 'Candidate':
+        """
+        Build from a :class:`~pose_ros.people.Person` and its stable label.
+
+        Area: the bbox, else the extent of the visible keypoints. Distance: the norm of the
+        hip midpoint's 3D position when it is in the camera frame (depth or model-camera).
+        """
+        x0, y0, x1, y1 = (float(v) for v in np.asarray(person.bbox, float).reshape(4))
+        area = (x1 - x0) * (y1 - y0)
+        if not (math.isfinite(area) and area > 0):
+            xy = person.body.xy[person.body.visible()]
+            area = float(np.ptp(xy[:, 0]) * np.ptp(xy[:, 1])) if len(xy) >= 2 else float('nan')
+        distance = float('nan')
+        if person.body.position_source in (PositionSource.DEPTH, PositionSource.MODEL_CAMERA):
+            distance = float(np.linalg.norm(person.body.root_xyz()))
+        return cls(int(person.track_id), label, area, distance)
+
+
+class ControlArbiter:
+    """
+    Decide which track id is in control, frame after frame (see the module doc).
+
+    After each :meth:`update`, ``last_event`` says what changed: None, ``'engaged'``,
+    ``'switched'``, ``'released: disengage gesture'`` or ``'released: lost'``.
+    """
+
+    def __init__(self, policy: str = 'engage', engage_label: str = 'both_arms_up',
+                 disengage_label: str = 'arms_crossed', lost_timeout_s: float = 1.0,
+                 switch_margin: float = 0.2) -> None:
+        if policy not in POLICIES:
+            raise ValueError(f'unknown control policy {policy!r}; choose one of {POLICIES}')
+        if policy == 'engage' and not engage_label:
+            raise ValueError("policy 'engage' needs an engage_label")
+        if engage_label and engage_label == disengage_label:
+            raise ValueError(f'engage and disengage labels must differ, both are '
+                             f'{engage_label!r}')
+        if not (lost_timeout_s >= 0 and math.isfinite(lost_timeout_s)):
+            raise ValueError(f'lost_timeout_s must be >= 0, got {lost_timeout_s}')
+        if not (switch_margin >= 0 and math.isfinite(switch_margin)):
+            raise ValueError(f'switch_margin must be >= 0, got {switch_margin}')
+        self.policy = policy
+        self.engage_label = engage_label
+        self.disengage_label = disengage_label
+        self.lost_timeout_s = float(lost_timeout_s)
+        self.switch_margin = float(switch_margin)
+        self.controller: Optional[int] = None
+        self.last_event: Optional[str] = None
+        self._last_seen = float('nan')
+
+    def update(self, t: float, candidates: Sequence[Candidate]) -> Optional[int]:
+        """Feed the people seen at ``t`` seconds; return the controller's track id or None."""
+        self.last_event = None
+        seen = {c.track_id: c for c in candidates if c.track_id >= 0}
+        if self.controller is not None:
+            me = seen.get(self.controller)
+            if me is not None:
+                self._last_seen = t
+                if self.disengage_label and me.label == self.disengage_label:
+                    self._release('released: disengage gesture')
+            elif not t - self._last_seen <= self.lost_timeout_s:
+                self._release('released: lost')
+        # Whoever shows the disengage gesture cannot take control (nor take it back at once).
+        eligible = [c for c in seen.values()
+                    if not (self.disengage_label and c.label == self.disengage_label)]
+        if self.policy == 'engage':
+            if self.controller is None:
+                engaged = [c for c in eligible if c.label == self.engage_label]
+                if engaged:
+                    self._take(max(engaged, key=_area_key).track_id, t, 'engaged')
+            return self.controller
+        if not eligible:
+            return self.controller
+        best = min(eligible, key=self._rank_key)
+        if self.controller is None:
+            self._take(best.track_id, t, 'engaged')
+        elif best.track_id != self.controller and self.controller in seen:
+            if self._better(best, seen[self.controller]):
+                self._take(best.track_id, t, 'switched')
+        return self.controller
+
+    def release(self) -> None:
+        """Release control now (e.g. an operator's reset)."""
+        if self.controller is not None:
+            self._release('released: by request')
+
+    def reset(self) -> None:
+        """Forget everything."""
+        self.controller = None
+        self.last_event = None
+        self._last_seen = float('nan')
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _take(self, track_id: int, t: float, event: str) -> None:
+        self.controller = track_id
+        self._last_seen = t
+        self.last_event = event
+
+    def _release(self, event: str) -> None:
+        self.controller = None
+        self.last_event = event
+
+    def _use_distance(self, c: Candidate) -> bool:
+        return self.policy == 'nearest' and math.isfinite(c.distance)
+
+    def _rank_key(self, c: Candidate) -> Tuple[int, float]:
+        """Smaller is better: known distances first (nearest), then larger areas."""
+        if self._use_distance(c):
+            return (0, c.distance)
+        return (1, -_area_key(c))
+
+    def _better(self, challenger: Candidate, holder: Candidate) -> bool:
+        k = 1.0 + self.switch_margin
+        if self._use_distance(challenger) and self._use_distance(holder):
+            return challenger.distance * k < holder.distance
+        if self._use_distance(challenger) != self._use_distance(holder):
+            return self._use_distance(challenger)
+        return _area_key(challenger) > k * _area_key(holder)
+
+
+def _area_key(c: Candidate) -> float:
+    return c.area if math.isfinite(c.area) else 0.0
