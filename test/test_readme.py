@@ -6,7 +6,7 @@
 from pathlib import Path
 import re
 
-from pose_ros.nodes.params import BODY_PARAMS
+from pose_ros.nodes.params import BODY_PARAMS, CLASSIFIER_PARAMS
 from pose_ros.tools.interface_doc import render
 import pytest
 from rclpy.parameter import parameter_value_to_python
@@ -36,10 +36,12 @@ def test_parameter_table_is_current():
         'README parameter table is stale: run python -m pose_ros.tools.interface_doc'
 
 
-def test_config_yaml_sets_exactly_the_declared_parameters():
+@pytest.mark.parametrize('node, table', [('body_node', BODY_PARAMS),
+                                         ('classifier_node', CLASSIFIER_PARAMS)])
+def test_config_yaml_sets_exactly_the_declared_parameters(node, table):
     config = yaml.safe_load((ROOT / 'config' / 'pose_ros.yaml').read_text())
-    values = dict(flatten(config['/**/body_node']['ros__parameters']))
-    declared = {p.name: p.default for p in BODY_PARAMS}
+    values = dict(flatten(config[f'/**/{node}']['ros__parameters']))
+    declared = {p.name: p.default for p in table}
     assert set(values) == set(declared)
     assert values == declared, 'config/pose_ros.yaml defaults differ from the declarations'
     # One comment per parameter line.

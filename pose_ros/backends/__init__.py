@@ -4,15 +4,16 @@
 """
 Pose estimator backends behind one interface (heavy imports stay inside each).
 
-``create_backend('yolo', ...)`` or ``create_backend('mediapipe', ...)``: the backend module,
-and with it torch / ultralytics / mediapipe, is imported only here, on demand.
+``create_backend('yolo', ...)``, ``create_backend('yolo_onnx', ...)`` or
+``create_backend('mediapipe', ...)``: the backend module, and with it torch / ultralytics /
+onnxruntime / mediapipe, is imported only here, on demand.
 """
 
 from typing import Any, Dict
 
 from pose_ros.backends.base import BackendError, PoseBackend, resolve_model_path
 
-BACKENDS = ('yolo', 'mediapipe')
+BACKENDS = ('yolo', 'yolo_onnx', 'mediapipe')
 
 __all__ = ['BACKENDS', 'BackendError', 'PoseBackend', 'create_backend', 'resolve_model_path']
 
@@ -23,6 +24,9 @@ def create_backend(name: str, options: Dict[str, Any] = None) -> PoseBackend:
     if name == 'yolo':
         from pose_ros.backends.yolo_ultralytics import YoloOptions, YoloPoseBackend
         return YoloPoseBackend(_build(YoloOptions, options, name))
+    if name == 'yolo_onnx':
+        from pose_ros.backends.yolo_onnx import YoloOnnxBackend, YoloOnnxOptions
+        return YoloOnnxBackend(_build(YoloOnnxOptions, options, name))
     if name == 'mediapipe':
         from pose_ros.backends.mediapipe_pose import MediaPipeOptions, MediaPipePoseBackend
         return MediaPipePoseBackend(_build(MediaPipeOptions, options, name))

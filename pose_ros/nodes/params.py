@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, Optional, Sequence, Tuple
 
 from pose_ros.backends import BACKENDS
+from pose_ros.head_hands_stage import HeadHandsOptions
 from pose_ros.pipeline import PipelineOptions
 from rcl_interfaces.msg import (FloatingPointRange, IntegerRange, ParameterDescriptor,
                                 SetParametersResult)
@@ -44,7 +45,8 @@ class Param:
 BODY_PARAMS: Tuple[Param, ...] = (
     Param('autostart', True, 'Configure and activate on start; false waits for a lifecycle '
           'manager (the launch file drives the transitions itself).', read_only=True),
-    Param('backend', 'yolo', 'Body estimator: yolo (multi-person, COCO-17, ultralytics) or '
+    Param('backend', 'yolo', 'Body estimator: yolo (multi-person, COCO-17, ultralytics), '
+          'yolo_onnx (the same model and tracker ids through ONNX Runtime, faster on CPU) or '
           'mediapipe (BlazePose-33 with metric 3D).', read_only=True, choices=BACKENDS),
     Param('compressed', False, 'Subscribe to image/compressed (sensor_msgs/CompressedImage, '
           'jpeg or png) instead of image (sensor_msgs/Image).', read_only=True),
@@ -58,7 +60,8 @@ BODY_PARAMS: Tuple[Param, ...] = (
           limits=(1, 100)),
     Param('yolo.weights', 'yolo11n-pose.pt', 'YOLO-pose weights: a path, or a file name '
           'looked up in POSE_ROS_MODEL_DIR. Never downloaded.', read_only=True),
-    Param('yolo.device', 'cpu', 'Torch device for YOLO: cpu, cuda, cuda:0, ...',
+    Param('yolo.device', 'cpu', 'Device for YOLO: cpu, cuda, cuda:0, ... (torch; for '
+          'yolo_onnx the ONNX Runtime CUDA provider, which needs onnxruntime-gpu).',
           read_only=True),
     Param('yolo.image_size', 640, 'YOLO network input size in pixels (multiple of 32).',
           read_only=True, limits=(32, 2048)),
@@ -66,6 +69,11 @@ BODY_PARAMS: Tuple[Param, ...] = (
     Param('yolo.tracker', 'bytetrack.yaml', 'Track ids: bytetrack.yaml, botsort.yaml, or '
           'none (track_id -1).', read_only=True,
           choices=('bytetrack.yaml', 'botsort.yaml', 'none')),
+    Param('onnx.weights', 'yolo11n-pose.onnx', 'yolo_onnx model: a path, or a file name '
+          'looked up in POSE_ROS_MODEL_DIR; exported from the .pt by scripts/export_onnx.py '
+          '(bootstrap does it). The yolo.* settings apply to it too.', read_only=True),
+    Param('onnx.threads', 0, 'ONNX Runtime intra-op threads for yolo_onnx; 0: one per '
+          'physical core.', read_only=True, limits=(0, 256)),
     Param('mediapipe.model_complexity', 1, 'BlazePose model: 0 lite, 1 full, 2 heavy.',
           read_only=True, limits=(0, 2)),
     Param('mediapipe.min_detection_confidence', 0.5, 'BlazePose person detection threshold.',
@@ -90,7 +98,36 @@ BODY_PARAMS: Tuple[Param, ...] = (
           limits=(0.001, 100.0)),
     Param('smoothing.track_timeout', 1.0, 'Seconds a track may be unseen before its filter '
           'state is dropped.', limits=(0.01, 60.0)),
-    Param('publish_tf', True, 'Publish body_<id> frames (REP-155) on /tf.'),
+    Param('head.enabled', True, 'Estimate 6DoF head pose and gaze (MediaPipe face mesh on a '
+          'crop around each body head, then PnP).', read_only=True),
+    Param('head.max_reprojection_px', 25.0, 'Reject a head pose whose RMS reprojection error '
+          'exceeds this (pixels).', limits=(0.1, 1000.0)),
+    Param('head.max_reprojection_ratio', 0.06, 'Reject a head pose whose RMS reprojection '
+          'error exceeds this fraction of the face size.', limits=(0.001, 1.0)),
+    Param('head.border_margin_px', 2.0, 'No head pose for a face mesh this close (pixels) to '
+          'the image border (a cut face gives wild poses).', limits=(0.0, 100.0)),
+    Param('head.min_eye_px', 12.0, 'Eyes narrower than this (pixels) give the gaze from the '
+          'head direction instead of the irises.', limits=(0.0, 1000.0)),
+    Param('head.min_cutoff', 1.0, 'One-Euro minimum cutoff (Hz) of the head position.',
+          limits=(0.001, 100.0)),
+    Param('head.beta', 2.0, 'One-Euro speed coefficient of the head position.',
+          limits=(0.0, 1000.0)),
+    Param('head.rot_min_cutoff', 1.0, 'One-Euro minimum cutoff (Hz) of the head rotation and '
+          'gaze.', limits=(0.001, 100.0)),
+    Param('head.rot_beta', 0.3, 'One-Euro speed coefficient of the head rotation.',
+          limits=(0.0, 1000.0)),
+    Param('hands.enabled', False, 'Estimate 21-point hands (MediaPipe Hands on crops around '
+          'each body wrist); 12-25 ms per visible wrist on a CPU.', read_only=True),
+    Param('hands.model_complexity', 1, 'MediaPipe Hands model: 0 lite, 1 full.',
+          read_only=True, limits=(0, 1)),
+    Param('hands.min_detection_confidence', 0.5, 'MediaPipe Hands detection threshold.',
+          read_only=True, limits=(0.0, 1.0)),
+    Param('hands.max_dist', 0.25, 'Largest distance from a hand to a body wrist, in person '
+          'sizes, to assign it.', limits=(0.001, 10.0)),
+    Param('image_mirrored', False, 'Images are mirrored (selfie view): MediaPipe handedness '
+          "is then used as is, else swapped to the person's own side.", read_only=True),
+    Param('publish_tf', True, 'Publish body_<id>, face_<id> and gaze_<id> frames (REP-155) '
+          'on /tf.'),
     Param('tf_joint_frames', False, 'Also publish body_<id>_<keypoint> frames.'),
     Param('publish_markers', True, 'Publish skeleton markers on markers.'),
     Param('publish_annotated', True, 'Publish the annotated image on annotated_image.'),
@@ -99,6 +136,47 @@ BODY_PARAMS: Tuple[Param, ...] = (
     Param('diagnostics_period', 1.0, 'Seconds between /diagnostics messages.',
           read_only=True, limits=(0.1, 60.0)),
 )
+
+
+CLASSIFIER_PARAMS: Tuple[Param, ...] = (
+    Param('classifier', 'rules', 'rules: built-in gestures (no training); model: a trained '
+          'network (model_path).', read_only=True, choices=('rules', 'model')),
+    Param('model_path', '', 'Trained classifier file (pose_train output); a path, or a file '
+          'name looked up in POSE_ROS_MODEL_DIR.', read_only=True),
+    Param('commands_file', '', 'Command map YAML (labels to strings, Twists, lights); a path, '
+          'or a file name in the package config/ folder; empty: labels only.', read_only=True),
+    Param('hysteresis.enter', 0.7, 'A label becomes active once its smoothed confidence '
+          'reaches this...', limits=(0.0, 1.0)),
+    Param('hysteresis.exit', 0.5, '...and stays active until it drops below this.',
+          limits=(0.0, 1.0)),
+    Param('hysteresis.min_hold', 0.5, 'Seconds a label must be held before it becomes '
+          'active.', limits=(0.0, 10.0)),
+    Param('control.policy', 'engage', 'Who is in control: engage (first to make '
+          'control.engage_label), nearest (3D needed) or largest (box area).',
+          read_only=True, choices=('engage', 'nearest', 'largest')),
+    Param('control.engage_label', 'both_arms_up', 'Gesture that takes control (policy '
+          'engage).', read_only=True),
+    Param('control.disengage_label', 'arms_crossed', 'Gesture that releases control.',
+          read_only=True),
+    Param('control.lost_timeout', 1.0, 'Seconds the controlling person may be unseen before '
+          'control is released.', read_only=True, limits=(0.05, 60.0)),
+    Param('input_timeout', 0.5, 'Seconds without a People message after which the controller '
+          'counts as lost (the deadman then stops the Twist).', limits=(0.05, 10.0)),
+    Param('rate', 20.0, 'Hz at which commands (Twist) are sent.', read_only=True,
+          limits=(1.0, 200.0)),
+    Param('reliable_input', True, 'Subscribe to people with RELIABLE QoS (what body_node '
+          'publishes); false for best effort.', read_only=True),
+)
+
+
+def classifier_check(values: Dict[str, Any]) -> Optional[str]:
+    """Cross-field checks of classifier_node parameters."""
+    if values['hysteresis.exit'] > values['hysteresis.enter']:
+        return (f"hysteresis.exit ({values['hysteresis.exit']}) must not exceed "
+                f"hysteresis.enter ({values['hysteresis.enter']})")
+    if values['classifier'] == 'model' and not values['model_path']:
+        return 'classifier is model but model_path is empty'
+    return None
 
 
 def declare_params(node, table: Iterable[Param]) -> Dict[str, Param]:
@@ -112,8 +190,11 @@ class ParamTable:
     """Current parameter values, kept valid: a change that fails a check is rejected whole."""
 
     def __init__(self, node, table: Dict[str, Param],
-                 on_change: Optional[Callable[[Dict[str, Any]], None]] = None) -> None:
+                 on_change: Optional[Callable[[Dict[str, Any]], None]] = None,
+                 validator: Optional[Callable[[Dict[str, Any]], Optional[str]]] = None
+                 ) -> None:
         self._table = table
+        self._validator = validator
         self._values = {name: node.get_parameter(name).value for name in table}
         self.on_change = on_change
         problem = self.check(self._values)
@@ -132,8 +213,11 @@ class ParamTable:
         if 'depth.window' in values:
             try:
                 PipelineOptions(**pipeline_options(values)).validate()
+                HeadHandsOptions(**head_hands_options(values)).validate()
             except ValueError as e:
                 return str(e)
+        if self._validator is not None:
+            return self._validator(values)
         return None
 
     def _on_set(self, params) -> SetParametersResult:
@@ -164,6 +248,23 @@ def pipeline_options(values: Dict[str, Any]) -> Dict[str, Any]:
             'track_timeout': values['smoothing.track_timeout']}
 
 
+def head_hands_options(values: Dict[str, Any]) -> Dict[str, Any]:
+    """Return the HeadHandsOptions keyword arguments for body_node parameter values."""
+    return {'hand_model_complexity': values['hands.model_complexity'],
+            'hand_min_detection_confidence': values['hands.min_detection_confidence'],
+            'hand_max_dist': values['hands.max_dist'], 'mirrored': values['image_mirrored'],
+            'max_reproj_px': values['head.max_reprojection_px'],
+            'max_reproj_ratio': values['head.max_reprojection_ratio'],
+            'border_margin_px': values['head.border_margin_px'],
+            'min_eye_px': values['head.min_eye_px'], 'smoothing': values['smoothing.enabled'],
+            'min_cutoff': values['head.min_cutoff'], 'beta': values['head.beta'],
+            'rot_min_cutoff': values['head.rot_min_cutoff'],
+            'rot_beta': values['head.rot_beta'],
+            'track_timeout': values['smoothing.track_timeout'],
+            'depth_window': values['depth.window'], 'min_depth': values['depth.min'],
+            'max_depth': values['depth.max']}
+
+
 def backend_options(values: Dict[str, Any]) -> Dict[str, Any]:
     """Return the create_backend options for body_node parameter values."""
     if values['backend'] == 'yolo':
@@ -171,6 +272,11 @@ def backend_options(values: Dict[str, Any]) -> Dict[str, Any]:
                 'image_size': values['yolo.image_size'],
                 'confidence': values['yolo.confidence'], 'tracker': values['yolo.tracker'],
                 'max_people': values['max_people']}
+    if values['backend'] == 'yolo_onnx':
+        return {'weights': values['onnx.weights'], 'device': values['yolo.device'],
+                'image_size': values['yolo.image_size'],
+                'confidence': values['yolo.confidence'], 'tracker': values['yolo.tracker'],
+                'threads': values['onnx.threads'], 'max_people': values['max_people']}
     return {'model_complexity': values['mediapipe.model_complexity'],
             'min_detection_confidence': values['mediapipe.min_detection_confidence'],
             'min_tracking_confidence': values['mediapipe.min_tracking_confidence'],

@@ -13,9 +13,10 @@ import re
 import sys
 from typing import Dict, Iterable
 
-from pose_ros.nodes.params import BODY_PARAMS, Param
+from pose_ros.nodes.params import BODY_PARAMS, CLASSIFIER_PARAMS, Param
 
-TABLES: Dict[str, Iterable[Param]] = {'body_node': BODY_PARAMS}
+TABLES: Dict[str, Iterable[Param]] = {'body_node': BODY_PARAMS,
+                                      'classifier_node': CLASSIFIER_PARAMS}
 
 
 def param_table(params: Iterable[Param]) -> str:
