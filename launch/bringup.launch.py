@@ -2,7 +2,7 @@
 # Licensed under the Apache License, Version 2.0
 
 """
-Bring up pose_ros on a camera: body_node (+ RViz on request).
+Bring up pose_ros on a camera: body_node, classifier_node, and RViz on request.
 
 Example (RealSense-style topics)::
 
@@ -39,7 +39,19 @@ def generate_launch_description() -> LaunchDescription:
         DeclareLaunchArgument('use_depth', default_value='false',
                               description='Lift keypoints to 3D from the aligned depth.'),
         DeclareLaunchArgument('backend', default_value='yolo',
-                              description='Body estimator: yolo or mediapipe.'),
+                              description='Body estimator: yolo, yolo_onnx or mediapipe.'),
+        DeclareLaunchArgument('head', default_value='true',
+                              description='Estimate head pose and gaze in body_node.'),
+        DeclareLaunchArgument('hands', default_value='false',
+                              description='Estimate 21-point hands in body_node.'),
+        DeclareLaunchArgument('use_classifier', default_value='true',
+                              description='Start classifier_node (pose labels and commands).'),
+        DeclareLaunchArgument('commands_file', default_value='',
+                              description='Command map for classifier_node, e.g. '
+                                          'commands_lights.yaml or commands_teleop.yaml; '
+                                          'empty: labels only.'),
+        DeclareLaunchArgument('cmd_vel', default_value='cmd_vel',
+                              description='Topic of the Twist commands of classifier_node.'),
         DeclareLaunchArgument('params_file',
                               default_value=os.path.join(share, 'config', 'pose_ros.yaml'),
                               description='Parameter file of the pose_ros nodes.'),
@@ -57,15 +69,25 @@ def generate_launch_description() -> LaunchDescription:
         parameters=[arg('params_file'), {'backend': arg('backend'),
                                          'compressed': arg('compressed'),
                                          'use_depth': arg('use_depth'),
+                                         'head.enabled': arg('head'),
+                                         'hands.enabled': arg('hands'),
                                          # The node configures and activates itself.
                                          'autostart': True}],
         remappings=[('image', arg('image')), ('image/compressed', compressed_topic),
                     ('camera_info', arg('camera_info')), ('depth', arg('depth'))],
         arguments=['--ros-args', '--log-level', arg('log_level')],
     )
+    classifier = Node(
+        package='pose_ros', executable='classifier_node', name='classifier_node',
+        namespace=arg('namespace'), output='screen',
+        parameters=[arg('params_file'), {'commands_file': arg('commands_file')}],
+        remappings=[('people', 'people'), ('cmd_vel', arg('cmd_vel'))],
+        arguments=['--ros-args', '--log-level', arg('log_level')],
+        condition=IfCondition(arg('use_classifier')),
+    )
     rviz = Node(
         package='rviz2', executable='rviz2', name='rviz2', output='log',
         arguments=['-d', os.path.join(share, 'config', 'pose_ros.rviz')],
         condition=IfCondition(arg('use_rviz')),
     )
-    return LaunchDescription([*args, body, rviz])
+    return LaunchDescription([*args, body, classifier, rviz])

@@ -14,13 +14,14 @@ import importlib.util
 from pathlib import Path
 import re
 
-from pose_ros.nodes.params import BODY_PARAMS
+from pose_ros.nodes.params import BODY_PARAMS, CLASSIFIER_PARAMS
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 LAUNCH = ROOT / 'launch' / 'bringup.launch.py'
 TREE = ast.parse(LAUNCH.read_text())
-PACKAGE_PARAMS = {'body_node': {p.name for p in BODY_PARAMS}}
+PACKAGE_PARAMS = {'body_node': {p.name for p in BODY_PARAMS},
+                  'classifier_node': {p.name for p in CLASSIFIER_PARAMS}}
 
 
 def calls(name):
@@ -40,10 +41,10 @@ def entry_points():
     return set(re.findall(r"'(\w+) = pose_ros\.[\w.]+:main'", setup))
 
 
-def readme_inputs():
+def readme_topics(node):
     readme = (ROOT / 'README.md').read_text()
-    section = readme.split('### Topics of `body_node`')[1].split('###')[0]
-    return set(re.findall(r'^\| in \| `([^`]+)`', section, re.M))
+    section = readme.split(f'### Topics of `{node}`')[1].split('###')[0]
+    return set(re.findall(r'^\| (?:in|out) \| `([^`]+)`', section, re.M))
 
 
 def pose_ros_nodes():
@@ -87,12 +88,15 @@ def test_nodes_use_installed_executables_and_declared_parameters():
 
 
 def test_remappings_name_topics_the_node_uses():
-    inputs = readme_inputs()
     for node in pose_ros_nodes():
+        executable = kwarg(node, 'executable').value
+        topics = readme_topics(executable)
         remaps = kwarg(node, 'remappings')
         sources = {pair.elts[0].value for pair in remaps.elts}
-        assert sources <= inputs, f'remapped topics the node does not use: {sources - inputs}'
-        assert {'image', 'camera_info', 'depth', 'image/compressed'} <= sources
+        assert sources <= topics, f'{executable}: remapped topics it does not use: ' \
+                                  f'{sources - topics}'
+        if executable == 'body_node':
+            assert {'image', 'camera_info', 'depth', 'image/compressed'} <= sources
 
 
 def test_files_the_launch_file_names_are_installed():
