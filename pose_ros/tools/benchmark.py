@@ -54,6 +54,7 @@ import numpy as np
 BASE_ENV = dict(os.environ)
 
 SECTIONS = ('raw', 'pipeline', 'e2e', 'transport')
+SETUPS = ('body only', 'config as shipped', 'body + hands + head')
 RATES = (10.0, 30.0)
 IMAGE_TOPIC = '/bench/image'
 PEOPLE_TOPIC = '/bench/people'
@@ -76,18 +77,19 @@ class Config:
     frames: int = 0                 # frames of the photos bag to use (0: all 18)
     iterations: int = 60            # timed calls per raw / in-process measurement
     warmup: int = 5                 # untimed calls before them
-    seconds: float = 15.0           # measured seconds per input rate (end to end)
+    seconds: float = 10.0           # measured seconds per input rate (end to end)
     settle: float = 2.0             # seconds of input before measuring starts
     transport_frames: int = 150     # images per transport measurement
     soak: float = 0.0               # seconds of 30 FPS input for the soak (0: none)
     soak_backend: str = 'yolo_onnx'
+    setups: Sequence[str] = SETUPS  # body_node configurations for e2e (see e2e_cases)
     domain_id: int = field(default_factory=lambda: 200 + os.getpid() % 30)
 
     @classmethod
     def quick_config(cls, **changes) -> 'Config':
         """Return a short run (2 frames, a few iterations, seconds per rate) for smoke tests."""
         values = {'quick': True, 'frames': 2, 'iterations': 3, 'warmup': 1, 'seconds': 2.0,
-                  'settle': 1.0, 'transport_frames': 20}
+                  'settle': 1.0, 'transport_frames': 20, 'setups': ('config as shipped',)}
         values.update(changes)
         return cls(**values)
 
@@ -537,23 +539,24 @@ class RunStats:
 class NodeUnderTest:
     """body_node in its own process, a People subscriber process, and our image publisher."""
 
-    def __init__(self, cfg: Config, backend: str, ros: RosSide, workdir: Path) -> None:
+    def __init__(self, cfg: Config, case: 'Case', ros: RosSide, workdir: Path) -> None:
         from pose_ros.tools.graph import ros_args, share_file
         from rclpy.qos import QoSProfile, ReliabilityPolicy
         from sensor_msgs.msg import Image
         self.workdir = workdir
-        self.samples = workdir / f'people_{backend}.txt'
-        self.diag = workdir / f'diagnostics_{backend}.json'
-        ready = workdir / f'people_{backend}.ready'
+        tag = case.tag
+        self.samples = workdir / f'people_{tag}.txt'
+        self.diag = workdir / f'diagnostics_{tag}.json'
+        ready = workdir / f'people_{tag}.ready'
         env = child_env(cfg.domain_id)
         self.subscriber = Helper('benchmark', ['--role', 'people_sub', '--topic', PEOPLE_TOPIC,
                                                '--out', str(self.samples), '--ready',
                                                str(ready), '--diagnostics', str(self.diag)],
-                                 env, workdir / f'people_sub_{backend}.log')
+                                 env, workdir / f'people_sub_{tag}.log')
         args = ros_args(params_files=[share_file('config/pose_ros.yaml')],
-                        params={'backend': backend},
+                        params={'backend': case.backend, **dict(case.params)},
                         remaps={'image': IMAGE_TOPIC, 'people': PEOPLE_TOPIC})
-        self.node = Helper('body_node', args, env, workdir / f'body_node_{backend}.log')
+        self.node = Helper('body_node', args, env, workdir / f'body_node_{tag}.log')
         qos = QoSProfile(depth=1, reliability=ReliabilityPolicy.BEST_EFFORT)
         self.ros = ros
         self.publisher = ros.node.create_publisher(Image, IMAGE_TOPIC, qos)
@@ -607,18 +610,67 @@ class NodeUnderTest:
         self.subscriber.stop()
 
 
-def e2e_row(backend: str, s: RunStats, raw_p50: float) -> List[str]:
+@dataclass(frozen=True)
+class Case:
+    """One body_node configuration: a backend and parameters over config/pose_ros.yaml."""
+
+    backend: str
+    setup: str
+    params: Tuple[Tuple[str, Any], ...] = ()
+
+    @property
+    def tag(self) -> str:
+        return f'{self.backend}_{self.setup}'.replace(' ', '_').replace('+', 'and')
+
+
+# Parameters that turn the per-person head and hand stages off / on (where declared).
+BODY_ONLY = (('head.enabled', False), ('hands.enabled', False))
+WITH_HANDS_HEAD = (('head.enabled', True), ('hands.enabled', True))
+
+
+def e2e_cases(backends: Sequence[str], setups: Sequence[str] = SETUPS) -> List[Case]:
+    """
+    Return the body_node configurations to measure.
+
+    'body only' (head and hands off: the pipeline compared with the raw body model) and
+    'config as shipped' per backend; 'body + hands + head' for mediapipe.
+    """
+    from pose_ros.nodes.params import BODY_PARAMS
+    declared = {p.name for p in BODY_PARAMS}
+    body_only = tuple((k, v) for k, v in BODY_ONLY if k in declared)
+    cases = []
+    for backend in backends:
+        if 'body only' in setups and body_only:
+            cases.append(Case(backend, 'body only', body_only))
+        if 'config as shipped' in setups:
+            cases.append(Case(backend, 'config as shipped'))
+    if ('body + hands + head' in setups and 'mediapipe' in backends
+            and all(k in declared for k, _ in WITH_HANDS_HEAD)):
+        cases.append(Case('mediapipe', 'body + hands + head', WITH_HANDS_HEAD))
+    return cases
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return float('nan')
+
+
+def e2e_row(case: Case, s: RunStats, raw_p50: float) -> List[str]:
     p50, p95 = pct(s.latencies_ms)
     d = s.diagnostics
-    node_side = (f'node: inference {d.get("latency_inference_ms_p50", "?")}, '
-                 f'total {d.get("latency_total_ms_p50", "?")} ms p50')
-    return [backend, fmt(s.rate, 0), fmt(s.published / s.seconds), fmt(s.received / s.seconds),
-            fmt(p50), fmt(p95), str(s.published - s.received), fmt(s.cpu_percent, 0),
-            fmt(s.peak_rss_mb, 0), fmt(p50 / raw_p50, 2), node_side]
+    stages = ', '.join(f'{k[8:-7]} {v}' for k, v in d.items()
+                       if k.startswith('latency_') and k.endswith('_ms_p50')
+                       and _number(v) >= 0.5)
+    return [case.backend, case.setup, fmt(s.rate, 0), fmt(s.published / s.seconds),
+            fmt(s.received / s.seconds), fmt(p50), fmt(p95), str(s.published - s.received),
+            fmt(s.cpu_percent, 0), fmt(s.peak_rss_mb, 0), fmt(p50 / raw_p50, 2),
+            f'node p50 ms: {stages}' if stages else '']
 
 
-E2E_HEADERS = ['backend', 'input FPS', 'sent FPS', 'output FPS', 'p50 ms', 'p95 ms', 'dropped',
-               'node CPU %', 'node peak RSS MiB', 'p50 / raw p50', 'notes']
+E2E_HEADERS = ['backend', 'setup', 'input FPS', 'sent FPS', 'output FPS', 'p50 ms', 'p95 ms',
+               'dropped', 'node CPU %', 'node peak RSS MiB', 'p50 / raw p50', 'notes']
 
 
 def e2e_section(cfg: Config, frames: List[np.ndarray], report: Report, workdir: Path,
@@ -627,20 +679,21 @@ def e2e_section(cfg: Config, frames: List[np.ndarray], report: Report, workdir: 
     table = Table('End to end through DDS: image stamp -> People received by another process',
                   E2E_HEADERS)
     msgs = image_messages(frames)
-    for backend in cfg.backends:
-        raw = report.raw_p50.get(RAW_OF_BACKEND.get(backend, ''), float('nan'))
+    for case in e2e_cases(cfg.backends, cfg.setups):
+        raw = report.raw_p50.get(RAW_OF_BACKEND.get(case.backend, ''), float('nan'))
         try:
-            nut = NodeUnderTest(cfg, backend, ros, workdir)
+            nut = NodeUnderTest(cfg, case, ros, workdir)
         except Exception as e:  # noqa: B902 - report and go on with the next backend
-            table.rows.append([backend] + ['–'] * (len(E2E_HEADERS) - 2)
+            table.rows.append([case.backend, case.setup] + ['–'] * (len(E2E_HEADERS) - 3)
                               + [f'not measured: {e}'])
             continue
         try:
             for rate in RATES:
-                table.rows.append(e2e_row(backend, nut.run(msgs, rate, cfg.seconds,
-                                                           cfg.settle), raw))
+                table.rows.append(e2e_row(case, nut.run(msgs, rate, cfg.seconds, cfg.settle),
+                                          raw))
                 time.sleep(1.0)
-            if cfg.soak > 0 and backend == cfg.soak_backend:
+            if (cfg.soak > 0 and case.backend == cfg.soak_backend
+                    and case.setup == 'config as shipped'):
                 report.tables['soak'] = soak_table(cfg, run_soak(cfg, nut, msgs))
         finally:
             nut.close()
@@ -650,10 +703,12 @@ def e2e_section(cfg: Config, frames: List[np.ndarray], report: Report, workdir: 
         'is the People receive time minus that stamp, so it includes both DDS hops, decoding, '
         'inference, smoothing and message conversion.',
         'body_node runs with config/pose_ros.yaml (TF, markers and the annotated image are '
-        'published too); dropped = images sent - People received (newest frame wins in the '
-        'node); CPU % is the node process over the measured seconds (100 = one core); peak '
-        'RSS is its VmHWM.',
-        "notes: the node's own /diagnostics at the end of the run (last 100 frames)."]
+        'published too); setup "body only" sets head.enabled and hands.enabled false (the '
+        'pipeline to compare with the raw body model), "body + hands + head" sets both true. '
+        'dropped = images sent - People received (newest frame wins in the node); CPU % is '
+        'the node process over the measured seconds (100 = one core); peak RSS is its VmHWM.',
+        "notes: the node's own per-stage p50 from /diagnostics at the end of the run (last "
+        '100 frames; queue = waiting for the worker).']
     return table
 
 
@@ -720,7 +775,7 @@ def run_soak(cfg: Config, nut: 'NodeUnderTest', msgs) -> RunStats:
 
 def soak_section(cfg: Config, frames: List[np.ndarray], workdir: Path, ros: RosSide) -> Table:
     """Soak in a body_node process of its own (when the e2e section did not run it)."""
-    nut = NodeUnderTest(cfg, cfg.soak_backend, ros, workdir)
+    nut = NodeUnderTest(cfg, Case(cfg.soak_backend, 'config as shipped'), ros, workdir)
     try:
         return soak_table(cfg, run_soak(cfg, nut, image_messages(frames)))
     finally:
@@ -908,12 +963,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         help='body backends for pipeline/e2e (default: yolo yolo_onnx '
                         'mediapipe)')
     parser.add_argument('--seconds', type=float, default=None,
-                        help='measured seconds per input rate (default 15, quick 2)')
+                        help='measured seconds per input rate (default 10, quick 2)')
     parser.add_argument('--iterations', type=int, default=None,
                         help='timed calls per raw/pipeline measurement (default 60, quick 3)')
     parser.add_argument('--soak', type=float, default=0.0, metavar='SECONDS',
                         help='also run 30 FPS input for SECONDS and report RSS growth')
     parser.add_argument('--soak-backend', default='yolo_onnx')
+    parser.add_argument('--setups', nargs='+', choices=SETUPS, default=None,
+                        help='body_node configurations end to end (default: all; quick: '
+                        'config as shipped)')
     parser.add_argument('--workdir', type=Path, default=None,
                         help="keep the helper processes' logs and samples in this folder")
     parser.add_argument('--domain-id', type=int, default=None,
@@ -932,7 +990,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return _role_main(args)
 
     changes = {'sections': args.sections, 'soak': args.soak, 'soak_backend': args.soak_backend}
-    for name in ('backends', 'seconds', 'iterations'):
+    for name in ('backends', 'seconds', 'iterations', 'setups'):
         if getattr(args, name) is not None:
             changes[name] = getattr(args, name)
     if args.domain_id is not None:
