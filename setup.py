@@ -30,6 +30,7 @@ setup(
             'classifier_node = pose_ros.nodes.classifier_node:main',
             'pose_record = pose_ros.classifier.cli:record_main',
             'pose_train = pose_ros.classifier.cli:train_main',
+            'pose_record_live = pose_ros.nodes.record_node:main',
             'offline = pose_ros.tools.offline:main',
             'build_fixtures = pose_ros.tools.build_fixtures:main',
             'replay_bag = pose_ros.tools.replay:main',
