@@ -224,3 +224,11 @@ def lift_keypoints(keypoints: Keypoints, depth_m: np.ndarray, intrinsics: Camera
     return Keypoints(keypoints.schema, np.array(keypoints.xy, np.float32, copy=True),
                      np.array(keypoints.conf, np.float32, copy=True), xyz,
                      PositionSource.DEPTH)
+
+
+def validate_depth_settings(window: int, min_depth: float, max_depth: float) -> None:
+    """Raise ValueError unless ``window`` is odd and positive and 0 <= min_depth < max_depth."""
+    if window < 1 or window % 2 == 0:
+        raise ValueError(f'depth_window must be a positive odd number, got {window}')
+    if not 0.0 <= min_depth < max_depth:
+        raise ValueError(f'need 0 <= min_depth < max_depth, got {min_depth}, {max_depth}')

@@ -32,7 +32,8 @@ import time
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
-from pose_ros.depth_lifting import CameraIntrinsics, check_depth_matches, lift_keypoints
+from pose_ros.depth_lifting import (CameraIntrinsics, check_depth_matches, lift_keypoints,
+                                    validate_depth_settings)
 from pose_ros.hands import attach_hands
 from pose_ros.head_pose import (BORDER_MARGIN_PX, default_intrinsics, estimate_head_pose,
                                 gaze_from_iris, head_region, HeadSmoother, MAX_REPROJ_PX,
@@ -101,12 +102,7 @@ class HeadHandsOptions:
                      'rot_beta', 'hand_min_crop_px', 'face_min_crop_px'):
             if not getattr(self, name) >= 0:
                 raise ValueError(f'{name} must be >= 0, got {getattr(self, name)}')
-        if self.depth_window < 1 or self.depth_window % 2 == 0:
-            raise ValueError(f'depth_window must be a positive odd number, got '
-                             f'{self.depth_window}')
-        if not 0.0 <= self.min_depth < self.max_depth:
-            raise ValueError(f'need 0 <= min_depth < max_depth, got {self.min_depth}, '
-                             f'{self.max_depth}')
+        validate_depth_settings(self.depth_window, self.min_depth, self.max_depth)
 
 
 def assign_faces(faces: Sequence[np.ndarray], people: Sequence[Person],

@@ -15,7 +15,8 @@ from typing import Dict, Optional
 import numpy as np
 
 from pose_ros.backends.base import PoseBackend
-from pose_ros.depth_lifting import CameraIntrinsics, check_depth_matches, lift_keypoints
+from pose_ros.depth_lifting import (CameraIntrinsics, check_depth_matches, lift_keypoints,
+                                    validate_depth_settings)
 from pose_ros.head_hands_stage import HeadHandsStage
 from pose_ros.one_euro import TrackSmoother
 from pose_ros.people import FrameResult
@@ -35,12 +36,7 @@ class PipelineOptions:
     track_timeout: float = 1.0       # seconds unseen after which a track's filter is dropped
 
     def validate(self) -> None:
-        if self.depth_window < 1 or self.depth_window % 2 == 0:
-            raise ValueError(f'depth_window must be a positive odd number, got '
-                             f'{self.depth_window}')
-        if not 0.0 <= self.min_depth < self.max_depth:
-            raise ValueError(f'need 0 <= min_depth < max_depth, got {self.min_depth}, '
-                             f'{self.max_depth}')
+        validate_depth_settings(self.depth_window, self.min_depth, self.max_depth)
         if self.track_timeout <= 0:
             raise ValueError(f'track_timeout must be > 0, got {self.track_timeout}')
         if self.min_cutoff <= 0 or self.beta < 0 or self.d_cutoff <= 0:

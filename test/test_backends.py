@@ -3,20 +3,12 @@
 
 """Both backends with their real weights on real photos of people (no ROS graph)."""
 
-import cv2
+from media_helpers import photo
 import numpy as np
 from pose_ros.backends import BackendError, create_backend
-from pose_ros.media import find_media, MediaMissing
 from pose_ros.pipeline import BodyPipeline
 from pose_ros.schemas import BLAZEPOSE33, COCO17
 import pytest
-
-
-def photo(name):
-    try:
-        return cv2.imread(str(find_media(name)))
-    except MediaMissing as e:
-        pytest.skip(str(e))
 
 
 @pytest.fixture(scope='module')

@@ -6,14 +6,13 @@
 import math
 
 from builtin_interfaces.msg import Time
-import cv2
+from media_helpers import photo
 import numpy as np
 from pose_ros.backends import create_backend
 from pose_ros.backends.mediapipe_face import FaceEstimator
 from pose_ros.backends.mediapipe_hands import HandEstimator
 from pose_ros.head_hands_stage import HeadHandsOptions, HeadHandsStage
 from pose_ros.head_pose import default_intrinsics, estimate_head_pose, gaze_from_iris
-from pose_ros.media import find_media, MediaMissing
 from pose_ros.people import FrameResult, GazeSource, Keypoints, Person, PositionSource
 from pose_ros.pipeline import BodyPipeline
 from pose_ros.ros_conversion import tf_message
@@ -23,13 +22,6 @@ from std_msgs.msg import Header
 from transforms3d.quaternions import quat2mat
 
 PORTRAITS = ('face_swapped.jpg', '227943776_1.jpg', '230501201_1.jpg')
-
-
-def photo(name):
-    try:
-        return cv2.imread(str(find_media(name)))
-    except MediaMissing as e:
-        pytest.skip(str(e))
 
 
 @pytest.fixture(scope='module')

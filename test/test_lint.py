@@ -1,12 +1,17 @@
 # Copyright 2026 pose_ros maintainers
 # Licensed under the Apache License, Version 2.0
 
-"""ament-style lint as tests: flake8 (99 columns), pep257 docstrings, licence headers."""
+"""
+ament-style lint as tests: flake8 (99 columns), pep257 docstrings, licence headers.
+
+The linters run in a fresh process: flake8 forks worker processes, and forking a test process
+that already holds threads of torch, MediaPipe or rclpy (earlier tests) can crash the workers.
+"""
 
 from pathlib import Path
+import subprocess
+import sys
 
-from ament_flake8.main import main_with_errors as flake8_main
-from ament_pep257.main import main as pep257_main
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,18 +27,24 @@ def python_files():
             yield from sorted(path.rglob('*.py'))
 
 
+def run_linter(module: str):
+    code = f'import sys; from {module} import main; sys.exit(main(argv=sys.argv[1:]))'
+    return subprocess.run([sys.executable, '-c', code, *[str(p) for p in PATHS if p.exists()]],
+                          capture_output=True, text=True, timeout=600)
+
+
 @pytest.mark.flake8
 @pytest.mark.linter
 def test_flake8():
-    rc, errors = flake8_main(argv=[str(p) for p in PATHS if p.exists()])
-    assert rc == 0, f'{len(errors)} flake8 errors:\n' + '\n'.join(errors)
+    result = run_linter('ament_flake8.main')
+    assert result.returncode == 0, f'flake8 errors:\n{result.stdout}\n{result.stderr}'
 
 
 @pytest.mark.linter
 @pytest.mark.pep257
 def test_pep257():
-    rc = pep257_main(argv=[str(p) for p in PATHS if p.exists()])
-    assert rc == 0, 'pep257 docstring errors (listed above)'
+    result = run_linter('ament_pep257.main')
+    assert result.returncode == 0, f'pep257 errors:\n{result.stdout}\n{result.stderr}'
 
 
 @pytest.mark.linter

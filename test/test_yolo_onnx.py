@@ -6,21 +6,13 @@
 import subprocess
 import sys
 
-import cv2
+from media_helpers import photo
 import numpy as np
 from pose_ros.backends import BackendError, create_backend, resolve_model_path
 from pose_ros.backends.yolo_onnx import nms, YoloOnnxOptions
-from pose_ros.media import find_media, MediaMissing
 import pytest
 
 ONNX = 'yolo11n-pose.onnx'
-
-
-def photo(name):
-    try:
-        return cv2.imread(str(find_media(name)))
-    except MediaMissing as e:
-        pytest.skip(str(e))
 
 
 @pytest.fixture(scope='module')

@@ -78,3 +78,20 @@ def resolve_model_path(name: str, search: Optional[Sequence[Path]] = None) -> Pa
         f'model file {name!r} not found (looked in: {", ".join(looked)}). '
         'pose_ros never downloads weights at run time: run scripts/bootstrap.sh (or '
         'scripts/install_models.sh DIR and set POSE_ROS_MODEL_DIR=DIR), or give a full path.')
+
+
+def mediapipe_solutions(what: str):
+    """
+    Return ``mediapipe.solutions`` (imported here, on demand), or a BackendError saying why not.
+
+    :param what: what needs it, for the message (e.g. 'the face mesh').
+    """
+    try:
+        import mediapipe as mp
+    except ImportError as e:  # pragma: no cover - depends on the install
+        raise BackendError(f'{what} needs mediapipe==0.10.21 ({e})') from e
+    if not hasattr(mp, 'solutions'):
+        raise BackendError(f'this mediapipe ({getattr(mp, "__version__", "?")}) has no legacy '
+                           f'solutions; {what} needs mediapipe==0.10.21, the newest that '
+                           'ships them with their models')
+    return mp.solutions

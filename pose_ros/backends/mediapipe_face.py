@@ -24,7 +24,7 @@ Landmarks are pixels of the full image in MediaPipe's order (the person's right 
 from typing import Dict, Hashable, List, Optional, Sequence
 
 import numpy as np
-from pose_ros.backends.base import BackendError
+from pose_ros.backends.base import BackendError, mediapipe_solutions
 from pose_ros.backends.mediapipe_hands import padded_crop
 from pose_ros.head_pose import FACE_MESH_IRIS_POINTS, FACE_MESH_POINTS, head_region
 from pose_ros.people import Person
@@ -76,14 +76,7 @@ class FaceEstimator:
                 raise BackendError(f'{name} must be in [0, 1], got {value}')
         if not crop_scale > 0:
             raise BackendError(f'crop_scale must be > 0, got {crop_scale}')
-        try:
-            import mediapipe as mp
-        except ImportError as e:  # pragma: no cover - depends on the install
-            raise BackendError(f'the face mesh needs mediapipe==0.10.21 ({e})') from e
-        if not hasattr(mp, 'solutions'):
-            raise BackendError('this mediapipe has no legacy solutions (0.10.21 is the newest '
-                               'that ships the face mesh)')
-        self._mp_face = mp.solutions.face_mesh
+        self._mp_face = mediapipe_solutions('the face mesh').face_mesh
         self.max_faces = int(max_faces)
         self.refine_landmarks = bool(refine_landmarks)
         self.min_detection_confidence = float(min_detection_confidence)

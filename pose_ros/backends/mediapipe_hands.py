@@ -31,7 +31,7 @@ from typing import Dict, Hashable, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
-from pose_ros.backends.base import BackendError
+from pose_ros.backends.base import BackendError, mediapipe_solutions
 from pose_ros.hands import crop_around_wrist, handedness_to_person_side, SIDES
 from pose_ros.people import Hand, Keypoints, Person, PositionSource
 from pose_ros.schemas import HAND21
@@ -101,14 +101,7 @@ class HandEstimator:
                 raise BackendError(f'{name} must be in [0, 1], got {value}')
         if not crop_scale > 0:
             raise BackendError(f'crop_scale must be > 0, got {crop_scale}')
-        try:
-            import mediapipe as mp
-        except ImportError as e:  # pragma: no cover - depends on the install
-            raise BackendError(f'hands need mediapipe==0.10.21 ({e})') from e
-        if not hasattr(mp, 'solutions'):
-            raise BackendError('this mediapipe has no legacy solutions (0.10.21 is the newest '
-                               'that ships the hand models)')
-        self._mp_hands = mp.solutions.hands
+        self._mp_hands = mediapipe_solutions('MediaPipe Hands').hands
         self.max_hands = int(max_hands)
         self.min_detection_confidence = float(min_detection_confidence)
         self.min_tracking_confidence = float(min_tracking_confidence)

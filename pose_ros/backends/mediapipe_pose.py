@@ -23,7 +23,7 @@ from typing import Dict, List, Optional
 import cv2
 import numpy as np
 
-from pose_ros.backends.base import BackendError, PoseBackend
+from pose_ros.backends.base import BackendError, mediapipe_solutions, PoseBackend
 from pose_ros.people import Keypoints, Person, PositionSource
 from pose_ros.schemas import BLAZEPOSE33
 
@@ -67,15 +67,8 @@ class MediaPipePoseBackend(PoseBackend):
 
     def __init__(self, options: MediaPipeOptions = MediaPipeOptions()) -> None:
         self.options = options
-        try:
-            import mediapipe as mp
-        except ImportError as e:  # pragma: no cover - depends on the install
-            raise BackendError(f'the mediapipe backend needs mediapipe==0.10.21 ({e})') from e
-        if not hasattr(mp, 'solutions'):
-            raise BackendError('this mediapipe has no legacy solutions (0.10.21 is the newest '
-                               'that ships BlazePose with its models)')
-        self._mp_pose = mp.solutions.pose
-        self._check_model_file(mp)
+        self._mp_pose = mediapipe_solutions('the mediapipe backend').pose
+        self._check_model_file()
         self._graphs: Dict[int, object] = {}
         self._detector = None
         if options.person_detector == 'yolo':
@@ -92,8 +85,9 @@ class MediaPipePoseBackend(PoseBackend):
         self._current_id: Optional[int] = None
         self._missed = 0
 
-    def _check_model_file(self, mp) -> None:
+    def _check_model_file(self) -> None:
         from pathlib import Path
+        import mediapipe as mp
         names = {0: 'lite', 1: 'full', 2: 'heavy'}
         path = (Path(mp.__file__).parent / 'modules' / 'pose_landmark'
                 / f'pose_landmark_{names[self.options.model_complexity]}.tflite')
