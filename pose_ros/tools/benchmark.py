@@ -36,6 +36,7 @@ results -->`` and ``<!-- END benchmark results -->``), keeping the rest. The hel
 
 import argparse
 from dataclasses import dataclass, field
+import gc
 import json
 import os
 from pathlib import Path
@@ -477,6 +478,11 @@ class RosSide:
     def close(self) -> None:
         self.node.destroy_node()
         self.context.try_shutdown()
+        # rclpy's node and context refer to each other: collect them here, in this process.
+        # Left to a later collection, a fork (multiprocessing) could finalise them in a child,
+        # where the DDS threads they belong to do not exist.
+        self.node = self.context = None
+        gc.collect()
 
 
 def image_messages(frames: List[np.ndarray], encoding: str = 'bgr8') -> List[Any]:
@@ -548,6 +554,8 @@ class NodeUnderTest:
         self.samples = workdir / f'people_{tag}.txt'
         self.diag = workdir / f'diagnostics_{tag}.json'
         ready = workdir / f'people_{tag}.ready'
+        for stale in (self.samples, self.diag, ready):   # from an earlier run in --workdir
+            stale.unlink(missing_ok=True)
         env = child_env(cfg.domain_id)
         self.subscriber = Helper('benchmark', ['--role', 'people_sub', '--topic', PEOPLE_TOPIC,
                                                '--out', str(self.samples), '--ready',
@@ -729,6 +737,8 @@ def transport_section(cfg: Config, workdir: Path) -> Table:
         env = child_env(cfg.domain_id, transports)
         out = workdir / f'transport_{index}.txt'
         ready = workdir / f'transport_{index}.ready'
+        for stale in (out, ready):
+            stale.unlink(missing_ok=True)
         common = ['--topic', TRANSPORT_TOPIC, '--count', str(cfg.transport_frames),
                   '--rate', '30']
         helpers = []
@@ -841,6 +851,7 @@ def run(cfg: Config, log: Callable[[str], None] = lambda s: None,
                     log(report.tables['soak'].markdown())
             finally:
                 ros.close()
+    gc.collect()   # models and ROS handles of this run go now, not in some later process fork
     report.machine['load average at end'] = ' '.join(f'{v:.2f}' for v in os.getloadavg())
     report.machine['run'] = (f'{"--quick, " if cfg.quick else ""}{len(frames)} frames, '
                              f'{cfg.iterations} iterations, {cfg.seconds:g} s per rate, '
