@@ -19,6 +19,7 @@ started inside the ``with`` block join the same domain.
 """
 
 from contextlib import contextmanager
+import itertools
 import os
 import threading
 import time
@@ -31,14 +32,19 @@ from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
 
 
+_contexts = itertools.count()
+
+
 def ros_domain() -> int:
     """
-    Return a ROS_DOMAIN_ID for this test process: ``100 + pid % 100`` (100..199).
+    Return a fresh ROS_DOMAIN_ID in 100..199 for each call (each test's graph).
 
-    Domains 0..99 are left to people's own ROS graphs; 100..199 stay clear of Fast DDS's
-    port range limit (232) and of each other for processes with different pids mod 100.
+    Domains 0..99 are left to people's own ROS graphs; 100..199 stay clear of Fast DDS's port
+    range limit (232). Successive calls move on by one, starting from the pid, so a test never
+    shares a domain with the participants (and discovery state) of the test before it, and
+    parallel test processes start far apart.
     """
-    return 100 + os.getpid() % 100
+    return 100 + (os.getpid() * 37 + next(_contexts)) % 100
 
 
 class RosContext:

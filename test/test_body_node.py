@@ -261,9 +261,9 @@ def test_missing_model_file_is_a_clear_error_and_the_node_stays_up(tmp_path):
             node = ros.node('test_missing_model')
             assert wait_for(lambda: 'never downloads' in proc.log_text(), 30.0), \
                 proc.log_text()
+            assert wait_for(lambda: 'body_node' in node.get_node_names(), 15.0)
             time.sleep(1.0)
             assert proc.alive()
-            assert 'body_node' in node.get_node_names()
         finally:
             code = proc.stop()
     assert code == 0
