@@ -39,10 +39,10 @@ import cv2
 import numpy as np
 
 from pose_ros.backends.base import BackendError, PoseBackend, resolve_model_path
+from pose_ros.backends.yolo_ultralytics import YoloOptions
 from pose_ros.people import Keypoints, Person
 from pose_ros.schemas import COCO17
 
-TRACKERS = ('bytetrack.yaml', 'botsort.yaml', 'none')
 NUM_KEYPOINTS = 17
 PAD_VALUE = 114                      # ultralytics' letterbox grey
 MAX_NMS = 30000                      # candidates kept for NMS at most (as ultralytics)
@@ -54,32 +54,21 @@ EXPORT_REMEDY = ('export it once from the .pt weights: python3 scripts/export_on
 
 
 @dataclass
-class YoloOnnxOptions:
-    """Settings of the ONNX Runtime YOLO-pose backend (validated on construction)."""
+class YoloOnnxOptions(YoloOptions):
+    """
+    Settings of the ONNX Runtime YOLO-pose backend (validated on construction).
+
+    Those of the ultralytics backend (same model, same meaning; ``device`` 'cuda' needs
+    onnxruntime-gpu), with an .onnx file and ONNX Runtime's thread count.
+    """
 
     weights: str = 'yolo11n-pose.onnx'  # .onnx file: a path, or a name in POSE_ROS_MODEL_DIR
-    device: str = 'cpu'               # 'cpu', or 'cuda' / 'cuda:N' (needs onnxruntime-gpu)
-    image_size: int = 640             # letterbox size (pixels, multiple of 32)
-    confidence: float = 0.25          # minimum person score
-    iou: float = 0.7                  # NMS IoU threshold
-    tracker: str = 'bytetrack.yaml'   # one of TRACKERS; 'none' gives track_id -1
     threads: int = 0                  # ONNX Runtime intra-op threads; 0: physical cores
-    max_people: int = 20
 
     def __post_init__(self) -> None:
-        if self.image_size < 32 or self.image_size % 32:
-            raise BackendError(f'image_size must be a positive multiple of 32, got '
-                               f'{self.image_size}')
-        if not 0.0 <= self.confidence <= 1.0:
-            raise BackendError(f'confidence must be in [0, 1], got {self.confidence}')
-        if not 0.0 < self.iou <= 1.0:
-            raise BackendError(f'iou must be in (0, 1], got {self.iou}')
-        if self.tracker not in TRACKERS:
-            raise BackendError(f'tracker must be one of {TRACKERS}, got {self.tracker!r}')
+        super().__post_init__()
         if self.threads < 0:
             raise BackendError(f'threads must be >= 0 (0: physical cores), got {self.threads}')
-        if self.max_people < 1:
-            raise BackendError(f'max_people must be >= 1, got {self.max_people}')
         if not _DEVICE.match(self.device):
             raise BackendError(f"device must be 'cpu', 'cuda' or 'cuda:N', got {self.device!r}")
 
