@@ -154,6 +154,21 @@ def image_to_numpy(msg: Any) -> np.ndarray:
     The shape and dtype are (H, W, C) uint8 for rgb8/bgr8/rgba8/bgra8 and (H, W) for the
     rest: uint8 for mono8, uint16 for mono16/16UC1, float32 for 32FC1.
     """
+    image, private = _decode(msg)
+    if not private:
+        image = image.copy()
+    image.flags.writeable = False
+    return image
+
+
+def _decode(msg: Any) -> Tuple[np.ndarray, bool]:
+    """
+    Validate and decode ``msg`` into an array; also say whether the array is private.
+
+    Not private: a view of msg.data, which the caller must copy before handing it out
+    (image_to_numpy) unless it copies anyway while converting (image_to_bgr, depth_to_metres):
+    that way a frame is copied once on the hot path, not twice.
+    """
     _, channels, dtype = _lookup(_field(msg, 'encoding'))
     height = _as_int(_field(msg, 'height'), 'height')
     width = _as_int(_field(msg, 'width'), 'width')
@@ -193,11 +208,9 @@ def image_to_numpy(msg: Any) -> np.ndarray:
     rows = flat.reshape(height, step)[:, :row_bytes].view(wire)  # crops any row padding
     image = rows.reshape((height, width, channels) if channels > 1 else (height, width))
     if not wire.isnative:
-        image = image.astype(dtype)  # byte swap; the new array is private
-    elif aliases_mutable:
-        image = image.copy()
-    image.flags.writeable = False
-    return image
+        return image.astype(dtype), True  # byte swap; the new array is private
+    # A view of an immutable bytes object may be handed out as it is (read-only).
+    return image, not aliases_mutable
 
 
 def image_to_bgr(msg: Any) -> np.ndarray:
@@ -211,7 +224,7 @@ def image_to_bgr(msg: Any) -> np.ndarray:
     if encoding in ('16UC1', '32FC1'):
         raise ImageConversionError(
             f'{encoding} is a depth encoding; use depth_to_metres')
-    image = image_to_numpy(msg)
+    image, _ = _decode(msg)  # converted into a new array below
     if encoding == 'rgb8':
         bgr = image[..., ::-1]
     elif encoding == 'rgba8':
@@ -254,7 +267,7 @@ def depth_to_metres(msg_or_array: Any, encoding: Optional[str] = None) -> np.nda
                 f'{encoding} depth must be a 2-D {dtype} array, got {depth.ndim}-D '
                 f'{depth.dtype}')
     else:
-        depth = image_to_numpy(msg_or_array)
+        depth, _ = _decode(msg_or_array)  # converted into a new array below
 
     metres = depth.astype(np.float32)  # always a new array
     if canonical == '32FC1':
@@ -417,7 +430,9 @@ def numpy_to_image(array: np.ndarray, encoding: str, header: Any = None) -> Any:
     msg.is_bigendian = 0
     msg.step = width * channels * dtype.itemsize
     data = pyarray.array('B')
-    data.frombytes(np.ascontiguousarray(array, dtype=dtype.newbyteorder('<')).tobytes())
+    # One copy of the pixels: straight from the (little-endian) array into the message.
+    data.frombytes(np.ascontiguousarray(array, dtype=dtype.newbyteorder('<')).reshape(-1)
+                   .view(np.uint8))
     msg.data = data  # array.array('B') skips rclpy's per-element field check
     return msg
 
@@ -453,6 +468,6 @@ def bgr_to_compressed(bgr: np.ndarray, fmt: str = 'jpeg', header: Any = None,
         msg.header = header
     msg.format = f'bgr8; {codec} compressed bgr8'
     data = pyarray.array('B')
-    data.frombytes(encoded.tobytes())
+    data.frombytes(encoded.reshape(-1))
     msg.data = data
     return msg
