@@ -80,6 +80,11 @@ _EPS = 1e-6
 # ---------------------------------------------------------------------------------------------
 # People <-> FrameResult
 
+def stamp_seconds(stamp: Time) -> float:
+    """Return a builtin_interfaces/Time (e.g. header.stamp) as float seconds."""
+    return stamp.sec + stamp.nanosec * 1e-9
+
+
 def _copy_header(header: Header) -> Header:
     # A copy, not a reference: the caller may reuse or mutate its header after publishing.
     return Header(stamp=Time(sec=header.stamp.sec, nanosec=header.stamp.nanosec),

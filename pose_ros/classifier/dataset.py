@@ -474,9 +474,10 @@ def record_from_video(path: Union[str, Path], label: LabelFor, backend: Any = 'y
 
     :param every: keep every n-th frame (all frames still run through the pipeline).
     """
+    from pose_ros.ros_conversion import stamp_seconds
     from pose_ros.tools.offline import count_frames, frames_from_video
     path = Path(path)
-    frames = ((bgr, h.stamp.sec + h.stamp.nanosec * 1e-9)
+    frames = ((bgr, stamp_seconds(h.stamp))
               for bgr, h, _ in frames_from_video(path, 'camera'))
     return _record_stream(frames, label, backend, dataset, backend_options, smoothing, every,
                           all_people, f'video:{path}', report, progress, count_frames(path))
@@ -493,7 +494,7 @@ def bag_people_topic(bag: Union[str, Path]) -> Optional[str]:
 
 
 def _people_from_bag(bag: Path, topic: str) -> Iterator[Tuple[FrameResult, float]]:
-    from pose_ros.ros_conversion import people_msg_to_frame
+    from pose_ros.ros_conversion import people_msg_to_frame, stamp_seconds
     from pose_ros_msgs.msg import People
     from rclpy.serialization import deserialize_message
     from rosbags.rosbag2 import Reader
@@ -501,7 +502,7 @@ def _people_from_bag(bag: Path, topic: str) -> Iterator[Tuple[FrameResult, float
         conns = [c for c in reader.connections if c.topic == topic]
         for _, _, data in reader.messages(connections=conns):
             msg = deserialize_message(data, People)
-            yield people_msg_to_frame(msg), msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
+            yield people_msg_to_frame(msg), stamp_seconds(msg.header.stamp)
 
 
 def record_from_bag(bag: Union[str, Path], label: LabelFor, backend: Any = 'yolo',
@@ -520,8 +521,9 @@ def record_from_bag(bag: Union[str, Path], label: LabelFor, backend: Any = 'yolo
     people_topic = bag_people_topic(bag)
     if people_topic is not None and topic in (None, people_topic):
         return _record_people(bag, people_topic, label, dataset, every, all_people, report)
+    from pose_ros.ros_conversion import stamp_seconds
     from pose_ros.tools.offline import frames_from_bag
-    frames = ((bgr, h.stamp.sec + h.stamp.nanosec * 1e-9)
+    frames = ((bgr, stamp_seconds(h.stamp))
               for bgr, h, _ in frames_from_bag(bag, topic))
     return _record_stream(frames, label, backend, dataset, backend_options, smoothing, every,
                           all_people, f'bag:{bag}', report, progress, None)

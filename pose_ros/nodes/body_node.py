@@ -24,7 +24,8 @@ from pose_ros.image_codec import (compressed_to_bgr, depth_to_metres, image_to_b
 from pose_ros.nodes.params import (backend_options, BODY_PARAMS, declare_params,
                                    head_hands_options, ParamTable, pipeline_options)
 from pose_ros.pipeline import BodyPipeline, PipelineOptions
-from pose_ros.ros_conversion import frame_to_people_msg, marker_array, tf_message
+from pose_ros.ros_conversion import (frame_to_people_msg, marker_array, stamp_seconds,
+                                     tf_message)
 from pose_ros.stats import RateMeter, StageStats
 from pose_ros_msgs.msg import People
 import rclpy
@@ -35,10 +36,6 @@ from rclpy.qos import qos_profile_sensor_data, QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import CameraInfo, CompressedImage, Image
 from tf2_msgs.msg import TFMessage
 from visualization_msgs.msg import MarkerArray
-
-
-def stamp_to_s(stamp) -> float:
-    return stamp.sec + stamp.nanosec * 1e-9
 
 
 class BodyNode(LifecycleNode):
@@ -219,7 +216,7 @@ class BodyNode(LifecycleNode):
             return
         t1 = time.perf_counter()
         depth, intrinsics = self._depth_for(msg, bgr.shape[1], bgr.shape[0])
-        result = self.pipeline.process(bgr, stamp_to_s(msg.header.stamp), depth, intrinsics)
+        result = self.pipeline.process(bgr, stamp_seconds(msg.header.stamp), depth, intrinsics)
         if self.pipeline.last_depth_problem:
             self.get_logger().warning(f'{self.pipeline.last_depth_problem}: publishing 2D only',
                                       throttle_duration_sec=5.0)
@@ -255,7 +252,7 @@ class BodyNode(LifecycleNode):
                                       throttle_duration_sec=5.0)
             return None, None
         intrinsics = _intrinsics(info, width, height, self)
-        best = self._wait_for_depth(stamp_to_s(msg.header.stamp))
+        best = self._wait_for_depth(stamp_seconds(msg.header.stamp))
         if best is None:
             self.get_logger().warning('no depth image within sync_tolerance of the colour '
                                       'image: publishing 2D only', throttle_duration_sec=5.0)
@@ -277,9 +274,9 @@ class BodyNode(LifecycleNode):
         tolerance = self.params['sync_tolerance']
         deadline = time.monotonic() + tolerance
         while True:
-            best = min(self._depth, key=lambda d: abs(stamp_to_s(d.header.stamp) - stamp),
+            best = min(self._depth, key=lambda d: abs(stamp_seconds(d.header.stamp) - stamp),
                        default=None)
-            if best is not None and abs(stamp_to_s(best.header.stamp) - stamp) <= tolerance:
+            if best is not None and abs(stamp_seconds(best.header.stamp) - stamp) <= tolerance:
                 return best
             if time.monotonic() >= deadline:
                 return None

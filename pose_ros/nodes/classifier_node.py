@@ -23,17 +23,13 @@ from pose_ros.classifier.commands import CommandPolicy, ConfigError, known_label
 from pose_ros.classifier.hysteresis import LabelFilter
 from pose_ros.classifier.rules import GestureRecogniser, UNKNOWN
 from pose_ros.nodes.params import classifier_check, CLASSIFIER_PARAMS, declare_params, ParamTable
-from pose_ros.ros_conversion import people_msg_to_frame
+from pose_ros.ros_conversion import people_msg_to_frame, stamp_seconds
 from pose_ros_msgs.msg import People, PoseCommand
 import rclpy
 from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from std_msgs.msg import Bool, String
-
-
-def stamp_to_s(stamp) -> float:
-    return stamp.sec + stamp.nanosec * 1e-9
 
 
 class ClassifierNode(Node):
@@ -105,7 +101,7 @@ class ClassifierNode(Node):
             self.filter.min_hold_s = p['hysteresis.min_hold']
 
     def _on_people(self, msg: People) -> None:
-        t = stamp_to_s(msg.header.stamp)
+        t = stamp_seconds(msg.header.stamp)
         frame = people_msg_to_frame(msg)
         candidates = []
         outputs = []

@@ -19,7 +19,7 @@ import sys
 from typing import List, Optional, Sequence
 
 from pose_ros.classifier.dataset import CountdownRecorder, Dataset, pick_subject
-from pose_ros.ros_conversion import people_msg_to_frame
+from pose_ros.ros_conversion import people_msg_to_frame, stamp_seconds
 from pose_ros_msgs.msg import People
 import rclpy
 from rclpy.executors import ExternalShutdownException
@@ -45,7 +45,7 @@ class RecordNode(Node):
 
     def _on_people(self, msg: People) -> None:
         frame = people_msg_to_frame(msg)
-        t = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
+        t = stamp_seconds(msg.header.stamp)
         if self.recorder is None:
             # The schema is the body estimator's: known from the first message.
             schema = msg.people[0].body.schema if msg.people else None

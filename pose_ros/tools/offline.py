@@ -22,7 +22,7 @@ from pose_ros.backends import BackendError, BACKENDS, create_backend
 from pose_ros.depth_lifting import CameraIntrinsics
 from pose_ros.image_codec import compressed_to_bgr, image_to_bgr, ImageConversionError
 from pose_ros.pipeline import BodyPipeline
-from pose_ros.ros_conversion import frame_to_people_msg, message_to_dict
+from pose_ros.ros_conversion import frame_to_people_msg, message_to_dict, stamp_seconds
 from std_msgs.msg import Header
 
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp')
@@ -134,7 +134,7 @@ def run(path: Path, out: Path, backend: str = 'yolo', topic: Optional[str] = Non
     n = people = 0
     with open(jsonl, 'w') as f:
         for bgr, header, intrinsics in frames:
-            stamp = header.stamp.sec + header.stamp.nanosec * 1e-9
+            stamp = stamp_seconds(header.stamp)
             result = pipeline.process(bgr, stamp, None, intrinsics)
             f.write(json.dumps(message_to_dict(frame_to_people_msg(result, header))) + '\n')
             drawn = draw_frame(bgr, result, copy=False, intrinsics=intrinsics)
