@@ -20,6 +20,7 @@ which file is missing, where it was looked for and how to get it, so a test can 
 ``pytest.skip(str(error))``.
 """
 
+import hashlib
 import os
 from pathlib import Path
 from typing import Dict, Tuple
@@ -109,3 +110,12 @@ def find_media(name: str) -> Path:
     message = (f'real footage {name!r} is missing: looked for {path} '
                f'(media folder from {_where()}); {how}')
     raise MediaMissing(name, path, message)
+
+
+def sha256_file(path: Path) -> str:
+    """Return the hex sha256 of a file."""
+    digest = hashlib.sha256()
+    with open(path, 'rb') as stream:
+        for block in iter(lambda: stream.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()

@@ -17,7 +17,6 @@ default ONNX: PT with the suffix .onnx).
 """
 
 import argparse
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -25,14 +24,6 @@ import sys
 
 ROOT = Path(__file__).resolve().parent.parent
 STAMP_VERSION = 1
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, 'rb') as stream:
-        for block in iter(lambda: stream.read(1 << 20), b''):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def default_pt() -> Path:
@@ -56,6 +47,8 @@ def main(argv=None) -> int:
         print(f'export_onnx: {pt} not found (scripts/install_models.sh DIR installs it)',
               file=sys.stderr)
         return 1
+    sys.path.insert(0, str(ROOT))   # pose_ros from this tree (it may not be built yet)
+    from pose_ros.media import sha256_file
     stamp_path = out.with_name(out.name + '.stamp.json')
     stamp = {'version': STAMP_VERSION, 'source': pt.name, 'source_sha256': sha256_file(pt),
              'image_size': args.image_size, 'dynamic': not args.static}
@@ -65,7 +58,6 @@ def main(argv=None) -> int:
         current = None
     if out.is_file() and current == stamp and not args.force:
         return 0
-    sys.path.insert(0, str(ROOT))   # pose_ros from this tree (it may not be built yet)
     os.environ.setdefault('YOLO_VERBOSE', 'False')
     from pose_ros.backends.base import BackendError
     from pose_ros.backends.yolo_onnx import export_onnx

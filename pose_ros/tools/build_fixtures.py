@@ -33,7 +33,6 @@ Command line: ``build_fixtures [--out DIR] [--only photos|photos_compressed|vide
 
 import argparse
 from contextlib import contextmanager
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -44,7 +43,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tupl
 
 import cv2
 import numpy as np
-from pose_ros.media import find_media, PEOPLE_PHOTOS, repo_root, VIDEO
+from pose_ros.media import find_media, PEOPLE_PHOTOS, repo_root, sha256_file, VIDEO
 from rosbags.rosbag2 import StoragePlugin, Writer
 from rosbags.typesys import get_typestore, Stores
 
@@ -79,15 +78,6 @@ def typestore() -> Any:
         if store is not None:
             return get_typestore(store)
     raise RuntimeError('rosbags knows no ROS 2 typestore')
-
-
-def sha256_file(path: Path) -> str:
-    """Return the hex sha256 of a file."""
-    digest = hashlib.sha256()
-    with open(path, 'rb') as stream:
-        for block in iter(lambda: stream.read(1 << 20), b''):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def letterbox(image: np.ndarray, size: Size) -> Tuple[np.ndarray, Dict[str, float]]:
