@@ -41,14 +41,13 @@ import json
 import os
 from pathlib import Path
 import platform
-import signal
-import subprocess
 import sys
 import tempfile
 import time
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
+from pose_ros.tools.graph import NodeProcess
 
 # The environment as it was before any import below could change it (ultralytics sets
 # OMP_NUM_THREADS=1 in os.environ on import): helper processes start from this one.
@@ -389,35 +388,18 @@ def pipeline_section(cfg: Config, frames: List[np.ndarray], report: Report) -> T
 
 
 # --- helper processes ------------------------------------------------------------------------
-class Helper:
-    """A process of this package (an installed executable), stopped with SIGINT."""
+class Helper(NodeProcess):
+    """
+    A process of this package, stopped with SIGINT, with exactly the environment given.
+
+    The environment is not merged with this process' own: MediaPipe sets OMP_NUM_THREADS=1 in
+    os.environ on import, and helpers must start from BASE_ENV.
+    """
 
     def __init__(self, name: str, args: Sequence[str], env: Dict[str, str],
                  log_path: Path) -> None:
-        from pose_ros.tools.graph import executable
-        self.log_path = log_path
-        self._log = open(log_path, 'wb')
-        self.proc = subprocess.Popen([str(executable(name)), *args], stdout=self._log,
-                                     stderr=subprocess.STDOUT, env=env,
-                                     cwd=tempfile.gettempdir())
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def stop(self, timeout: float = 15.0) -> Optional[int]:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._log.close()
-        return self.proc.returncode
-
-    def log_tail(self, lines: int = 15) -> str:
-        text = self.log_path.read_text(errors='replace').splitlines()
-        return ' / '.join(text[-lines:])
+        super().__init__(name, args, log_path=log_path, env=env, inherit_env=False,
+                         cwd=Path(tempfile.gettempdir()))
 
 
 def child_env(domain_id: int, transports: Optional[str] = 'inherit') -> Dict[str, str]:

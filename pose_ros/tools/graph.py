@@ -58,14 +58,22 @@ class NodeProcess:
     """One executable in its own process; stopped with SIGINT like Ctrl-C in a launch."""
 
     def __init__(self, name: str, args: Sequence[str], log_path: Optional[Path] = None,
-                 env: Optional[Dict[str, str]] = None) -> None:
+                 env: Optional[Dict[str, str]] = None, inherit_env: bool = True,
+                 cwd: Optional[Path] = None) -> None:
+        """
+        Start executable ``name`` of pose_ros with ``args``.
+
+        :param env: variables added to this process' environment, or with ``inherit_env``
+            false the child's whole environment.
+        :param cwd: the child's working directory (default: this process').
+        """
         self.name = name
         cmd = [str(executable(name)), *args]
         self._log = open(log_path, 'wb') if log_path else None
         self.log_path = log_path
         self.proc = subprocess.Popen(
-            cmd, stdout=self._log or sys.stdout, stderr=subprocess.STDOUT,
-            env={**os.environ, **(env or {})})
+            cmd, stdout=self._log or sys.stdout, stderr=subprocess.STDOUT, cwd=cwd,
+            env={**os.environ, **(env or {})} if inherit_env else dict(env or {}))
 
     def alive(self) -> bool:
         return self.proc.poll() is None
@@ -85,3 +93,7 @@ class NodeProcess:
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors='replace') if self.log_path else ''
+
+    def log_tail(self, lines: int = 15) -> str:
+        """Return the last ``lines`` lines of the log, joined on one line."""
+        return ' / '.join(self.log_text().splitlines()[-lines:])
