@@ -21,7 +21,7 @@ from pose_ros.depth_lifting import CameraIntrinsics
 from pose_ros.head_hands_stage import HeadHandsOptions, HeadHandsStage
 from pose_ros.image_codec import (compressed_to_bgr, depth_to_metres, image_to_bgr,
                                   ImageConversionError, numpy_to_image)
-from pose_ros.nodes.params import (backend_options, BODY_PARAMS, declare_params,
+from pose_ros.nodes.params import (backend_options, body_check, BODY_PARAMS, declare_params,
                                    head_hands_options, ParamTable, pipeline_options)
 from pose_ros.pipeline import BodyPipeline, PipelineOptions
 from pose_ros.ros_conversion import (frame_to_people_msg, marker_array, stamp_seconds,
@@ -43,7 +43,8 @@ class BodyNode(LifecycleNode):
 
     def __init__(self, **kwargs) -> None:
         super().__init__('body_node', **kwargs)
-        self.params = ParamTable(self, declare_params(self, BODY_PARAMS), self._on_params)
+        self.params = ParamTable(self, declare_params(self, BODY_PARAMS), self._on_params,
+                                 body_check)
         self.pipeline: Optional[BodyPipeline] = None
         self._pubs = {}
         self._subs = []

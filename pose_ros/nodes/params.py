@@ -169,6 +169,16 @@ CLASSIFIER_PARAMS: Tuple[Param, ...] = (
 )
 
 
+def body_check(values: Dict[str, Any]) -> Optional[str]:
+    """Cross-field checks of body_node parameters: the options they build must validate."""
+    try:
+        PipelineOptions(**pipeline_options(values)).validate()
+        HeadHandsOptions(**head_hands_options(values)).validate()
+    except ValueError as e:
+        return str(e)
+    return None
+
+
 def classifier_check(values: Dict[str, Any]) -> Optional[str]:
     """Cross-field checks of classifier_node parameters."""
     if values['hysteresis.exit'] > values['hysteresis.enter']:
@@ -210,12 +220,6 @@ class ParamTable:
         for name, param in self._table.items():
             if param.choices and values[name] not in param.choices:
                 return f'{name} must be one of {list(param.choices)}, got {values[name]!r}'
-        if 'depth.window' in values:
-            try:
-                PipelineOptions(**pipeline_options(values)).validate()
-                HeadHandsOptions(**head_hands_options(values)).validate()
-            except ValueError as e:
-                return str(e)
         if self._validator is not None:
             return self._validator(values)
         return None
