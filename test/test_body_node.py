@@ -255,14 +255,13 @@ def test_compressed_input(tmp_path):
 
 
 def test_missing_model_file_is_a_clear_error_and_the_node_stays_up(tmp_path):
-    with RosContext() as ros:
+    with RosContext():
         proc = start_node(tmp_path, 'yolo', **{'yolo.weights': '/nonexistent/model.pt'})
         try:
-            node = ros.node('test_missing_model')
             assert wait_for(lambda: 'never downloads' in proc.log_text(), 30.0), \
                 proc.log_text()
-            assert wait_for(lambda: 'body_node' in node.get_node_names(), 15.0)
-            time.sleep(1.0)
+            # Still running (unconfigured, waiting for a fix) a while after the error.
+            time.sleep(2.0)
             assert proc.alive()
         finally:
             code = proc.stop()
