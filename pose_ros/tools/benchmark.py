@@ -550,16 +550,22 @@ class NodeUnderTest:
         qos = QoSProfile(depth=1, reliability=ReliabilityPolicy.BEST_EFFORT)
         self.ros = ros
         self.publisher = ros.node.create_publisher(Image, IMAGE_TOPIC, qos)
-        deadline = time.monotonic() + 180.0
-        while self.publisher.get_subscription_count() < 1:
-            if not self.node.alive():
-                raise RuntimeError(f'body_node exited: {self.node.log_tail()}')
-            if time.monotonic() > deadline:
-                raise RuntimeError(f'body_node did not subscribe in 180 s: '
-                                   f'{self.node.log_tail()}')
-            time.sleep(0.05)
-        if not wait_file(ready, 30.0, self.subscriber.alive):
-            raise RuntimeError(f'People subscriber not matched: {self.subscriber.log_tail()}')
+        try:
+            deadline = time.monotonic() + 180.0
+            while self.publisher.get_subscription_count() < 1:
+                if not self.node.alive():
+                    raise RuntimeError(f'body_node exited: {self.node.log_tail()}')
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f'body_node did not subscribe in 180 s: '
+                                       f'{self.node.log_tail()}')
+                time.sleep(0.05)
+            if not wait_file(ready, 30.0, self.subscriber.alive):
+                raise RuntimeError(f'People subscriber not matched: '
+                                   f'{self.subscriber.log_tail()}')
+        except BaseException:
+            # A setup that failed must not leave its processes running on the machine.
+            self.close()
+            raise
         import psutil
         self.process = psutil.Process(self.node.proc.pid)
 
