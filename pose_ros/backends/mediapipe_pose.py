@@ -111,7 +111,7 @@ class MediaPipePoseBackend(PoseBackend):
         return graph
 
     def infer(self, bgr: np.ndarray) -> List[Person]:
-        rgb = np.ascontiguousarray(bgr[:, :, ::-1])
+        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)   # 0.2 ms; a reversed-stride copy is 3 ms
         if self._detector is None:
             return self._infer_single(rgb)
         return self._infer_multi(bgr, rgb)
