@@ -23,15 +23,21 @@ head of each person together.
   (fx = fy = image width, 53 deg horizontal field of view, principal point at the centre): the
   angles stay good but the head's position (distance above all) is then only approximate.
 
-Timings (milliseconds) go to ``result.timings_ms['hands']`` and ``['head']``.
+Speed: the hand and face graphs of all people of a frame run together, ``threads`` at a time
+(a MediaPipe graph computes on one core and releases the GIL), and each tracked hand or face
+keeps its graph, so the detectors run only when a hand or face is new. The stage's time
+(milliseconds) goes to ``result.timings_ms['head_hands']``.
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 import math
 import time
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
+from pose_ros.backends.base import physical_cores
+from pose_ros.backends.mediapipe_graphs import CropJob, run_jobs
 from pose_ros.depth_lifting import (CameraIntrinsics, check_depth_matches, lift_keypoints,
                                     validate_depth_settings)
 from pose_ros.hands import attach_hands
@@ -71,6 +77,7 @@ class HeadHandsOptions:
     border_margin_px: float = BORDER_MARGIN_PX
     min_eye_px: float = 12.0                # narrower eyes: gaze from the head axis
     # Both
+    threads: int = 0                        # graphs run at once (0: one per CPU core)
     static_image_mode: bool = False         # unrelated images: detect every time, no tracking
     smoothing: bool = True
     min_cutoff: float = 1.0                 # head position One-Euro (Hz)
@@ -84,6 +91,8 @@ class HeadHandsOptions:
     max_depth: float = 10.0
 
     def validate(self) -> None:
+        if self.threads < 0:
+            raise ValueError(f'threads must be >= 0 (0: one per CPU core), got {self.threads}')
         if self.hand_max < 1 or self.face_max < 1:
             raise ValueError('hand_max and face_max must be >= 1')
         if self.hand_model_complexity not in (0, 1):
@@ -171,6 +180,11 @@ class HeadHandsStage:
                 min_tracking_confidence=o.face_min_tracking_confidence,
                 static_image_mode=o.static_image_mode, crop_scale=o.face_crop_scale,
                 min_crop_px=o.face_min_crop_px)
+        # The graphs of one frame run side by side: a MediaPipe graph computes on one core.
+        threads = o.threads or physical_cores()
+        self.threads = threads
+        self._executor = (ThreadPoolExecutor(threads - 1, thread_name_prefix='head_hands')
+                          if threads > 1 else None)
         self._smoother = HeadSmoother(o.min_cutoff, o.beta, o.rot_min_cutoff, o.rot_beta,
                                       o.d_cutoff)
         self._last_seen: Dict[int, float] = {}
@@ -200,7 +214,9 @@ class HeadHandsStage:
                 intrinsics: Optional[CameraIntrinsics] = None,
                 depth_m: Optional[np.ndarray] = None, stamp_s: float = 0.0) -> None:
         """
-        Fill ``hands`` and ``head`` of ``result.people`` (in place) and add the timings.
+        Fill ``hands`` and ``head`` of ``result.people`` (in place) and add the timing.
+
+        The hand and face graphs of all people run together, ``threads`` at a time.
 
         :param bgr: the image the people were found in (H, W, 3) uint8.
         :param result: the body stage's result for this image.
@@ -209,30 +225,32 @@ class HeadHandsStage:
         :param depth_m: aligned depth in metres (the image's size), or None.
         :param stamp_s: image stamp (seconds), for smoothing.
         """
+        t0 = time.perf_counter()
         people = result.people
         h, w = bgr.shape[:2]
+        o = self.options
         # Hands and heads belong to people: with nobody in the image there is nothing to look
         # for (the models would cost 16 and 4 ms for results that could not be attached).
-        if self.hands_enabled:
-            t0 = time.perf_counter()
-            if people:
-                self._hands(bgr, people, intrinsics, depth_m)
-            result.timings_ms['hands'] = (time.perf_counter() - t0) * 1e3
+        hand_jobs: List[CropJob] = []
+        face_jobs: List[CropJob] = []
+        if people and self.hands_enabled:
+            hand_jobs = self.hand_estimator.plan(bgr, people if o.hand_crops else None)
+        if people and self.head_enabled:
+            face_jobs = self.face_estimator.plan(bgr, people if o.face_crops else None)
+        run_jobs(hand_jobs + face_jobs, self._executor)
+        if self.hands_enabled and people:
+            self._hands(self.hand_estimator.collect(hand_jobs), bgr, people, intrinsics,
+                        depth_m)
         if self.head_enabled:
-            t0 = time.perf_counter()
             self.last_intrinsics = intrinsics or default_intrinsics(w, h)
-            if people:
-                self._heads(bgr, people, self.last_intrinsics, stamp_s)
-            else:
-                self.last_faces = []
+            self.last_faces = self.face_estimator.collect(face_jobs) if people else []
+            self._heads(self.last_faces, people, self.last_intrinsics, (w, h), stamp_s)
             self._prune(people, stamp_s)
-            result.timings_ms['head'] = (time.perf_counter() - t0) * 1e3
+        result.timings_ms['head_hands'] = (time.perf_counter() - t0) * 1e3
 
-    def _hands(self, bgr: np.ndarray, people: List[Person],
+    def _hands(self, hands: List[Hand], bgr: np.ndarray, people: List[Person],
                intrinsics: Optional[CameraIntrinsics], depth_m: Optional[np.ndarray]) -> None:
         o = self.options
-        crops = people if (o.hand_crops and people) else None
-        hands = self.hand_estimator.infer(bgr, crops)
         self.last_depth_problem = None
         if depth_m is not None and intrinsics is not None and hands:
             self.last_depth_problem = check_depth_matches(depth_m.shape, bgr.shape[1],
@@ -248,19 +266,15 @@ class HeadHandsStage:
                                   mismatch_cost=o.hand_mismatch_cost)
         self.last_unassigned_hands = len(unassigned)
 
-    def _heads(self, bgr: np.ndarray, people: List[Person], intrinsics: CameraIntrinsics,
-               stamp_s: float) -> None:
+    def _heads(self, faces: List[np.ndarray], people: List[Person],
+               intrinsics: CameraIntrinsics, size: Tuple[int, int], stamp_s: float) -> None:
         o = self.options
-        h, w = bgr.shape[:2]
-        crops = people if (o.face_crops and people) else None
-        faces = self.face_estimator.infer(bgr, crops)
-        self.last_faces = faces
         for person in people:
             person.head = None
         for face, p in zip(faces, assign_faces(faces, people, o.face_max_dist)):
             if p < 0:
                 continue
-            head = estimate_head_pose(face, intrinsics, (w, h), max_reproj_px=o.max_reproj_px,
+            head = estimate_head_pose(face, intrinsics, size, max_reproj_px=o.max_reproj_px,
                                       max_reproj_ratio=o.max_reproj_ratio,
                                       border_margin_px=o.border_margin_px)
             if head is None:
@@ -291,7 +305,10 @@ class HeadHandsStage:
         self._last_seen.clear()
 
     def close(self) -> None:
-        """Release the models."""
+        """Release the models and the threads."""
         for est in (self.hand_estimator, self.face_estimator):
             if est is not None:
                 est.close()
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None

@@ -95,3 +95,17 @@ def mediapipe_solutions(what: str):
                            f'solutions; {what} needs mediapipe==0.10.21, the newest that '
                            'ships them with their models')
     return mp.solutions
+
+
+def physical_cores() -> int:
+    """Return the physical CPU cores this process may run on (at least 1)."""
+    try:
+        allowed = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        allowed = os.cpu_count() or 1
+    try:
+        import psutil
+        physical = psutil.cpu_count(logical=False) or allowed
+    except ImportError:
+        physical = allowed
+    return max(1, min(physical, allowed))

@@ -15,16 +15,20 @@ Two modes of :meth:`FaceEstimator.infer`:
   back to image pixels, duplicates removed. This finds the faces of people a few metres away.
 
 A tracked person (track id >= 0) keeps its own tracking graph (the mesh follows the face and
-the detector is skipped); untracked people share one graph that detects every call.
+the detector is skipped); untracked people get graphs that detect every call.
+:meth:`FaceEstimator.plan` and :meth:`FaceEstimator.collect` split a call so the crops of a
+frame can run concurrently (:mod:`pose_ros.backends.mediapipe_graphs`).
 
 Landmarks are pixels of the full image in MediaPipe's order (the person's right eye is 33 and
 133, its iris 468 to 472); points of a face cut by the image border lie outside the image.
 """
 
-from typing import Dict, Hashable, List, Optional, Sequence
+from typing import Hashable, List, Optional, Sequence
 
+import cv2
 import numpy as np
 from pose_ros.backends.base import BackendError, mediapipe_solutions
+from pose_ros.backends.mediapipe_graphs import CropJob, GraphPool, run_jobs
 from pose_ros.backends.mediapipe_hands import padded_crop
 from pose_ros.head_pose import FACE_MESH_IRIS_POINTS, FACE_MESH_POINTS, head_region
 from pose_ros.people import Person
@@ -88,18 +92,17 @@ class FaceEstimator:
         self.model = ('face_detection_short_range.tflite + '
                       + ('face_landmark_with_attention.tflite' if refine_landmarks
                          else 'face_landmark.tflite'))
-        self._graphs: Dict[Hashable, object] = {}
+        self._pool = GraphPool(self._new_graph)
 
-    def _graph(self, key: Hashable, max_faces: int, static: bool):
-        graph = self._graphs.get(key)
-        if graph is None:
-            graph = self._mp_face.FaceMesh(
-                static_image_mode=static, max_num_faces=max_faces,
-                refine_landmarks=self.refine_landmarks,
-                min_detection_confidence=self.min_detection_confidence,
-                min_tracking_confidence=self.min_tracking_confidence)
-            self._graphs[key] = graph
-        return graph
+    def _new_graph(self, kind: str):
+        """Graph of one kind: 'full' (the whole image), 'track' (a head) or 'static'."""
+        full = kind == 'full'
+        return self._mp_face.FaceMesh(
+            static_image_mode=self.static_image_mode if full else kind == 'static',
+            max_num_faces=self.max_faces if full else 1,
+            refine_landmarks=self.refine_landmarks,
+            min_detection_confidence=self.min_detection_confidence,
+            min_tracking_confidence=self.min_tracking_confidence)
 
     def infer(self, bgr: np.ndarray,
               people: Optional[Sequence[Person]] = None) -> List[np.ndarray]:
@@ -109,17 +112,22 @@ class FaceEstimator:
         :param people: bodies in this image; None (or empty) runs on the full image, else on a
             crop around each person's head (people without a visible head point are skipped).
         """
-        rgb = np.ascontiguousarray(bgr[:, :, ::-1])
-        h, w = rgb.shape[:2]
+        jobs = self.plan(bgr, people)
+        run_jobs(jobs)
+        return self.collect(jobs)
+
+    def plan(self, bgr: np.ndarray, people: Optional[Sequence[Person]] = None) -> List[CropJob]:
+        """Return the MediaPipe calls :meth:`infer` makes, to run with :func:`run_jobs`."""
+        h, w = bgr.shape[:2]
         if not people:
-            result = self._graph('full', self.max_faces, self.static_image_mode).process(rgb)
-            return self._to_meshes(result, 0.0, 0.0, float(w), float(h))
-        faces: List[np.ndarray] = []
-        seen = {'full'}
-        for person in people:
+            rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+            return [CropJob(self._pool.get('full', 'full'), rgb, (0.0, 0.0, float(w), float(h)))]
+        jobs: List[CropJob] = []
+        keys: List[Hashable] = ['full']
+        for index, person in enumerate(people):
             tracked = person.track_id >= 0 and not self.static_image_mode
-            key = person.track_id if tracked else 'static'
-            seen.add(key)
+            key = person.track_id if tracked else ('static', index)
+            keys.append(key)
             region = head_region(person.body)
             if region is None:
                 continue
@@ -131,12 +139,19 @@ class FaceEstimator:
             y0 = int(round(centre[1] - side / 2))
             if x0 + side <= 0 or y0 + side <= 0 or x0 >= w or y0 >= h:
                 continue
-            crop = padded_crop(rgb, (x0, y0, x0 + side, y0 + side))
-            result = self._graph(key, 1, not tracked).process(crop)
-            faces += self._to_meshes(result, float(x0), float(y0), float(side), float(side))
-        for key in [k for k in self._graphs if k not in seen]:
-            self._graphs.pop(key).close()
-        return deduplicate(faces)
+            crop = cv2.cvtColor(padded_crop(bgr, (x0, y0, x0 + side, y0 + side)),
+                                cv2.COLOR_BGR2RGB)
+            jobs.append(CropJob(self._pool.get(key, 'track' if tracked else 'static'), crop,
+                                (float(x0), float(y0), float(side), float(side))))
+        self._pool.keep_only(keys)
+        return jobs
+
+    def collect(self, jobs: Sequence[CropJob]) -> List[np.ndarray]:
+        """Return the meshes found by jobs of :meth:`plan` that have run (duplicates removed)."""
+        faces: List[np.ndarray] = []
+        for job in jobs:
+            faces += self._to_meshes(job.result, *job.origin)
+        return faces if len(jobs) < 2 else deduplicate(faces)
 
     def _to_meshes(self, result, ox: float, oy: float, sw: float,
                    sh: float) -> List[np.ndarray]:
@@ -152,9 +167,7 @@ class FaceEstimator:
 
     def reset(self) -> None:
         """Forget tracking state (a new sequence starts)."""
-        for graph in self._graphs.values():
-            graph.close()
-        self._graphs.clear()
+        self._pool.close()
 
     def close(self) -> None:
         """Release the models."""

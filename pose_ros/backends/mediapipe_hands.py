@@ -16,9 +16,11 @@ Two modes of :meth:`HandEstimator.infer`:
 
 A tracked person (track id >= 0) keeps one tracking graph per wrist: after the first detection
 the landmark model follows the hand and the palm detector is skipped (about 12 ms instead of
-25 ms per hand on 2 CPU cores). Untracked people share a graph that detects from scratch every
-call. In the full-image mode MediaPipe runs the palm detector on every frame until
-``max_hands`` hands are tracked, so ``max_hands=1`` is the cheap setting for one user.
+25 ms per hand on 2 CPU cores). Crops of untracked people get graphs that detect from scratch
+every call. :meth:`HandEstimator.plan` and :meth:`HandEstimator.collect` split a call so the
+crops of a frame can run concurrently (:mod:`pose_ros.backends.mediapipe_graphs`). In the
+full-image mode MediaPipe runs the palm detector on every frame until ``max_hands`` hands are
+tracked, so ``max_hands=1`` is the cheap setting for one user.
 
 Side: MediaPipe's handedness label assumes a mirrored image; :func:`pose_ros.hands.
 handedness_to_person_side` turns it into the person's own side (``mirrored`` says whether the
@@ -27,11 +29,12 @@ wrist's, so the wrist is the origin: ``PositionSource.MODEL_ROOT``. MediaPipe gi
 per-point confidence: every point of a reported hand has confidence 1.
 """
 
-from typing import Dict, Hashable, List, Optional, Sequence, Tuple
+from typing import Hashable, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
 from pose_ros.backends.base import BackendError, mediapipe_solutions
+from pose_ros.backends.mediapipe_graphs import CropJob, GraphPool, run_jobs
 from pose_ros.hands import crop_around_wrist, handedness_to_person_side, SIDES
 from pose_ros.people import Hand, Keypoints, Person, PositionSource
 from pose_ros.schemas import HAND21
@@ -112,18 +115,17 @@ class HandEstimator:
         self.min_crop_px = int(min_crop_px)
         self.model = (f'hand_landmark_{"full" if model_complexity else "lite"}.tflite'
                       f' + palm_detection_{"full" if model_complexity else "lite"}.tflite')
-        self._graphs: Dict[Hashable, object] = {}
+        self._pool = GraphPool(self._new_graph)
 
-    def _graph(self, key: Hashable, max_hands: int, static: bool):
-        graph = self._graphs.get(key)
-        if graph is None:
-            graph = self._mp_hands.Hands(
-                static_image_mode=static, max_num_hands=max_hands,
-                model_complexity=self.model_complexity,
-                min_detection_confidence=self.min_detection_confidence,
-                min_tracking_confidence=self.min_tracking_confidence)
-            self._graphs[key] = graph
-        return graph
+    def _new_graph(self, kind: str):
+        """Graph of one kind: 'full' (the whole image), 'track' (a wrist) or 'static'."""
+        full = kind == 'full'
+        return self._mp_hands.Hands(
+            static_image_mode=self.static_image_mode if full else kind == 'static',
+            max_num_hands=self.max_hands if full else 1,
+            model_complexity=self.model_complexity,
+            min_detection_confidence=self.min_detection_confidence,
+            min_tracking_confidence=self.min_tracking_confidence)
 
     def infer(self, bgr: np.ndarray, people: Optional[Sequence[Person]] = None) -> List[Hand]:
         """
@@ -132,32 +134,46 @@ class HandEstimator:
         :param people: bodies in this image; None (or empty) runs on the full image, else on
             crops around each visible wrist.
         """
-        rgb = np.ascontiguousarray(bgr[:, :, ::-1])
-        h, w = rgb.shape[:2]
+        jobs = self.plan(bgr, people)
+        run_jobs(jobs)
+        return self.collect(jobs)
+
+    def plan(self, bgr: np.ndarray, people: Optional[Sequence[Person]] = None) -> List[CropJob]:
+        """
+        Return the MediaPipe calls :meth:`infer` makes, to run with :func:`run_jobs`.
+
+        Each crop has a graph of its own, so the jobs may run concurrently; graphs of people
+        no longer in the image are released (reset for reuse), so memory does not grow.
+        """
+        h, w = bgr.shape[:2]
         if not people:
-            result = self._graph('full', self.max_hands, self.static_image_mode).process(rgb)
-            return self._to_hands(result, 0.0, 0.0, float(w), float(h))
-        hands: List[Hand] = []
-        seen = {'full'}
+            rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+            return [CropJob(self._pool.get('full', 'full'), rgb, (0.0, 0.0, float(w), float(h)))]
+        jobs: List[CropJob] = []
+        keys: List[Hashable] = ['full']
         for index, person in enumerate(people):
             tracked = person.track_id >= 0 and not self.static_image_mode
             for side in SIDES:
-                box = crop_around_wrist(person.body, side, rgb.shape, self.crop_scale)
+                key = (person.track_id, side) if tracked else ('static', index, side)
+                box = crop_around_wrist(person.body, side, bgr.shape, self.crop_scale)
                 if box is None or box[2] - box[0] < self.min_crop_px:
                     if tracked:     # keep the graph: the wrist is hidden or far for now
-                        seen.add((person.track_id, side))
+                        keys.append(key)
                     continue
-                key = (person.track_id, side) if tracked else 'static'
-                seen.add(key)
-                graph = self._graph(key, 1, not tracked)
-                crop = padded_crop(rgb, box)
+                keys.append(key)
+                graph = self._pool.get(key, 'track' if tracked else 'static')
+                crop = cv2.cvtColor(padded_crop(bgr, box), cv2.COLOR_BGR2RGB)
                 size = float(box[2] - box[0])
-                hands += self._to_hands(graph.process(crop), float(box[0]), float(box[1]),
-                                        size, size)
-        # Graphs of people no longer in the image are closed, so memory does not grow.
-        for key in [k for k in self._graphs if k not in seen]:
-            self._graphs.pop(key).close()
-        return deduplicate(hands)
+                jobs.append(CropJob(graph, crop, (float(box[0]), float(box[1]), size, size)))
+        self._pool.keep_only(keys)
+        return jobs
+
+    def collect(self, jobs: Sequence[CropJob]) -> List[Hand]:
+        """Return the hands found by jobs of :meth:`plan` that have run (duplicates removed)."""
+        hands: List[Hand] = []
+        for job in jobs:
+            hands += self._to_hands(job.result, *job.origin)
+        return hands if len(jobs) < 2 else deduplicate(hands)
 
     def _to_hands(self, result, ox: float, oy: float, sw: float, sh: float) -> List[Hand]:
         if not result.multi_hand_landmarks:
@@ -184,9 +200,7 @@ class HandEstimator:
 
     def reset(self) -> None:
         """Forget tracking state (a new sequence starts)."""
-        for graph in self._graphs.values():
-            graph.close()
-        self._graphs.clear()
+        self._pool.close()
 
     def close(self) -> None:
         """Release the models."""

@@ -38,7 +38,8 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 import cv2
 import numpy as np
 
-from pose_ros.backends.base import BackendError, PoseBackend, resolve_model_path
+from pose_ros.backends.base import (BackendError, physical_cores, PoseBackend,
+                                    resolve_model_path)
 from pose_ros.backends.yolo_ultralytics import YoloOptions
 from pose_ros.people import Keypoints, Person
 from pose_ros.schemas import COCO17
@@ -71,20 +72,6 @@ class YoloOnnxOptions(YoloOptions):
             raise BackendError(f'threads must be >= 0 (0: physical cores), got {self.threads}')
         if not _DEVICE.match(self.device):
             raise BackendError(f"device must be 'cpu', 'cuda' or 'cuda:N', got {self.device!r}")
-
-
-def physical_cores() -> int:
-    """Return the physical CPU cores this process may run on (at least 1)."""
-    try:
-        allowed = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        allowed = os.cpu_count() or 1
-    try:
-        import psutil
-        physical = psutil.cpu_count(logical=False) or allowed
-    except ImportError:
-        physical = allowed
-    return max(1, min(physical, allowed))
 
 
 @dataclass

@@ -118,6 +118,8 @@ BODY_PARAMS: Tuple[Param, ...] = (
           limits=(0.0, 1000.0)),
     Param('hands.enabled', False, 'Estimate 21-point hands (MediaPipe Hands on crops around '
           'each body wrist); 12-25 ms per visible wrist on a CPU.', read_only=True),
+    Param('head_hands.threads', 0, 'Hand and face models run at once, one per thread (0: one '
+          'per CPU core; 1: one after another).', read_only=True, limits=(0, 64)),
     Param('hands.model_complexity', 1, 'MediaPipe Hands model: 0 lite, 1 full.',
           read_only=True, limits=(0, 1)),
     Param('hands.min_detection_confidence', 0.5, 'MediaPipe Hands detection threshold.',
@@ -254,7 +256,8 @@ def pipeline_options(values: Dict[str, Any]) -> Dict[str, Any]:
 
 def head_hands_options(values: Dict[str, Any]) -> Dict[str, Any]:
     """Return the HeadHandsOptions keyword arguments for body_node parameter values."""
-    return {'hand_model_complexity': values['hands.model_complexity'],
+    return {'threads': values['head_hands.threads'],
+            'hand_model_complexity': values['hands.model_complexity'],
             'hand_min_detection_confidence': values['hands.min_detection_confidence'],
             'hand_max_dist': values['hands.max_dist'], 'mirrored': values['image_mirrored'],
             'max_reproj_px': values['head.max_reprojection_px'],

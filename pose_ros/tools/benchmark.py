@@ -47,6 +47,7 @@ import time
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
+from pose_ros.backends.base import physical_cores
 from pose_ros.tools.graph import NodeProcess
 
 # The environment as it was before any import below could change it (ultralytics sets
@@ -301,11 +302,6 @@ def _raw_ultralytics(cfg: Config, frames, threads: Optional[int] = None
     why = ('what the yolo backend gets: ultralytics sets torch to cores - 1 threads'
            if not threads else "set after ultralytics' set-up")
     return times, f'model.predict (letterbox, torch, NMS); torch threads {used}, {why}'
-
-
-def physical_cores() -> int:
-    from pose_ros.backends.yolo_onnx import physical_cores as cores
-    return cores()
 
 
 def _raw_onnx(cfg: Config, frames) -> Tuple[List[float], str]:
