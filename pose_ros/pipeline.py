@@ -72,6 +72,19 @@ class BodyPipeline:
 
         ``depth_m``: aligned depth in metres (same size as the image) or None; ``intrinsics``
         of the image or None. Without both, 3D is whatever the backend's model estimates.
+        Equal to :meth:`finish` of :meth:`detect`.
+        """
+        return self.finish(bgr, self.detect(bgr, stamp_s, depth_m, intrinsics), stamp_s,
+                           depth_m, intrinsics)
+
+    def detect(self, bgr: np.ndarray, stamp_s: float, depth_m: Optional[np.ndarray] = None,
+               intrinsics: Optional[CameraIntrinsics] = None) -> FrameResult:
+        """
+        First half of :meth:`process`: the body model and 3D lifting.
+
+        A caller may run :meth:`detect` of the next frame while :meth:`finish` of this one
+        runs in another thread (the body node does), as long as each half is called for the
+        frames in order.
         """
         h, w = bgr.shape[:2]
         timings = {}
@@ -89,15 +102,20 @@ class BodyPipeline:
                     person.body = lift_keypoints(person.body, depth_m, intrinsics,
                                                  window=o.depth_window, min_depth=o.min_depth,
                                                  max_depth=o.max_depth)
-        t2 = time.perf_counter()
-        timings['lifting'] = (t2 - t1) * 1e3
+        timings['lifting'] = (time.perf_counter() - t1) * 1e3
+        return FrameResult(people=people, backend=self.backend.name, width=w, height=h,
+                           timings_ms=timings)
 
-        result = FrameResult(people=people, backend=self.backend.name, width=w, height=h,
-                             timings_ms=timings)
+    def finish(self, bgr: np.ndarray, result: FrameResult, stamp_s: float,
+               depth_m: Optional[np.ndarray] = None,
+               intrinsics: Optional[CameraIntrinsics] = None) -> FrameResult:
+        """Second half of :meth:`process`: hands and head, then smoothing (``result`` in place)."""
+        people = result.people
         if self.head_hands is not None:
             # Before smoothing: crops and assignment use this frame's wrists and heads.
-            self.head_hands.process(bgr, result, intrinsics,
-                                    depth_m if self.last_depth_problem is None else None,
+            depth_ok = depth_m is not None and check_depth_matches(
+                depth_m.shape, result.width, result.height) is None
+            self.head_hands.process(bgr, result, intrinsics, depth_m if depth_ok else None,
                                     stamp_s)
         t2 = time.perf_counter()
 
@@ -110,7 +128,7 @@ class BodyPipeline:
         self._last_seen = {i: t for i, t in self._last_seen.items()
                            if stamp_s - t <= self.options.track_timeout}
         self._smoother.prune(set(self._last_seen))
-        timings['smoothing'] = (time.perf_counter() - t2) * 1e3
+        result.timings_ms['smoothing'] = (time.perf_counter() - t2) * 1e3
         return result
 
     def reset(self) -> None:

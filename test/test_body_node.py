@@ -120,7 +120,7 @@ def test_people_from_replayed_bag(tmp_path, photo_bag, backend):
     assert any(f.startswith('gaze_') for f in frames), frames
     status = {kv.key: kv.value for kv in diag[-1].status[0].values}
     assert status['backend'] == backend
-    assert float(status['latency_head_ms_p50']) > 0
+    assert float(status['latency_head_hands_ms_p50']) > 0
     assert float(status['latency_inference_ms_p50']) > 0
 
 

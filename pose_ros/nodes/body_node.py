@@ -6,7 +6,9 @@ body_node: camera images in; people, TF, markers, an annotated image and diagnos
 
 A lifecycle node and a thin adapter: it subscribes, converts, calls BodyPipeline and
 publishes. Frames are never queued: the subscription callback only stores the newest frame,
-a worker thread processes it, and frames replaced before processing are counted as dropped.
+and frames replaced before processing are counted as dropped. Two worker threads split each
+frame (body model; then hands, head, smoothing and publishing), so two frames are in progress
+at once. TF, markers and the annotated image are made only while someone subscribes.
 """
 
 from collections import deque
@@ -50,8 +52,10 @@ class BodyNode(LifecycleNode):
         self._subs = []
         self._latest = None               # (image msg, receive time) awaiting processing
         self._cond = threading.Condition()
-        self._worker: Optional[threading.Thread] = None
+        self._workers = []
         self._running = False
+        self._handoff = None              # a detected frame awaiting its second half
+        self._handoff_cond = threading.Condition()
         self._depth = deque(maxlen=10)    # recent depth messages, paired by stamp
         self._camera_info: Optional[CameraInfo] = None
         self.stats = StageStats()
@@ -118,8 +122,12 @@ class BodyNode(LifecycleNode):
         self._subs.append(self.create_subscription(CameraInfo, 'camera_info',
                                                    self._on_camera_info, qos))
         self._running = True
-        self._worker = threading.Thread(target=self._work, name='body_node_worker', daemon=True)
-        self._worker.start()
+        self._workers = [threading.Thread(target=self._detect_loop, name='body_node_detect',
+                                          daemon=True),
+                         threading.Thread(target=self._finish_loop, name='body_node_finish',
+                                          daemon=True)]
+        for worker in self._workers:
+            worker.start()
         self.get_logger().info(
             f'active: listening on {self._subs[0].topic_name} '
             f'({"reliable" if p["reliable_input"] else "best effort"})')
@@ -153,12 +161,14 @@ class BodyNode(LifecycleNode):
             self.pipeline = None
 
     def _stop_worker(self) -> None:
-        with self._cond:
-            self._running = False
-            self._cond.notify_all()
-        if self._worker is not None:
-            self._worker.join(timeout=5.0)
-            self._worker = None
+        for cond in (self._cond, self._handoff_cond):
+            with cond:
+                self._running = False
+                cond.notify_all()
+        for worker in self._workers:
+            worker.join(timeout=5.0)
+        self._workers = []
+        self._handoff = None
 
     def _on_params(self, changed) -> None:
         """Apply run-time parameter changes (already validated by the ParamTable)."""
@@ -186,8 +196,14 @@ class BodyNode(LifecycleNode):
             self._latest = (msg, time.perf_counter())
             self._cond.notify()
 
-    def _work(self) -> None:
+    # Two workers make a two-stage pipeline: while one finishes frame N (hands, head,
+    # smoothing, publishing), the other runs the body model on the newest frame, so on a
+    # multi-core CPU the frame rate is set by the slower half, not by the sum.
+    def _detect_loop(self) -> None:
         while True:
+            with self._handoff_cond:      # at most one detected frame waits for the other half
+                while self._running and self._handoff is not None:
+                    self._handoff_cond.wait(0.5)
             with self._cond:
                 while self._running and self._latest is None:
                     self._cond.wait(0.5)
@@ -196,7 +212,26 @@ class BodyNode(LifecycleNode):
                 msg, received = self._latest
                 self._latest = None
             try:
-                self._process(msg, received)
+                job = self._detect(msg, received)
+            except Exception as e:  # noqa: B902 - a failing frame must not stop the node
+                self._fail(f'frame skipped: {type(e).__name__}: {e}')
+                continue
+            if job is not None:
+                with self._handoff_cond:
+                    self._handoff = job
+                    self._handoff_cond.notify_all()
+
+    def _finish_loop(self) -> None:
+        while True:
+            with self._handoff_cond:
+                while self._running and self._handoff is None:
+                    self._handoff_cond.wait(0.5)
+                if not self._running:
+                    return
+                job, self._handoff = self._handoff, None
+                self._handoff_cond.notify_all()
+            try:
+                self._finish(*job)
             except Exception as e:  # noqa: B902 - a failing frame must not stop the node
                 self._fail(f'frame skipped: {type(e).__name__}: {e}')
 
@@ -206,42 +241,50 @@ class BodyNode(LifecycleNode):
         self._last_error_time = time.monotonic()
         self.get_logger().error(reason, throttle_duration_sec=2.0)
 
-    # --- one frame -------------------------------------------------------------------------
-    def _process(self, msg, received: float) -> None:
-        p = self.params
+    # --- one frame ----------------------------------------------------------------------
+    def _detect(self, msg, received: float):
+        """Decode and run the body model: the arguments of :meth:`_finish`, or None."""
         t0 = time.perf_counter()
         try:
             bgr = compressed_to_bgr(msg) if isinstance(msg, CompressedImage) else image_to_bgr(msg)
         except ImageConversionError as e:
             self._fail(f'bad image skipped: {e}')
-            return
+            return None
         t1 = time.perf_counter()
         depth, intrinsics = self._depth_for(msg, bgr.shape[1], bgr.shape[0])
-        result = self.pipeline.process(bgr, stamp_seconds(msg.header.stamp), depth, intrinsics)
+        stamp = stamp_seconds(msg.header.stamp)
+        result = self.pipeline.detect(bgr, stamp, depth, intrinsics)
         if self.pipeline.last_depth_problem:
             self.get_logger().warning(f'{self.pipeline.last_depth_problem}: publishing 2D only',
                                       throttle_duration_sec=5.0)
+        stages = {'queue': (t0 - received) * 1e3, 'decode': (t1 - t0) * 1e3}
+        return msg.header, bgr, depth, intrinsics, result, stages, received, time.perf_counter()
+
+    def _finish(self, header, bgr, depth, intrinsics, result, stages, received: float,
+                detected: float) -> None:
+        """Hands, head and smoothing, then publish everything of one frame."""
+        p = self.params
         t2 = time.perf_counter()
-        header = msg.header
+        self.pipeline.finish(bgr, result, stamp_seconds(header.stamp), depth, intrinsics)
+        t3 = time.perf_counter()
         self._pubs['people'].publish(frame_to_people_msg(result, header))
-        if p['publish_tf']:
+        # Optional outputs cost drawing and serialising: made only when someone listens.
+        if p['publish_tf'] and _listened(self._pubs['tf']):
             tf = tf_message(result, header, joint_frames=p['tf_joint_frames'])
             if tf.transforms:
                 self._pubs['tf'].publish(tf)
-        if p['publish_markers']:
+        if p['publish_markers'] and _listened(self._pubs['markers']):
             self._pubs['markers'].publish(marker_array(result, header,
                                                        lifetime_s=p['marker_lifetime']))
-        if p['publish_annotated']:
+        if p['publish_annotated'] and _listened(self._pubs['annotated']):
             stage = self.pipeline.head_hands
             drawn = draw_frame(bgr, result, copy=False, intrinsics=intrinsics or (
                 stage.last_intrinsics if stage is not None else None))
             self._pubs['annotated'].publish(numpy_to_image(drawn, 'bgr8', header))
-        t3 = time.perf_counter()
+        t4 = time.perf_counter()
         self.output_rate.tick()
-        stages = {'queue': (t0 - received) * 1e3, 'decode': (t1 - t0) * 1e3,
-                  **result.timings_ms, 'publish': (t3 - t2) * 1e3,
-                  'total': (t3 - received) * 1e3}
-        self.stats.add(stages)
+        self.stats.add({**stages, **result.timings_ms, 'handoff': (t2 - detected) * 1e3,
+                        'publish': (t4 - t3) * 1e3, 'total': (t4 - received) * 1e3})
 
     def _depth_for(self, msg, width: int, height: int):
         """Aligned depth (metres) and intrinsics for this frame, or (None, None) with a reason."""
@@ -311,6 +354,11 @@ class BodyNode(LifecycleNode):
         array = DiagnosticArray(status=[status])
         array.header.stamp = self.get_clock().now().to_msg()
         self._pubs['diag'].publish(array)
+
+
+def _listened(publisher) -> bool:
+    """Return True if anyone subscribes to ``publisher``'s topic (TF listeners count)."""
+    return publisher.get_subscription_count() > 0
 
 
 def _intrinsics(info: CameraInfo, width: int, height: int, node) -> Optional[CameraIntrinsics]:
