@@ -38,7 +38,7 @@ def generate_launch_description() -> LaunchDescription:
                                           '32FC1 m); used when use_depth is true.'),
         DeclareLaunchArgument('use_depth', default_value='false',
                               description='Lift keypoints to 3D from the aligned depth.'),
-        DeclareLaunchArgument('backend', default_value='yolo',
+        DeclareLaunchArgument('backend', default_value='yolo_onnx',
                               description='Body estimator: yolo, yolo_onnx or mediapipe.'),
         DeclareLaunchArgument('head', default_value='true',
                               description='Estimate head pose and gaze in body_node.'),

@@ -45,8 +45,9 @@ class Param:
 BODY_PARAMS: Tuple[Param, ...] = (
     Param('autostart', True, 'Configure and activate on start; false waits for a lifecycle '
           'manager (the launch file drives the transitions itself).', read_only=True),
-    Param('backend', 'yolo', 'Body estimator: yolo (multi-person, COCO-17, ultralytics), '
-          'yolo_onnx (the same model and tracker ids through ONNX Runtime, faster on CPU) or '
+    Param('backend', 'yolo_onnx', 'Body estimator: yolo_onnx (multi-person, COCO-17, '
+          'YOLO11n-pose through ONNX Runtime, ultralytics trackers), yolo (the same model and '
+          'ids through ultralytics and torch; slower on a CPU) or '
           'mediapipe (BlazePose-33 with metric 3D).', read_only=True, choices=BACKENDS),
     Param('compressed', False, 'Subscribe to image/compressed (sensor_msgs/CompressedImage, '
           'jpeg or png) instead of image (sensor_msgs/Image).', read_only=True),

@@ -71,7 +71,7 @@ class Recorder(Node):
                 self.tf_frames[t.child_frame_id] = self.tf_frames.get(t.child_frame_id, 0) + 1
 
 
-def run_demo(out_dir: Path, backend: str = 'yolo', rate: float = 1.0,
+def run_demo(out_dir: Path, backend: str = 'yolo_onnx', rate: float = 1.0,
              params: Optional[Dict[str, object]] = None, log=print) -> Dict[str, object]:
     """Replay the photo bag through body_node, record outputs into ``out_dir``; a summary."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -181,7 +181,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     parser.add_argument('--out', type=Path, default=None,
                         help='output folder (default: out/demo/<backend> in the repository)')
-    parser.add_argument('--backend', default='yolo', choices=('yolo', 'mediapipe'))
+    parser.add_argument('--backend', default='yolo_onnx',
+                        choices=('yolo_onnx', 'yolo', 'mediapipe'))
     parser.add_argument('--rate', type=float, default=1.0, help='replay speed factor')
     args = parser.parse_args(argv)
     try:
