@@ -55,7 +55,7 @@ from pose_ros.tools.graph import NodeProcess
 BASE_ENV = dict(os.environ)
 
 SECTIONS = ('raw', 'pipeline', 'e2e', 'transport')
-SETUPS = ('body only', 'config as shipped', 'body + hands + head')
+SETUPS = ('body only', 'body only, 512 px', 'config as shipped', 'body + hands + head')
 RATES = (10.0, 30.0)
 IMAGE_TOPIC = '/bench/image'
 PEOPLE_TOPIC = '/bench/people'
@@ -625,7 +625,8 @@ def e2e_cases(backends: Sequence[str], setups: Sequence[str] = SETUPS) -> List[C
     Return the body_node configurations to measure.
 
     'body only' (head and hands off: the pipeline compared with the raw body model) and
-    'config as shipped' per backend; 'body + hands + head' for mediapipe.
+    'config as shipped' per backend; 'body only, 512 px' (yolo.image_size 512) for yolo_onnx;
+    'body + hands + head' for mediapipe.
     """
     from pose_ros.nodes.params import BODY_PARAMS
     declared = {p.name for p in BODY_PARAMS}
@@ -634,6 +635,9 @@ def e2e_cases(backends: Sequence[str], setups: Sequence[str] = SETUPS) -> List[C
     for backend in backends:
         if 'body only' in setups and body_only:
             cases.append(Case(backend, 'body only', body_only))
+        if 'body only, 512 px' in setups and body_only and backend == 'yolo_onnx':
+            cases.append(Case(backend, 'body only, 512 px',
+                              body_only + (('yolo.image_size', 512),)))
         if 'config as shipped' in setups:
             cases.append(Case(backend, 'config as shipped'))
     if ('body + hands + head' in setups and 'mediapipe' in backends
@@ -673,6 +677,8 @@ def e2e_section(cfg: Config, frames: List[np.ndarray], report: Report, workdir: 
     msgs = image_messages(frames)
     for case in e2e_cases(cfg.backends, cfg.setups):
         raw = report.raw_p50.get(RAW_OF_BACKEND.get(case.backend, ''), float('nan'))
+        if dict(case.params).get('yolo.image_size', 640) != 640:
+            raw = float('nan')      # the raw model row is at 640: no ratio to it
         try:
             nut = NodeUnderTest(cfg, case, ros, workdir)
         except Exception as e:  # noqa: B902 - report and go on with the next backend
@@ -694,9 +700,11 @@ def e2e_section(cfg: Config, frames: List[np.ndarray], report: Report, workdir: 
         '640x480 bgr8, best effort, stamped with the publish time (system clock); the latency '
         'is the People receive time minus that stamp, so it includes both DDS hops, decoding, '
         'inference, smoothing and message conversion.',
-        'body_node runs with config/pose_ros.yaml (TF, markers and the annotated image are '
-        'published too); setup "body only" sets head.enabled and hands.enabled false (the '
-        'pipeline to compare with the raw body model), "body + hands + head" sets both true. '
+        'body_node runs with config/pose_ros.yaml; it makes TF, markers and the annotated '
+        'image only while someone subscribes, and nothing does here (a robot without RViz); '
+        'setup "body only" sets head.enabled and hands.enabled false (the pipeline to compare '
+        'with the raw body model), "body only, 512 px" also yolo.image_size 512, "body + '
+        'hands + head" sets both true. '
         'dropped = images sent - People received (newest frame wins in the node); CPU % is '
         'the node process over the measured seconds (100 = one core); peak RSS is its VmHWM.',
         "notes: the node's own per-stage p50 from /diagnostics at the end of the run (last "
