@@ -31,9 +31,8 @@ keeps its graph, so the detectors run only when a hand or face is new. The stage
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-import math
 import time
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 from pose_ros.backends.base import physical_cores
@@ -187,7 +186,6 @@ class HeadHandsStage:
                           if threads > 1 else None)
         self._smoother = HeadSmoother(o.min_cutoff, o.beta, o.rot_min_cutoff, o.rot_beta,
                                       o.d_cutoff)
-        self._last_seen: Dict[int, float] = {}
         self.last_unassigned_hands = 0
         self.last_faces: List[np.ndarray] = []     # meshes of the last frame, for debugging
         self.last_depth_problem: Optional[str] = None
@@ -287,14 +285,9 @@ class HeadHandsStage:
             person.head = head
 
     def _prune(self, people: List[Person], stamp_s: float) -> None:
-        # A track's filter survives short gaps (a turned-away head) and is dropped after.
-        for person in people:
-            if person.head is not None and person.track_id >= 0:
-                self._last_seen[person.track_id] = stamp_s
-        self._last_seen = {i: t for i, t in self._last_seen.items()
-                           if math.isfinite(stamp_s)
-                           and stamp_s - t <= self.options.track_timeout}
-        self._smoother.prune(self._last_seen)
+        self._smoother.expire((p.track_id for p in people
+                               if p.head is not None and p.track_id >= 0),
+                              stamp_s, self.options.track_timeout)
 
     def reset(self) -> None:
         """Start a new sequence: forget tracking and filter state."""
@@ -302,7 +295,6 @@ class HeadHandsStage:
             if est is not None:
                 est.reset()
         self._smoother.reset()
-        self._last_seen.clear()
 
     def close(self) -> None:
         """Release the models and the threads."""

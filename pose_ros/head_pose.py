@@ -50,6 +50,7 @@ import numpy as np
 from pose_ros.depth_lifting import back_project, CameraIntrinsics
 from pose_ros.one_euro import OneEuroFilter
 from pose_ros.people import GazeSource, Head, Keypoints
+from pose_ros.track_state import PerTrackState
 from transforms3d.euler import euler2mat, mat2euler
 from transforms3d.quaternions import mat2quat, quat2mat
 
@@ -472,7 +473,7 @@ class QuaternionOneEuro:
         return self._q.copy()
 
 
-class HeadSmoother:
+class HeadSmoother(PerTrackState[list]):
     """
     Temporal smoothing of head poses and gaze, per track.
 
@@ -487,14 +488,8 @@ class HeadSmoother:
                  rot_beta: float = 0.3, d_cutoff: float = 1.0):
         OneEuroFilter(min_cutoff, beta, d_cutoff)
         OneEuroFilter(rot_min_cutoff, rot_beta, d_cutoff)
+        super().__init__()   # track id -> [position, rotation, gaze filter, gaze source]
         self._params = (min_cutoff, beta, rot_min_cutoff, rot_beta, d_cutoff)
-        # track id -> (position filter, rotation filter, gaze filter, gaze source)
-        self._tracks: Dict[int, list] = {}
-
-    @property
-    def track_ids(self) -> Tuple[int, ...]:
-        """Return the ids of the tracks that have filter state."""
-        return tuple(self._tracks)
 
     @property
     def params(self) -> Tuple[float, float, float, float, float]:
@@ -543,13 +538,3 @@ class HeadSmoother:
         return Head(position=position, quaternion=quat, yaw=yaw, pitch=pitch, roll=roll,
                     reprojection_error=head.reprojection_error, gaze=gaze,
                     gaze_source=head.gaze_source)
-
-    def prune(self, active_ids: Iterable[int]) -> None:
-        """Drop the state of every track not in ``active_ids``."""
-        keep = set(active_ids)
-        for tid in [tid for tid in self._tracks if tid not in keep]:
-            del self._tracks[tid]
-
-    def reset(self) -> None:
-        """Drop all state."""
-        self._tracks.clear()

@@ -11,11 +11,12 @@ the image stamps for time, so dropped frames are handled correctly.
 """
 
 import math
-from typing import Dict, Iterable, Optional, Tuple
+from typing import Optional, Tuple
 
 import numpy as np
 
 from pose_ros.people import Keypoints, PositionSource
+from pose_ros.track_state import PerTrackState
 
 
 def _validate(min_cutoff: float, beta: float, d_cutoff: float) -> None:
@@ -132,7 +133,7 @@ class OneEuroFilter:
         return self._out.copy()
 
 
-class TrackSmoother:
+class TrackSmoother(PerTrackState[Tuple[str, PositionSource, OneEuroFilter, OneEuroFilter]]):
     """
     One Euro smoothing of Keypoints (xy and xyz, not conf), one filter pair per track.
 
@@ -143,19 +144,13 @@ class TrackSmoother:
 
     def __init__(self, min_cutoff: float = 1.0, beta: float = 0.0, d_cutoff: float = 1.0):
         _validate(min_cutoff, beta, d_cutoff)
+        super().__init__()   # track id -> (schema, xyz position source, xy filter, xyz filter)
         self._params = (float(min_cutoff), float(beta), float(d_cutoff))
-        # track id -> (schema name, xyz position source, xy filter, xyz filter)
-        self._tracks: Dict[int, Tuple[str, PositionSource, OneEuroFilter, OneEuroFilter]] = {}
 
     @property
     def params(self) -> Tuple[float, float, float]:
         """Return the current (min_cutoff, beta, d_cutoff)."""
         return self._params
-
-    @property
-    def track_ids(self) -> Tuple[int, ...]:
-        """Return the ids of the tracks that have filter state."""
-        return tuple(self._tracks)
 
     def set_params(self, min_cutoff: Optional[float] = None, beta: Optional[float] = None,
                    d_cutoff: Optional[float] = None) -> None:
@@ -184,13 +179,3 @@ class TrackSmoother:
         _, _, f_xy, f_xyz = state
         return Keypoints(keypoints.schema, f_xy(keypoints.xy, t), keypoints.conf.copy(),
                          f_xyz(keypoints.xyz, t), keypoints.position_source)
-
-    def prune(self, active_ids: Iterable[int]) -> None:
-        """Drop the state of every track not in ``active_ids`` (tracks that ended)."""
-        keep = set(active_ids)
-        for tid in [tid for tid in self._tracks if tid not in keep]:
-            del self._tracks[tid]
-
-    def reset(self) -> None:
-        """Drop the state of all tracks."""
-        self._tracks.clear()

@@ -10,7 +10,7 @@ Pure Python (no ROS): the body node, the offline runner and the tests all call
 
 from dataclasses import dataclass
 import time
-from typing import Dict, Optional
+from typing import Optional
 
 import numpy as np
 
@@ -54,7 +54,6 @@ class BodyPipeline:
         self.options.validate()
         self._smoother = TrackSmoother(min_cutoff=self.options.min_cutoff,
                                        beta=self.options.beta, d_cutoff=self.options.d_cutoff)
-        self._last_seen: Dict[int, float] = {}
         self.last_depth_problem: Optional[str] = None
 
     def update_options(self, **changes) -> None:
@@ -112,22 +111,15 @@ class BodyPipeline:
         """Second half of :meth:`process`: hands and head, then smoothing (``result`` in place)."""
         people = result.people
         if self.head_hands is not None:
-            # Before smoothing: crops and assignment use this frame's wrists and heads.
-            depth_ok = depth_m is not None and check_depth_matches(
-                depth_m.shape, result.width, result.height) is None
-            self.head_hands.process(bgr, result, intrinsics, depth_m if depth_ok else None,
-                                    stamp_s)
+            # Before smoothing: crops and assignment use this frame's wrists and heads. The
+            # stage checks the depth image's size itself (and lifts nothing from a wrong one).
+            self.head_hands.process(bgr, result, intrinsics, depth_m, stamp_s)
         t2 = time.perf_counter()
 
         if self.options.smoothing:
             for person in people:
                 person.body = self._smoother.smooth(person.track_id, person.body, stamp_s)
-        # A track's filter survives short gaps (occlusion) and is dropped once it has ended.
-        for person in people:
-            self._last_seen[person.track_id] = stamp_s
-        self._last_seen = {i: t for i, t in self._last_seen.items()
-                           if stamp_s - t <= self.options.track_timeout}
-        self._smoother.prune(set(self._last_seen))
+        self._smoother.expire((p.track_id for p in people), stamp_s, self.options.track_timeout)
         result.timings_ms['smoothing'] = (time.perf_counter() - t2) * 1e3
         return result
 
@@ -137,7 +129,6 @@ class BodyPipeline:
         if self.head_hands is not None:
             self.head_hands.reset()
         self._smoother.reset()
-        self._last_seen.clear()
 
     def close(self) -> None:
         self.backend.close()

@@ -29,7 +29,9 @@ active. Time going backwards (a replayed bag started again) resets that track.
 
 from dataclasses import dataclass, field
 import math
-from typing import Dict, Iterable, Optional, Tuple
+from typing import Dict, Optional, Tuple
+
+from pose_ros.track_state import PerTrackState
 
 UNKNOWN = 'unknown'
 
@@ -42,7 +44,7 @@ class _Track:
     active: Optional[str] = None
 
 
-class LabelFilter:
+class LabelFilter(PerTrackState[_Track]):
     """
     Temporal hysteresis of labels per track id (see the module doc).
 
@@ -65,7 +67,7 @@ class LabelFilter:
         self.exit = float(exit)
         self.min_hold_s = float(min_hold_s)
         self.tau_s = float(tau_s)
-        self._tracks: Dict[int, _Track] = {}
+        super().__init__()
 
     def update(self, track_id: int, label: Optional[str], confidence: float,
                t: float) -> Tuple[str, float]:
@@ -116,17 +118,3 @@ class LabelFilter:
         """Return the active label of ``track_id`` (None when none)."""
         track = self._tracks.get(track_id)
         return None if track is None else track.active
-
-    def prune(self, active_ids: Iterable[int]) -> None:
-        """Drop the state of every track id not in ``active_ids``."""
-        keep = set(active_ids)
-        for track_id in [i for i in self._tracks if i not in keep]:
-            del self._tracks[track_id]
-
-    def reset(self) -> None:
-        """Forget every track."""
-        self._tracks.clear()
-
-    @property
-    def track_ids(self) -> Tuple[int, ...]:
-        return tuple(self._tracks)
