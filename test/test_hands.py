@@ -5,7 +5,8 @@
 
 import numpy as np
 from pose_ros.backends.mediapipe_face import deduplicate as deduplicate_faces
-from pose_ros.backends.mediapipe_hands import deduplicate, padded_crop
+from pose_ros.backends.mediapipe_graphs import padded_crop
+from pose_ros.backends.mediapipe_hands import deduplicate
 from pose_ros.hands import (assign_hands, attach_hands, crop_around_wrist,
                             handedness_to_person_side, person_scale)
 from pose_ros.head_hands_stage import assign_faces, HeadHandsOptions

@@ -25,11 +25,9 @@ Landmarks are pixels of the full image in MediaPipe's order (the person's right 
 
 from typing import Hashable, List, Optional, Sequence
 
-import cv2
 import numpy as np
 from pose_ros.backends.base import BackendError, mediapipe_solutions
-from pose_ros.backends.mediapipe_graphs import CropJob, GraphPool, run_jobs
-from pose_ros.backends.mediapipe_hands import padded_crop
+from pose_ros.backends.mediapipe_graphs import CropEstimator, CropJob
 from pose_ros.head_pose import FACE_MESH_IRIS_POINTS, FACE_MESH_POINTS, head_region
 from pose_ros.people import Person
 
@@ -54,7 +52,7 @@ def deduplicate(faces: Sequence[np.ndarray],
     return kept
 
 
-class FaceEstimator:
+class FaceEstimator(CropEstimator):
     """MediaPipe Face Mesh on the full image or on crops around body heads."""
 
     def __init__(self, max_faces: int = 5, refine_landmarks: bool = True,
@@ -74,25 +72,15 @@ class FaceEstimator:
         """
         if max_faces < 1:
             raise BackendError(f'max_faces must be >= 1, got {max_faces}')
-        for name, value in (('min_detection_confidence', min_detection_confidence),
-                            ('min_tracking_confidence', min_tracking_confidence)):
-            if not 0.0 <= value <= 1.0:
-                raise BackendError(f'{name} must be in [0, 1], got {value}')
-        if not crop_scale > 0:
-            raise BackendError(f'crop_scale must be > 0, got {crop_scale}')
+        super().__init__(min_detection_confidence, min_tracking_confidence, static_image_mode,
+                         crop_scale, min_crop_px)
         self._mp_face = mediapipe_solutions('the face mesh').face_mesh
         self.max_faces = int(max_faces)
         self.refine_landmarks = bool(refine_landmarks)
-        self.min_detection_confidence = float(min_detection_confidence)
-        self.min_tracking_confidence = float(min_tracking_confidence)
-        self.static_image_mode = bool(static_image_mode)
-        self.crop_scale = float(crop_scale)
-        self.min_crop_px = int(min_crop_px)
         self.points = FACE_MESH_IRIS_POINTS if refine_landmarks else FACE_MESH_POINTS
         self.model = ('face_detection_short_range.tflite + '
                       + ('face_landmark_with_attention.tflite' if refine_landmarks
                          else 'face_landmark.tflite'))
-        self._pool = GraphPool(self._new_graph)
 
     def _new_graph(self, kind: str):
         """Graph of one kind: 'full' (the whole image), 'track' (a head) or 'static'."""
@@ -112,16 +100,13 @@ class FaceEstimator:
         :param people: bodies in this image; None (or empty) runs on the full image, else on a
             crop around each person's head (people without a visible head point are skipped).
         """
-        jobs = self.plan(bgr, people)
-        run_jobs(jobs)
-        return self.collect(jobs)
+        return super().infer(bgr, people)
 
     def plan(self, bgr: np.ndarray, people: Optional[Sequence[Person]] = None) -> List[CropJob]:
         """Return the MediaPipe calls :meth:`infer` makes, to run with :func:`run_jobs`."""
         h, w = bgr.shape[:2]
         if not people:
-            rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-            return [CropJob(self._pool.get('full', 'full'), rgb, (0.0, 0.0, float(w), float(h)))]
+            return [self._full_image_job(bgr)]
         jobs: List[CropJob] = []
         keys: List[Hashable] = ['full']
         for index, person in enumerate(people):
@@ -139,22 +124,15 @@ class FaceEstimator:
             y0 = int(round(centre[1] - side / 2))
             if x0 + side <= 0 or y0 + side <= 0 or x0 >= w or y0 >= h:
                 continue
-            crop = cv2.cvtColor(padded_crop(bgr, (x0, y0, x0 + side, y0 + side)),
-                                cv2.COLOR_BGR2RGB)
-            jobs.append(CropJob(self._pool.get(key, 'track' if tracked else 'static'), crop,
-                                (float(x0), float(y0), float(side), float(side))))
+            jobs.append(self._crop_job(bgr, key, tracked, (x0, y0, x0 + side, y0 + side)))
         self._pool.keep_only(keys)
         return jobs
 
-    def collect(self, jobs: Sequence[CropJob]) -> List[np.ndarray]:
-        """Return the meshes found by jobs of :meth:`plan` that have run (duplicates removed)."""
-        faces: List[np.ndarray] = []
-        for job in jobs:
-            faces += self._to_meshes(job.result, *job.origin)
-        return faces if len(jobs) < 2 else deduplicate(faces)
+    def _deduplicate(self, found: List[np.ndarray]) -> List[np.ndarray]:
+        return deduplicate(found)
 
-    def _to_meshes(self, result, ox: float, oy: float, sw: float,
-                   sh: float) -> List[np.ndarray]:
+    def _from_result(self, result, ox: float, oy: float, sw: float,
+                     sh: float) -> List[np.ndarray]:
         if not result.multi_face_landmarks:
             return []
         out = []
@@ -164,11 +142,3 @@ class FaceEstimator:
             xy[:len(pts)] = pts[:FACE_MESH_IRIS_POINTS]
             out.append(xy)
         return out
-
-    def reset(self) -> None:
-        """Forget tracking state (a new sequence starts)."""
-        self._pool.close()
-
-    def close(self) -> None:
-        """Release the models."""
-        self.reset()

@@ -15,13 +15,19 @@ here make that cheap on a small CPU:
   is given. A MediaPipe graph computes on one core and releases the GIL while it does, so two
   hands and a face take about the time of one hand on 2 cores (16 instead of 29 ms here).
   Every job has a graph of its own: a graph is never run from two threads at once.
+- :class:`CropEstimator`: what the hand and face estimators share around these: option checks,
+  the pool, the full-image and crop jobs, ``infer`` = ``plan`` + :func:`run_jobs` +
+  ``collect``.
 """
 
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Hashable, Iterable, List, Optional, Sequence, Tuple
 
+import cv2
 import numpy as np
+from pose_ros.backends.base import BackendError
+from pose_ros.people import Person
 
 
 @dataclass
@@ -125,3 +131,94 @@ class GraphPool:
         self._graphs.clear()
         self._spares.clear()
         self._kinds.clear()
+
+
+def padded_crop(image: np.ndarray, box: Tuple[int, int, int, int]) -> np.ndarray:
+    """Return the pixels of ``box`` (x0, y0, x1, y1), black where it leaves the image."""
+    x0, y0, x1, y1 = box
+    h, w = image.shape[:2]
+    cx0, cy0, cx1, cy1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+    crop = image[cy0:cy1, cx0:cx1]
+    if cx1 <= cx0 or cy1 <= cy0:
+        return np.zeros((y1 - y0, x1 - x0, 3), image.dtype)
+    return cv2.copyMakeBorder(crop, cy0 - y0, y1 - cy1, cx0 - x0, x1 - cx1,
+                              cv2.BORDER_CONSTANT, value=(0, 0, 0))
+
+
+class CropEstimator:
+    """
+    A MediaPipe solution run on the full image or on one square crop per body part.
+
+    Subclasses say how to make a graph (:meth:`_new_graph`), where the crops are
+    (:meth:`plan`), how to read a result (:meth:`_from_result`) and when two findings are the
+    same (:meth:`_deduplicate`). Graph kinds: 'full' (the whole image), 'track' (a tracked
+    person's crop, followed from frame to frame) and 'static' (detects every call).
+    """
+
+    def __init__(self, min_detection_confidence: float, min_tracking_confidence: float,
+                 static_image_mode: bool, crop_scale: float, min_crop_px: int) -> None:
+        for name, value in (('min_detection_confidence', min_detection_confidence),
+                            ('min_tracking_confidence', min_tracking_confidence)):
+            if not 0.0 <= value <= 1.0:
+                raise BackendError(f'{name} must be in [0, 1], got {value}')
+        if not crop_scale > 0:
+            raise BackendError(f'crop_scale must be > 0, got {crop_scale}')
+        self.min_detection_confidence = float(min_detection_confidence)
+        self.min_tracking_confidence = float(min_tracking_confidence)
+        self.static_image_mode = bool(static_image_mode)
+        self.crop_scale = float(crop_scale)
+        self.min_crop_px = int(min_crop_px)
+        self._pool = GraphPool(self._new_graph)
+
+    def _new_graph(self, kind: str) -> Any:
+        raise NotImplementedError
+
+    def _from_result(self, result: Any, ox: float, oy: float, sw: float, sh: float) -> list:
+        """Return the findings of one graph output, mapped from pixels at (ox, oy), sw x sh."""
+        raise NotImplementedError
+
+    def _deduplicate(self, found: list) -> list:
+        raise NotImplementedError
+
+    def plan(self, bgr: np.ndarray, people: Optional[Sequence[Person]] = None) -> List[CropJob]:
+        """Return the MediaPipe calls :meth:`infer` makes, to run with :func:`run_jobs`."""
+        raise NotImplementedError
+
+    def infer(self, bgr: np.ndarray, people: Optional[Sequence[Person]] = None) -> list:
+        """
+        Run on a BGR uint8 image: pixels of the full image, duplicates removed.
+
+        :param people: bodies in this image; None (or empty) runs on the full image, else on
+            the crops :meth:`plan` places around their body parts.
+        """
+        jobs = self.plan(bgr, people)
+        run_jobs(jobs)
+        return self.collect(jobs)
+
+    def collect(self, jobs: Sequence[CropJob]) -> list:
+        """Return what jobs of :meth:`plan` that have run found (duplicates removed)."""
+        found: list = []
+        for job in jobs:
+            found += self._from_result(job.result, *job.origin)
+        return found if len(jobs) < 2 else self._deduplicate(found)
+
+    def _full_image_job(self, bgr: np.ndarray) -> CropJob:
+        h, w = bgr.shape[:2]
+        return CropJob(self._pool.get('full', 'full'), cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB),
+                       (0.0, 0.0, float(w), float(h)))
+
+    def _crop_job(self, bgr: np.ndarray, key: Hashable, tracked: bool,
+                  box: Tuple[int, int, int, int]) -> CropJob:
+        """Return the job for the square ``box`` (x0, y0, x1, y1) and ``key``'s graph."""
+        rgb = cv2.cvtColor(padded_crop(bgr, box), cv2.COLOR_BGR2RGB)   # only the crop
+        side = float(box[2] - box[0])
+        return CropJob(self._pool.get(key, 'track' if tracked else 'static'), rgb,
+                       (float(box[0]), float(box[1]), side, side))
+
+    def reset(self) -> None:
+        """Forget tracking state (a new sequence starts)."""
+        self._pool.close()
+
+    def close(self) -> None:
+        """Release the models."""
+        self.reset()

@@ -29,12 +29,11 @@ wrist's, so the wrist is the origin: ``PositionSource.MODEL_ROOT``. MediaPipe gi
 per-point confidence: every point of a reported hand has confidence 1.
 """
 
-from typing import Hashable, List, Optional, Sequence, Tuple
+from typing import Hashable, List, Optional, Sequence
 
-import cv2
 import numpy as np
 from pose_ros.backends.base import BackendError, mediapipe_solutions
-from pose_ros.backends.mediapipe_graphs import CropJob, GraphPool, run_jobs
+from pose_ros.backends.mediapipe_graphs import CropEstimator, CropJob
 from pose_ros.hands import crop_around_wrist, handedness_to_person_side, SIDES
 from pose_ros.people import Hand, Keypoints, Person, PositionSource
 from pose_ros.schemas import HAND21
@@ -43,18 +42,6 @@ from pose_ros.schemas import HAND21
 # hand's size): real neighbouring hands are never that close, the same hand seen from two
 # crops always is.
 DUPLICATE_FRACTION = 0.2
-
-
-def padded_crop(rgb: np.ndarray, box: Tuple[int, int, int, int]) -> np.ndarray:
-    """Return the pixels of ``box`` (x0, y0, x1, y1), black where it leaves the image."""
-    x0, y0, x1, y1 = box
-    h, w = rgb.shape[:2]
-    cx0, cy0, cx1, cy1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
-    crop = rgb[cy0:cy1, cx0:cx1]
-    if cx1 <= cx0 or cy1 <= cy0:
-        return np.zeros((y1 - y0, x1 - x0, 3), rgb.dtype)
-    return cv2.copyMakeBorder(crop, cy0 - y0, y1 - cy1, cx0 - x0, x1 - cx1,
-                              cv2.BORDER_CONSTANT, value=(0, 0, 0))
 
 
 def _size(xy: np.ndarray) -> float:
@@ -74,7 +61,7 @@ def deduplicate(hands: Sequence[Hand], fraction: float = DUPLICATE_FRACTION) -> 
     return kept
 
 
-class HandEstimator:
+class HandEstimator(CropEstimator):
     """MediaPipe Hands on the full image or on crops around body wrists."""
 
     def __init__(self, max_hands: int = 2, min_detection_confidence: float = 0.5,
@@ -98,24 +85,14 @@ class HandEstimator:
             raise BackendError(f'max_hands must be >= 1, got {max_hands}')
         if model_complexity not in (0, 1):
             raise BackendError(f'hand model_complexity must be 0 or 1, got {model_complexity}')
-        for name, value in (('min_detection_confidence', min_detection_confidence),
-                            ('min_tracking_confidence', min_tracking_confidence)):
-            if not 0.0 <= value <= 1.0:
-                raise BackendError(f'{name} must be in [0, 1], got {value}')
-        if not crop_scale > 0:
-            raise BackendError(f'crop_scale must be > 0, got {crop_scale}')
+        super().__init__(min_detection_confidence, min_tracking_confidence, static_image_mode,
+                         crop_scale, min_crop_px)
         self._mp_hands = mediapipe_solutions('MediaPipe Hands').hands
         self.max_hands = int(max_hands)
-        self.min_detection_confidence = float(min_detection_confidence)
-        self.min_tracking_confidence = float(min_tracking_confidence)
         self.model_complexity = int(model_complexity)
-        self.static_image_mode = bool(static_image_mode)
         self.mirrored = bool(mirrored)
-        self.crop_scale = float(crop_scale)
-        self.min_crop_px = int(min_crop_px)
         self.model = (f'hand_landmark_{"full" if model_complexity else "lite"}.tflite'
                       f' + palm_detection_{"full" if model_complexity else "lite"}.tflite')
-        self._pool = GraphPool(self._new_graph)
 
     def _new_graph(self, kind: str):
         """Graph of one kind: 'full' (the whole image), 'track' (a wrist) or 'static'."""
@@ -134,9 +111,7 @@ class HandEstimator:
         :param people: bodies in this image; None (or empty) runs on the full image, else on
             crops around each visible wrist.
         """
-        jobs = self.plan(bgr, people)
-        run_jobs(jobs)
-        return self.collect(jobs)
+        return super().infer(bgr, people)
 
     def plan(self, bgr: np.ndarray, people: Optional[Sequence[Person]] = None) -> List[CropJob]:
         """
@@ -145,10 +120,8 @@ class HandEstimator:
         Each crop has a graph of its own, so the jobs may run concurrently; graphs of people
         no longer in the image are released (reset for reuse), so memory does not grow.
         """
-        h, w = bgr.shape[:2]
         if not people:
-            rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-            return [CropJob(self._pool.get('full', 'full'), rgb, (0.0, 0.0, float(w), float(h)))]
+            return [self._full_image_job(bgr)]
         jobs: List[CropJob] = []
         keys: List[Hashable] = ['full']
         for index, person in enumerate(people):
@@ -161,21 +134,15 @@ class HandEstimator:
                         keys.append(key)
                     continue
                 keys.append(key)
-                graph = self._pool.get(key, 'track' if tracked else 'static')
-                crop = cv2.cvtColor(padded_crop(bgr, box), cv2.COLOR_BGR2RGB)
-                size = float(box[2] - box[0])
-                jobs.append(CropJob(graph, crop, (float(box[0]), float(box[1]), size, size)))
+                jobs.append(self._crop_job(bgr, key, tracked, box))
         self._pool.keep_only(keys)
         return jobs
 
-    def collect(self, jobs: Sequence[CropJob]) -> List[Hand]:
-        """Return the hands found by jobs of :meth:`plan` that have run (duplicates removed)."""
-        hands: List[Hand] = []
-        for job in jobs:
-            hands += self._to_hands(job.result, *job.origin)
-        return hands if len(jobs) < 2 else deduplicate(hands)
+    def _deduplicate(self, found: List[Hand]) -> List[Hand]:
+        return deduplicate(found)
 
-    def _to_hands(self, result, ox: float, oy: float, sw: float, sh: float) -> List[Hand]:
+    def _from_result(self, result, ox: float, oy: float, sw: float,
+                     sh: float) -> List[Hand]:
         if not result.multi_hand_landmarks:
             return []
         worlds = result.multi_hand_world_landmarks or [None] * len(result.multi_hand_landmarks)
@@ -197,11 +164,3 @@ class HandEstimator:
             hands.append(Hand(Keypoints.from_arrays(HAND21, xy, conf, xyz, source), side,
                               score))
         return hands
-
-    def reset(self) -> None:
-        """Forget tracking state (a new sequence starts)."""
-        self._pool.close()
-
-    def close(self) -> None:
-        """Release the models."""
-        self.reset()
