@@ -14,9 +14,10 @@ at once. TF, markers and the annotated image are made only while someone subscri
 from collections import deque
 import threading
 import time
-from typing import Optional
+from typing import Dict, NamedTuple, Optional
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+import numpy as np
 from pose_ros.annotate import draw_frame
 from pose_ros.backends import BackendError, create_backend
 from pose_ros.depth_lifting import CameraIntrinsics
@@ -25,6 +26,7 @@ from pose_ros.image_codec import (compressed_to_bgr, depth_to_metres, image_to_b
                                   ImageConversionError, numpy_to_image)
 from pose_ros.nodes.params import (backend_options, body_check, BODY_PARAMS, declare_params,
                                    head_hands_options, ParamTable, pipeline_options)
+from pose_ros.people import FrameResult
 from pose_ros.pipeline import BodyPipeline, PipelineOptions
 from pose_ros.ros_conversion import (frame_to_people_msg, marker_array, stamp_seconds,
                                      tf_message)
@@ -36,8 +38,22 @@ from rclpy.lifecycle import Node as LifecycleNode
 from rclpy.lifecycle import State, TransitionCallbackReturn
 from rclpy.qos import qos_profile_sensor_data, QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import CameraInfo, CompressedImage, Image
+from std_msgs.msg import Header
 from tf2_msgs.msg import TFMessage
 from visualization_msgs.msg import MarkerArray
+
+
+class _Detected(NamedTuple):
+    """A frame after the body model, waiting for its second half (:meth:`BodyNode._finish`)."""
+
+    header: Header
+    bgr: np.ndarray
+    depth: Optional[np.ndarray]            # metres, or None
+    intrinsics: Optional[CameraIntrinsics]
+    result: FrameResult
+    stages: Dict[str, float]               # queue and decode times, ms
+    received: float                        # perf_counter() when the image arrived
+    detected: float                        # perf_counter() when the body model was done
 
 
 class BodyNode(LifecycleNode):
@@ -231,7 +247,7 @@ class BodyNode(LifecycleNode):
                 job, self._handoff = self._handoff, None
                 self._handoff_cond.notify_all()
             try:
-                self._finish(*job)
+                self._finish(job)
             except Exception as e:  # noqa: B902 - a failing frame must not stop the node
                 self._fail(f'frame skipped: {type(e).__name__}: {e}')
 
@@ -242,8 +258,8 @@ class BodyNode(LifecycleNode):
         self.get_logger().error(reason, throttle_duration_sec=2.0)
 
     # --- one frame ----------------------------------------------------------------------
-    def _detect(self, msg, received: float):
-        """Decode and run the body model: the arguments of :meth:`_finish`, or None."""
+    def _detect(self, msg, received: float) -> Optional[_Detected]:
+        """Decode and run the body model: the frame for :meth:`_finish`, or None."""
         t0 = time.perf_counter()
         try:
             bgr = compressed_to_bgr(msg) if isinstance(msg, CompressedImage) else image_to_bgr(msg)
@@ -258,14 +274,15 @@ class BodyNode(LifecycleNode):
             self.get_logger().warning(f'{self.pipeline.last_depth_problem}: publishing 2D only',
                                       throttle_duration_sec=5.0)
         stages = {'queue': (t0 - received) * 1e3, 'decode': (t1 - t0) * 1e3}
-        return msg.header, bgr, depth, intrinsics, result, stages, received, time.perf_counter()
+        return _Detected(msg.header, bgr, depth, intrinsics, result, stages, received,
+                         time.perf_counter())
 
-    def _finish(self, header, bgr, depth, intrinsics, result, stages, received: float,
-                detected: float) -> None:
+    def _finish(self, job: _Detected) -> None:
         """Hands, head and smoothing, then publish everything of one frame."""
         p = self.params
+        header, bgr, intrinsics, result = job.header, job.bgr, job.intrinsics, job.result
         t2 = time.perf_counter()
-        self.pipeline.finish(bgr, result, stamp_seconds(header.stamp), depth, intrinsics)
+        self.pipeline.finish(bgr, result, stamp_seconds(header.stamp), job.depth, intrinsics)
         t3 = time.perf_counter()
         self._pubs['people'].publish(frame_to_people_msg(result, header))
         # Optional outputs cost drawing and serialising: made only when someone listens.
@@ -283,8 +300,8 @@ class BodyNode(LifecycleNode):
             self._pubs['annotated'].publish(numpy_to_image(drawn, 'bgr8', header))
         t4 = time.perf_counter()
         self.output_rate.tick()
-        self.stats.add({**stages, **result.timings_ms, 'handoff': (t2 - detected) * 1e3,
-                        'publish': (t4 - t3) * 1e3, 'total': (t4 - received) * 1e3})
+        self.stats.add({**job.stages, **result.timings_ms, 'handoff': (t2 - job.detected) * 1e3,
+                        'publish': (t4 - t3) * 1e3, 'total': (t4 - job.received) * 1e3})
 
     def _depth_for(self, msg, width: int, height: int):
         """Aligned depth (metres) and intrinsics for this frame, or (None, None) with a reason."""
