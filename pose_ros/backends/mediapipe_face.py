@@ -83,14 +83,9 @@ class FaceEstimator(CropEstimator):
                          else 'face_landmark.tflite'))
 
     def _new_graph(self, kind: str):
-        """Graph of one kind: 'full' (the whole image), 'track' (a head) or 'static'."""
-        full = kind == 'full'
-        return self._mp_face.FaceMesh(
-            static_image_mode=self.static_image_mode if full else kind == 'static',
-            max_num_faces=self.max_faces if full else 1,
-            refine_landmarks=self.refine_landmarks,
-            min_detection_confidence=self.min_detection_confidence,
-            min_tracking_confidence=self.min_tracking_confidence)
+        return self._mp_face.FaceMesh(max_num_faces=self.max_faces if kind == 'full' else 1,
+                                      refine_landmarks=self.refine_landmarks,
+                                      **self._graph_args(kind))
 
     def infer(self, bgr: np.ndarray,
               people: Optional[Sequence[Person]] = None) -> List[np.ndarray]:

@@ -171,7 +171,15 @@ class CropEstimator:
         self._pool = GraphPool(self._new_graph)
 
     def _new_graph(self, kind: str) -> Any:
+        """Return a new graph of ``kind``, made with :meth:`_graph_args`."""
         raise NotImplementedError
+
+    def _graph_args(self, kind: str) -> Dict[str, Any]:
+        """Return the settings every graph of ``kind`` gets: detection mode and thresholds."""
+        return {'static_image_mode': (self.static_image_mode if kind == 'full'
+                                      else kind == 'static'),
+                'min_detection_confidence': self.min_detection_confidence,
+                'min_tracking_confidence': self.min_tracking_confidence}
 
     def _from_result(self, result: Any, ox: float, oy: float, sw: float, sh: float) -> list:
         """Return the findings of one graph output, mapped from pixels at (ox, oy), sw x sh."""

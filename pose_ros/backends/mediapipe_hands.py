@@ -95,14 +95,9 @@ class HandEstimator(CropEstimator):
                       f' + palm_detection_{"full" if model_complexity else "lite"}.tflite')
 
     def _new_graph(self, kind: str):
-        """Graph of one kind: 'full' (the whole image), 'track' (a wrist) or 'static'."""
-        full = kind == 'full'
-        return self._mp_hands.Hands(
-            static_image_mode=self.static_image_mode if full else kind == 'static',
-            max_num_hands=self.max_hands if full else 1,
-            model_complexity=self.model_complexity,
-            min_detection_confidence=self.min_detection_confidence,
-            min_tracking_confidence=self.min_tracking_confidence)
+        return self._mp_hands.Hands(max_num_hands=self.max_hands if kind == 'full' else 1,
+                                    model_complexity=self.model_complexity,
+                                    **self._graph_args(kind))
 
     def infer(self, bgr: np.ndarray, people: Optional[Sequence[Person]] = None) -> List[Hand]:
         """
