@@ -10,7 +10,9 @@ encoders import sensor_msgs, lazily, to build real messages.
 
 Every bad input raises ImageConversionError (a ValueError) whose message says what is wrong
 and what would be accepted. Header values are checked before anything is allocated, so a
-malicious or corrupt message can neither hang the caller nor make it allocate huge buffers.
+malicious or corrupt message can neither hang the caller nor make it allocate huge buffers;
+the decoders' max_pixels argument lowers the size limit further (for body_node, its
+max_image_pixels parameter).
 
 Arrays are (H, W, C) for colour encodings and (H, W) for mono and depth encodings.
 """
@@ -49,8 +51,20 @@ _NOT_JPEG_PNG = frozenset((
     'compresseddepth', 'rvl', 'h264', 'h265', 'hevc', 'av1', 'vp8', 'vp9', 'theora',
     'zstd', 'ffmpeg',
 ))
-_JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}  # start-of-frame markers
+# JPEG start-of-frame markers SOF0..SOF15 (0xC4 is DHT, 0xC8 JPG and 0xCC DAC). Only the
+# Huffman-coded, non-hierarchical ones are decoded: SOF0 baseline, SOF1 extended, SOF2
+# progressive and SOF3 lossless.
+_JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+_JPEG_HUFFMAN_SOF = frozenset((0xC0, 0xC1, 0xC2, 0xC3))
 _PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
+# PNG colour type -> (channels, bit depths the PNG specification allows for it).
+_PNG_COLOUR_TYPES: Dict[int, Tuple[int, Tuple[int, ...]]] = {
+    0: (1, (1, 2, 4, 8, 16)),  # greyscale
+    2: (3, (8, 16)),  # truecolour
+    3: (1, (1, 2, 4, 8)),  # indexed colour
+    4: (2, (8, 16)),  # greyscale with alpha
+    6: (4, (8, 16)),  # truecolour with alpha
+}
 
 
 class ImageConversionError(ValueError):
@@ -91,6 +105,33 @@ def _as_int(value: Any, name: str) -> int:
     except TypeError:
         raise ImageConversionError(
             f'{name} must be an integer, got {type(value).__name__} {value!r:.40}') from None
+
+
+def _pixel_limit(max_pixels: Any) -> Optional[int]:
+    """
+    Return the caller's max_pixels as an int, or None for no limit.
+
+    A bad limit is the caller's mistake, not the message's: it raises TypeError or ValueError,
+    never ImageConversionError, so it is not counted as a bad frame.
+    """
+    if max_pixels is None:
+        return None
+    if isinstance(max_pixels, bool) or not isinstance(max_pixels, (int, np.integer)):
+        raise TypeError(
+            f'max_pixels must be a positive integer or None, got {type(max_pixels).__name__} '
+            f'{max_pixels!r:.40}')
+    limit = int(max_pixels)
+    if limit <= 0:
+        raise ValueError(f'max_pixels must be a positive integer or None, got {limit}')
+    return limit
+
+
+def _check_pixels(width: int, height: int, max_pixels: Optional[int], what: str) -> None:
+    """Raise if width*height exceeds the caller's max_pixels (None: no limit)."""
+    if max_pixels is not None and width * height > max_pixels:
+        raise ImageConversionError(
+            f'{what} {width}x{height} = {width * height} pixels, more than the limit of '
+            f'{max_pixels} pixels set by max_pixels (the body_node parameter max_image_pixels)')
 
 
 def _byte_count(data: Any) -> int:
@@ -154,16 +195,18 @@ def image_to_numpy(msg: Any) -> np.ndarray:
     The shape and dtype are (H, W, C) uint8 for rgb8/bgr8/rgba8/bgra8 and (H, W) for the
     rest: uint8 for mono8, uint16 for mono16/16UC1, float32 for 32FC1.
     """
-    image, private = _decode(msg)
+    image, private = _decode(msg, None)
     if not private:
         image = image.copy()
     image.flags.writeable = False
     return image
 
 
-def _decode(msg: Any) -> Tuple[np.ndarray, bool]:
+def _decode(msg: Any, max_pixels: Optional[int]) -> Tuple[np.ndarray, bool]:
     """
     Validate and decode ``msg`` into an array; also say whether the array is private.
+
+    max_pixels (None: no limit) is checked with the other header values, before any copy.
 
     Not private: a view of msg.data, which the caller must copy before handing it out
     (image_to_numpy) unless it copies anyway while converting (image_to_bgr, depth_to_metres):
@@ -180,6 +223,7 @@ def _decode(msg: Any) -> Tuple[np.ndarray, bool]:
         raise ImageConversionError(
             f'image size {width}x{height} (width x height) is empty or negative; '
             'both must be positive')
+    _check_pixels(width, height, max_pixels, 'image is')
     row_bytes = width * channels * dtype.itemsize
     if step < row_bytes:
         raise ImageConversionError(
@@ -213,18 +257,21 @@ def _decode(msg: Any) -> Tuple[np.ndarray, bool]:
     return image, not aliases_mutable
 
 
-def image_to_bgr(msg: Any) -> np.ndarray:
+def image_to_bgr(msg: Any, *, max_pixels: Optional[int] = None) -> np.ndarray:
     """
     Decode a colour or mono Image-like message into a new writable HxWx3 uint8 BGR array.
 
     rgb8 is swapped to BGR, alpha is dropped, mono8 is replicated into three channels and
     mono16 is reduced to its high byte first. Depth encodings (16UC1, 32FC1) are rejected.
+    An image of more than max_pixels pixels (width*height) is rejected before anything is
+    copied; None means no limit beyond MAX_IMAGE_BYTES.
     """
+    max_pixels = _pixel_limit(max_pixels)
     encoding, _, _ = _lookup(_field(msg, 'encoding'))
     if encoding in ('16UC1', '32FC1'):
         raise ImageConversionError(
             f'{encoding} is a depth encoding; use depth_to_metres')
-    image, _ = _decode(msg)  # converted into a new array below
+    image, _ = _decode(msg, max_pixels)  # converted into a new array below
     if encoding == 'rgb8':
         bgr = image[..., ::-1]
     elif encoding == 'rgba8':
@@ -237,14 +284,18 @@ def image_to_bgr(msg: Any) -> np.ndarray:
     return np.array(bgr, dtype=np.uint8, order='C', copy=True)
 
 
-def depth_to_metres(msg_or_array: Any, encoding: Optional[str] = None) -> np.ndarray:
+def depth_to_metres(msg_or_array: Any, encoding: Optional[str] = None, *,
+                    max_pixels: Optional[int] = None) -> np.ndarray:
     """
     Convert a depth image to a new float32 HxW array in metres, NaN where unknown.
 
     16UC1 and mono16 hold millimetres (0 means no reading); 32FC1 holds metres (0, negative,
     infinite and NaN mean no reading). Pass an Image-like message (encoding None or equal to
-    msg.encoding), or a 2-D numpy array together with its encoding.
+    msg.encoding), or a 2-D numpy array together with its encoding. An image of more than
+    max_pixels pixels (width*height) is rejected before anything is converted (for a message,
+    before its data is even looked at); None means no limit beyond MAX_IMAGE_BYTES.
     """
+    max_pixels = _pixel_limit(max_pixels)
     if isinstance(msg_or_array, np.ndarray):
         if encoding is None:
             raise ImageConversionError(
@@ -266,8 +317,9 @@ def depth_to_metres(msg_or_array: Any, encoding: Optional[str] = None) -> np.nda
             raise ImageConversionError(
                 f'{encoding} depth must be a 2-D {dtype} array, got {depth.ndim}-D '
                 f'{depth.dtype}')
+        _check_pixels(depth.shape[1], depth.shape[0], max_pixels, 'depth image is')
     else:
-        depth, _ = _decode(msg_or_array)  # converted into a new array below
+        depth, _ = _decode(msg_or_array, max_pixels)  # converted into a new array below
 
     metres = depth.astype(np.float32)  # always a new array
     if canonical == '32FC1':
@@ -279,20 +331,48 @@ def depth_to_metres(msg_or_array: Any, encoding: Optional[str] = None) -> np.nda
     return metres
 
 
-def _png_size(data: memoryview) -> Tuple[int, int]:
+def _check_decoded_size(width: int, height: int, max_pixels: Optional[int]) -> None:
+    """Raise if a compressed image's claimed size is empty or over either size limit."""
+    if width == 0 or height == 0 or width * height * 3 > MAX_IMAGE_BYTES:
+        raise ImageConversionError(
+            f'compressed image claims {width}x{height} pixels; it must be non-empty and at '
+            f'most {MAX_IMAGE_BYTES} bytes once decoded')
+    _check_pixels(width, height, max_pixels, 'compressed image claims')
+
+
+def _png_size(data: memoryview, max_pixels: Optional[int]) -> Tuple[int, int]:
     """
-    Return (width, height) of a PNG after checking its chunks against the data.
+    Return (width, height) of a PNG after checking its header and chunks against the data.
 
     OpenCV 4.11 allocates whatever a chunk's length field claims (a 250-byte file can make
-    it zero 4 GiB), so every chunk must fit inside data. And since deflate expands at most
-    1032:1, the image data must be big enough for the claimed size.
+    it zero 4 GiB), so every chunk must fit inside data. Since deflate expands at most
+    1032:1, the image data (all IDAT chunks) must be big enough for the size the header
+    claims, so the header's colour type and bit depth must be valid ones; an interlaced image
+    needs more data than this bound. Animated PNGs are refused: OpenCV decodes them through
+    full-size frame buffers of its own, several times the size of the image. A PNG without
+    its IEND chunk is truncated (libpng would say so on stderr).
     """
-    if len(data) < 33 or bytes(data[12:16]) != b'IHDR':
-        raise ImageConversionError('PNG data is too short or does not start with IHDR')
+    if bytes(data[12:16]) == b'CgBI':
+        raise ImageConversionError(
+            "PNG starts with Apple's CgBI chunk: this iOS-optimised variant is not a standard "
+            'PNG and libpng cannot decode it; publish a standard PNG')
+    if len(data) < 33 or bytes(data[8:16]) != b'\0\0\0\rIHDR':
+        raise ImageConversionError(
+            'PNG data is too short or does not start with a 13-byte IHDR chunk')
     width = int.from_bytes(data[16:20], 'big')
     height = int.from_bytes(data[20:24], 'big')
-    channels = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}.get(data[25], 1)  # by colour type
-    pos, idat_bytes = 8, 0
+    depth, colour, compression, filtering, interlace = data[24:29]
+    channels, depths = _PNG_COLOUR_TYPES.get(colour, (0, ()))
+    if depth not in depths:
+        raise ImageConversionError(
+            f'PNG header claims colour type {colour} with bit depth {depth}, which PNG does not '
+            'define (0: 1/2/4/8/16, 2: 8/16, 3: 1/2/4/8, 4: 8/16, 6: 8/16): the data is corrupt')
+    if compression or filtering or interlace > 1:
+        raise ImageConversionError(
+            f'PNG header claims compression method {compression}, filter method {filtering} '
+            f'and interlace method {interlace}; PNG defines only 0, 0 and 0 or 1: the data is '
+            'corrupt')
+    pos, idat_bytes, ended, animated = 8, 0, False, False
     while pos + 8 <= len(data):  # each chunk advances pos by at least 12 bytes
         length = int.from_bytes(data[pos:pos + 4], 'big')
         kind = bytes(data[pos + 4:pos + 8])
@@ -301,48 +381,96 @@ def _png_size(data: memoryview) -> Tuple[int, int]:
                 f'PNG chunk at byte {pos} claims {length} bytes but only '
                 f'{len(data) - pos - 12} remain: the data is truncated or corrupt')
         if kind == b'IEND':
+            ended = True
             break
         idat_bytes += length if kind == b'IDAT' else 0
+        animated = animated or kind == b'acTL'
         pos += 12 + length
-    if height * ((width * channels * data[24] + 7) // 8) > 1032 * idat_bytes:
+    if animated:
+        raise ImageConversionError(
+            'animated PNG (acTL chunk) is not supported: a camera frame is one still image, '
+            'and OpenCV decodes animations through extra full-size frame buffers; publish a '
+            'plain PNG')
+    row_bytes = 1 + (width * channels * depth + 7) // 8  # a filter-type byte, then the samples
+    if width and height and height * row_bytes > 1032 * idat_bytes:
         raise ImageConversionError(
             f'PNG claims {width}x{height} pixels but holds only {idat_bytes} bytes of image '
             'data: the data is truncated or corrupt')
+    _check_decoded_size(width, height, max_pixels)
+    if not ended:
+        raise ImageConversionError('PNG data ends without an IEND chunk: the data is truncated')
     return width, height
 
 
-def _jpeg_size(data: memoryview) -> Tuple[int, int]:
+def _jpeg_frame(data: memoryview, pos: int, max_pixels: Optional[int]) -> Tuple[int, int]:
     """
-    Return (width, height) from a JPEG's frame header (SOFn marker).
+    Check the JPEG frame header (SOFn marker segment) at pos; return its (width, height).
 
-    Huffman coding spends at least one bit on every 8x8 block, so a file can hold at most
-    512 pixels per byte; a small file claiming more is corrupt or hostile.
+    Only Huffman-coded frames are decoded (SOF0..SOF3). Huffman coding spends at least one
+    bit on every 8x8 block (every sample in lossless mode), so such a file holds at most 512
+    pixels per byte; a small file claiming more is corrupt or hostile. Arithmetic coding has
+    no such bound (a 4 KB SOF9 file claiming 13000x13000 makes libjpeg fill a 500 MB image)
+    and libjpeg does not decode hierarchical frames at all, so both are refused up front.
     """
-    pos = 2
-    for _ in range(10000):  # real files have a few dozen segments before the frame header
-        if pos + 9 > len(data) or data[pos] != 0xFF:
+    marker = data[pos + 1]
+    if marker not in _JPEG_HUFFMAN_SOF:
+        n = marker - 0xC0  # SOF5..7 and SOF13..15 are hierarchical, SOF9..15 arithmetic-coded
+        kind = ('hierarchical ' if n & 4 else '') + ('arithmetic-coded ' if n & 8 else '')
+        reason = 'libjpeg cannot decode it' if n & 4 else 'no camera driver produces it'
+        raise ImageConversionError(
+            f'{kind}JPEG (SOF{n}) is not supported: {reason}; re-encode as baseline or '
+            'progressive JPEG')
+    height = int.from_bytes(data[pos + 5:pos + 7], 'big')
+    width = int.from_bytes(data[pos + 7:pos + 9], 'big')
+    if width * height > 512 * len(data):
+        raise ImageConversionError(
+            f'JPEG claims {width}x{height} pixels, more than {len(data)} bytes can '
+            'hold: the data is truncated or corrupt')
+    _check_decoded_size(width, height, max_pixels)
+    return width, height
+
+
+def _jpeg_size(data: memoryview, max_pixels: Optional[int]) -> Tuple[int, int]:
+    """
+    Return (width, height) of a JPEG after checking its frame header and that it is complete.
+
+    The segments up to the first scan are walked; the frame header is checked by _jpeg_frame.
+    Then an end-of-image marker (EOI) must follow the scan header: without one the frame is
+    truncated, which OpenCV 4.11 only finds out after allocating and decoding the image.
+    What this cannot see is damaged scan data in a complete, EOI-terminated file (bit errors,
+    a missing middle, a frame cut short and then terminated): libjpeg decodes those and prints
+    one 'Corrupt JPEG data: ...' line on stderr for each.
+    """
+    end, pos, size = len(data), 2, None
+    for _ in range(10000):  # real files have a few dozen segments before their first scan
+        if pos + 4 > end or data[pos] != 0xFF:
             break
         marker = data[pos + 1]
         if marker == 0xFF:  # fill byte
             pos += 1
-        elif marker in _JPEG_SOF:
-            height = int.from_bytes(data[pos + 5:pos + 7], 'big')
-            width = int.from_bytes(data[pos + 7:pos + 9], 'big')
-            if marker < 0xC8 and width * height > 512 * len(data):  # C0..C7: Huffman
-                raise ImageConversionError(
-                    f'JPEG claims {width}x{height} pixels, more than {len(data)} bytes can '
-                    'hold: the data is truncated or corrupt')
-            return width, height
         elif marker == 0x01 or 0xD0 <= marker <= 0xD8:  # markers without a length
             pos += 2
-        elif marker in (0xD9, 0xDA):  # end of image or scan data before any frame header
+        elif marker in (0xD9, 0xDA):  # end of image, or the first scan
             break
         else:
+            if size is None and marker in _JPEG_SOF and pos + 9 <= end:
+                size = _jpeg_frame(data, pos, max_pixels)
             pos += 2 + max(int.from_bytes(data[pos + 2:pos + 4], 'big'), 2)
-    raise ImageConversionError('JPEG data has no readable frame header (SOF) before its scan')
+    if size is None:
+        raise ImageConversionError('JPEG data has no readable frame header (SOF) before its scan')
+    if pos + 4 > end or data[pos] != 0xFF or data[pos + 1] != 0xDA:
+        raise ImageConversionError(
+            'JPEG data ends before its first scan (SOS marker): the data is truncated or corrupt')
+    scan = pos + 2 + int.from_bytes(data[pos + 2:pos + 4], 'big')  # the coded data
+    ends_with_eoi = end - scan >= 2 and data[end - 2] == 0xFF and data[end - 1] == 0xD9
+    if not ends_with_eoi and b'\xff\xd9' not in bytes(data[scan:]):  # else EOI, then padding
+        raise ImageConversionError(
+            f'JPEG data of {end} bytes has no end-of-image marker (EOI) after its scan: the '
+            'frame is truncated')
+    return size
 
 
-def compressed_to_bgr(msg: Any) -> np.ndarray:
+def compressed_to_bgr(msg: Any, *, max_pixels: Optional[int] = None) -> np.ndarray:
     """
     Decode a sensor_msgs/CompressedImage-like message (JPEG or PNG) to HxWx3 uint8 BGR.
 
@@ -350,8 +478,12 @@ def compressed_to_bgr(msg: Any) -> np.ndarray:
     'png', 'rgb8; jpeg compressed bgr8', ...); the format is only used to reject data that
     is clearly not a JPEG/PNG colour image, such as compressedDepth. Only JPEG and PNG ever
     reach cv2 (not its other, less hardened decoders), and only once the header's image
-    size and, for PNG, every chunk length have been checked against the data.
+    size has been checked against the data and the limits (MAX_IMAGE_BYTES of decoded BGR,
+    and max_pixels pixels, width*height, unless it is None), every PNG chunk length against
+    the data, and the file found complete (JPEG: an EOI after the scan; PNG: an IEND chunk).
+    Arithmetic-coded, hierarchical and animated files are refused.
     """
+    max_pixels = _pixel_limit(max_pixels)
     fmt = _field(msg, 'format')
     if not isinstance(fmt, str):
         raise ImageConversionError(f'format must be a string, got {type(fmt).__name__}')
@@ -370,17 +502,13 @@ def compressed_to_bgr(msg: Any) -> np.ndarray:
         raise ImageConversionError('compressed image data is empty')
     view = memoryview(buf)
     if bytes(view[:8]) == _PNG_SIGNATURE:
-        width, height = _png_size(view)
+        _png_size(view, max_pixels)
     elif bytes(view[:3]) == b'\xff\xd8\xff':
-        width, height = _jpeg_size(view)
+        _jpeg_size(view, max_pixels)
     else:
         raise ImageConversionError(
             f'compressed data (format {fmt!r}) is neither JPEG nor PNG: it starts with '
             f'{bytes(view[:8])!r}')
-    if width == 0 or height == 0 or width * height * 3 > MAX_IMAGE_BYTES:
-        raise ImageConversionError(
-            f'compressed image claims {width}x{height} pixels; it must be non-empty and at '
-            f'most {MAX_IMAGE_BYTES} bytes once decoded')
     try:
         bgr = cv2.imdecode(buf, cv2.IMREAD_COLOR)
     except cv2.error as exc:

@@ -6,9 +6,11 @@
 import array
 import dataclasses
 import os
+import re
 import subprocess
 import sys
-from typing import Any
+from typing import Any, Optional
+import zlib
 
 import cv2
 
@@ -492,6 +494,389 @@ def test_compressed_rejections(fmt, data, message):
     """Bad compressed messages raise with a helpful message."""
     with pytest.raises(ImageConversionError, match=message):
         compressed_to_bgr(FakeCompressed(fmt, data))
+
+
+# --- decompression bombs, header forms and truncation --------------------------------------
+
+@pytest.fixture
+def no_decoding(monkeypatch):
+    """Fail the test if cv2.imdecode is called: the guard must refuse the data first."""
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError('cv2.imdecode was called: the data reached the decoder')
+
+    monkeypatch.setattr(cv2, 'imdecode', refuse)
+
+
+def jpeg_segment(marker: int, payload: bytes) -> bytes:
+    """Return a JPEG marker segment: 0xFF, marker, length (2 + payload bytes), payload."""
+    return bytes([0xFF, marker]) + (len(payload) + 2).to_bytes(2, 'big') + payload
+
+
+def jpeg_frame(marker: int, width: int, height: int, scan: bytes) -> bytes:
+    """
+    Return a whole 3-component JPEG built by hand, with scan as its coded data.
+
+    SOI, DQT, DAC (arithmetic conditioning, also accepted in a Huffman file), the SOFn frame
+    header, SOS, the scan data and EOI: with marker 0xC9 (SOF9) libjpeg decodes it.
+    """
+    components = b''.join(bytes([c, 0x11, 0]) for c in (1, 2, 3))
+    frame = b'\x08' + height.to_bytes(2, 'big') + width.to_bytes(2, 'big') + b'\x03' + components
+    return (b'\xff\xd8' + jpeg_segment(0xDB, b'\x00' + b'\x01' * 64)
+            + jpeg_segment(0xCC, b'\x00\x11\x10\x05') + jpeg_segment(marker, frame)
+            + jpeg_segment(0xDA, b'\x03\x01\x00\x02\x00\x03\x00\x00\x3f\x00')
+            + scan + b'\xff\xd9')
+
+
+def lossless_jpeg(width: int, height: int) -> bytes:
+    """Return a 3-component lossless (SOF3) JPEG whose samples are all 128."""
+    components = b''.join(bytes([c, 0x11, 0]) for c in (1, 2, 3))
+    frame = b'\x08' + height.to_bytes(2, 'big') + width.to_bytes(2, 'big') + b'\x03' + components
+    dht = jpeg_segment(0xC4, b'\x00\x01' + b'\0' * 15 + b'\x00')  # one 1-bit code: difference 0
+    sos = jpeg_segment(0xDA, b'\x03\x01\x00\x02\x00\x03\x00\x01\x00\x00')  # predictor 1
+    return (b'\xff\xd8' + dht + jpeg_segment(0xC3, frame) + sos
+            + bytes((width * height * 3 + 7) // 8) + b'\xff\xd9')  # 0 bits: all differences 0
+
+
+def camera_jpeg(*params: int) -> bytes:
+    """Return a 320x240 JPEG of a noisy gradient, encoded with the given cv2 parameters."""
+    rng = np.random.default_rng(7)
+    image = smooth_bgr(240, 320).astype(np.int16) + rng.integers(-20, 21, (240, 320, 3))
+    return cv2.imencode('.jpg', np.clip(image, 0, 255).astype(np.uint8), list(params))[1].tobytes()
+
+
+# A 4 KB arithmetic-coded frame claiming 13000x13000 pixels: cv2 would fill 507 MB for it.
+ARITHMETIC_BOMB = jpeg_frame(0xC9, 13000, 13000, bytes(4000))
+UNSUPPORTED_SOF = {  # marker -> how the error must describe it
+    0xC5: 'hierarchical JPEG (SOF5) is not supported: libjpeg cannot decode it',
+    0xC6: 'hierarchical JPEG (SOF6) is not supported: libjpeg cannot decode it',
+    0xC7: 'hierarchical JPEG (SOF7) is not supported: libjpeg cannot decode it',
+    0xC9: 'arithmetic-coded JPEG (SOF9) is not supported: no camera driver produces it',
+    0xCA: 'arithmetic-coded JPEG (SOF10) is not supported: no camera driver produces it',
+    0xCB: 'arithmetic-coded JPEG (SOF11) is not supported: no camera driver produces it',
+    0xCD: 'hierarchical arithmetic-coded JPEG (SOF13) is not supported: libjpeg cannot '
+          'decode it',
+    0xCE: 'hierarchical arithmetic-coded JPEG (SOF14) is not supported: libjpeg cannot '
+          'decode it',
+    0xCF: 'hierarchical arithmetic-coded JPEG (SOF15) is not supported: libjpeg cannot '
+          'decode it',
+}
+JPEG_KINDS = {
+    'baseline': (),
+    'progressive': (cv2.IMWRITE_JPEG_PROGRESSIVE, 1),
+    'restart markers': (cv2.IMWRITE_JPEG_RST_INTERVAL, 4),
+}
+CAMERA_JPEG = camera_jpeg()
+
+
+def test_arithmetic_coded_bomb_is_refused_before_decoding(no_decoding):
+    """A few-KB SOF9 file claiming 13000x13000 pixels never reaches cv2."""
+    assert len(ARITHMETIC_BOMB) < 5000
+    with pytest.raises(ImageConversionError, match=re.escape(
+            'arithmetic-coded JPEG (SOF9) is not supported: no camera driver produces it; '
+            're-encode as baseline or progressive JPEG')):
+        compressed_to_bgr(FakeCompressed('jpeg', ARITHMETIC_BOMB))
+
+
+@pytest.mark.parametrize('width, height', [(64, 48), (13000, 13000)])
+@pytest.mark.parametrize('marker', sorted(UNSUPPORTED_SOF), ids=hex)
+def test_arithmetic_and_hierarchical_jpeg_are_refused(marker, width, height, no_decoding):
+    """Every SOF5..7 and SOF9..15 frame is refused by name, whatever size it claims."""
+    data = jpeg_frame(marker, width, height, bytes(4000))
+    with pytest.raises(ImageConversionError, match=re.escape(
+            f'{UNSUPPORTED_SOF[marker]}; re-encode as baseline or progressive JPEG')):
+        compressed_to_bgr(FakeCompressed('jpeg', data))
+
+
+@pytest.mark.parametrize('marker', [0xC0, 0xC1, 0xC2, 0xC3], ids=hex)
+def test_huffman_jpeg_claim_is_bounded_by_its_size(marker, no_decoding):
+    """SOF0..SOF3 files may claim at most 512 pixels per byte."""
+    data = jpeg_frame(marker, 13000, 13000, bytes(4000))
+    with pytest.raises(ImageConversionError, match=f'JPEG claims 13000x13000 pixels, more than '
+                                                   f'{len(data)} bytes can hold'):
+        compressed_to_bgr(FakeCompressed('jpeg', data))
+
+
+@pytest.mark.parametrize('kind', ['SOF0 baseline', 'SOF1 extended', 'SOF2 progressive',
+                                  'SOF3 lossless'])
+def test_huffman_jpeg_frames_decode(kind, capfd):
+    """Baseline, extended, progressive and lossless Huffman JPEGs all decode, quietly."""
+    bgr = smooth_bgr()
+    quality = [cv2.IMWRITE_JPEG_QUALITY, 95]
+    progressive = quality + [cv2.IMWRITE_JPEG_PROGRESSIVE, 1]
+    baseline = cv2.imencode('.jpg', bgr, quality)[1].tobytes()
+    sof0 = baseline.index(b'\xff\xc0\x00\x11')
+    data = {
+        'SOF0 baseline': baseline,
+        'SOF1 extended': baseline[:sof0] + b'\xff\xc1' + baseline[sof0 + 2:],
+        'SOF2 progressive': cv2.imencode('.jpg', bgr, progressive)[1].tobytes(),
+        'SOF3 lossless': lossless_jpeg(16, 12),
+    }[kind]
+    out = compressed_to_bgr(FakeCompressed('jpeg', data))
+    if kind == 'SOF3 lossless':
+        assert out.shape == (12, 16, 3) and (out == 128).all()
+    else:
+        assert out.shape == bgr.shape and np.abs(out.astype(int) - bgr).mean() < 3.0
+    assert capfd.readouterr().err == ''
+
+
+@pytest.mark.parametrize('padded', [False, True], ids=['cut', 'cut and zero-padded'])
+@pytest.mark.parametrize('keep', [0.1, 0.5, 0.9, -1, -2])
+@pytest.mark.parametrize('kind', list(JPEG_KINDS))
+def test_truncated_jpeg_is_refused_quietly(kind, keep, padded, capfd):
+    """A JPEG cut anywhere in its scan data is named truncated, and nothing reaches stderr."""
+    data = camera_jpeg(*JPEG_KINDS[kind])
+    cut = data[:keep] if keep < 0 else data[:int(len(data) * keep)]
+    if padded:  # a driver's fixed-size buffer
+        cut += bytes(len(data) - len(cut))
+    assert cut.index(b'\xff\xda') < len(cut) - 16  # the cut is after the first scan header
+    with pytest.raises(ImageConversionError, match=re.escape(
+            f'JPEG data of {len(cut)} bytes has no end-of-image marker (EOI) after its scan: '
+            'the frame is truncated')):
+        compressed_to_bgr(FakeCompressed('jpeg', cut))
+    assert capfd.readouterr().err == ''
+
+
+@pytest.mark.parametrize('extra', [0, 4])
+def test_jpeg_cut_before_its_scan_is_refused(extra, capfd):
+    """A JPEG cut before or inside its first scan header is refused."""
+    data = CAMERA_JPEG[:CAMERA_JPEG.index(b'\xff\xda') + extra]
+    with pytest.raises(ImageConversionError, match=re.escape(
+            'JPEG data ends before its first scan (SOS marker): the data is truncated or '
+            'corrupt') if extra == 0 else 'no end-of-image marker'):
+        compressed_to_bgr(FakeCompressed('jpeg', data))
+    assert capfd.readouterr().err == ''
+
+
+@pytest.mark.parametrize('tail', [bytes(100), b'trailing text', CAMERA_JPEG],
+                         ids=['zero padding', 'text', 'a second JPEG'])
+def test_data_after_jpeg_eoi_is_ignored(tail, capfd):
+    """Padding or anything else after the end-of-image marker decodes like the file alone."""
+    out = compressed_to_bgr(FakeCompressed('jpeg', CAMERA_JPEG + tail))
+    np.testing.assert_array_equal(
+        out, cv2.imdecode(np.frombuffer(CAMERA_JPEG, np.uint8), cv2.IMREAD_COLOR))
+    assert capfd.readouterr().err == ''
+
+
+def test_damaged_complete_jpeg_still_decodes_with_a_libjpeg_warning(capfd):
+    """
+    Damage inside a complete (EOI-terminated) file is only found by decoding it.
+
+    Here a frame was cut short and then terminated: libjpeg fills in the rest and prints one
+    warning on stderr. This also shows that capfd sees libjpeg's output, which the tests
+    asserting an empty stderr rely on.
+    """
+    damaged = CAMERA_JPEG[:len(CAMERA_JPEG) // 2] + b'\xff\xd9'
+    assert compressed_to_bgr(FakeCompressed('jpeg', damaged)).shape == (240, 320, 3)
+    assert 'Corrupt JPEG data: premature end of data segment' in capfd.readouterr().err
+
+
+PNG_FORMS = [(0, 1), (0, 2), (0, 4), (0, 8), (0, 16), (2, 8), (2, 16), (3, 1), (3, 2), (3, 4),
+             (3, 8), (4, 8), (4, 16), (6, 8), (6, 16)]  # every (colour type, bit depth)
+PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+ADAM7 = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2),
+         (0, 1, 1, 2)]  # interlace passes: first column and row, column and row steps
+
+
+def png_chunk(kind: bytes, payload: bytes) -> bytes:
+    """Return a PNG chunk: length, type, payload and CRC."""
+    return (len(payload).to_bytes(4, 'big') + kind + payload
+            + zlib.crc32(kind + payload).to_bytes(4, 'big'))
+
+
+def png_rows(width: int, height: int, colour: int, depth: int, interlace: int) -> bytes:
+    """Return the scanlines (filter type 0) of an image whose samples are all ones."""
+    bits = PNG_CHANNELS[colour] * depth
+    rows = b''
+    for x0, y0, dx, dy in ADAM7 if interlace else [(0, 0, 1, 1)]:
+        columns, lines = max(0, -((x0 - width) // dx)), max(0, -((y0 - height) // dy))
+        if columns:  # a pass without columns has no rows either
+            rows += (b'\0' + b'\xff' * ((columns * bits + 7) // 8)) * lines
+    return rows
+
+
+def make_png(width: int, height: int, colour: int = 2, depth: int = 8, interlace: int = 0, *,
+             rows: Optional[bytes] = None, before_idat: bytes = b'', idat_chunks: int = 1,
+             iend: bool = True) -> bytes:
+    """
+    Return a PNG built by hand; by default its samples are all ones.
+
+    Indexed colour gets a palette whose last entry, the one all-ones samples pick, is
+    RGB (30, 20, 10). rows replaces the scanlines, which may then disagree with the header.
+    """
+    if rows is None:
+        rows = png_rows(width, height, colour, depth, interlace)
+    header = (width.to_bytes(4, 'big') + height.to_bytes(4, 'big')
+              + bytes([depth, colour, 0, 0, interlace]))
+    palette = b''
+    if colour == 3 and depth <= 8:
+        palette = png_chunk(b'PLTE', bytes(3 * ((1 << depth) - 1)) + b'\x1e\x14\x0a')
+    stream = zlib.compress(rows)
+    part = -(-len(stream) // idat_chunks)
+    idat = b''.join(png_chunk(b'IDAT', stream[i:i + part]) for i in range(0, len(stream), part))
+    return (b'\x89PNG\r\n\x1a\n' + png_chunk(b'IHDR', header) + before_idat + palette + idat
+            + (png_chunk(b'IEND', b'') if iend else b''))
+
+
+@pytest.mark.parametrize('interlace', [0, 1], ids=['sequential', 'interlaced'])
+@pytest.mark.parametrize('colour, depth', PNG_FORMS)
+def test_every_png_header_form_decodes(colour, depth, interlace, capfd):
+    """Every colour type and bit depth PNG defines, interlaced or not, decodes."""
+    out = compressed_to_bgr(FakeCompressed('png', make_png(13, 11, colour, depth, interlace)))
+    assert out.shape == (11, 13, 3)
+    assert (out == np.array((10, 20, 30) if colour == 3 else (255, 255, 255), np.uint8)).all()
+    assert capfd.readouterr().err == ''
+
+
+@pytest.mark.parametrize('interlace', [0, 1], ids=['sequential', 'interlaced'])
+@pytest.mark.parametrize('colour, depth', PNG_FORMS)
+def test_every_png_header_form_is_bounded_by_its_data(colour, depth, interlace, no_decoding):
+    """A small PNG of any form claiming 10000x10000 pixels is refused before decoding."""
+    data = make_png(10000, 10000, colour, depth, interlace,
+                    rows=png_rows(13, 11, colour, depth, interlace))
+    with pytest.raises(ImageConversionError,
+                       match=r'PNG claims 10000x10000 pixels but holds only \d+ bytes'):
+        compressed_to_bgr(FakeCompressed('png', data))
+
+
+@pytest.mark.parametrize('colour, depth', [(0, 0), (0, 3), (0, 32), (2, 1), (2, 4), (3, 16),
+                                           (4, 1), (6, 4), (1, 8), (5, 8), (7, 8), (255, 8)])
+def test_png_colour_type_and_bit_depth_must_be_valid(colour, depth, no_decoding):
+    """A header whose colour type and bit depth PNG does not define is refused."""
+    data = make_png(10000, 10000, colour, depth, rows=b'')
+    with pytest.raises(ImageConversionError, match=re.escape(
+            f'PNG header claims colour type {colour} with bit depth {depth}, which PNG does '
+            'not define')):
+        compressed_to_bgr(FakeCompressed('png', data))
+
+
+@pytest.mark.parametrize('methods, message', [
+    (b'\x01\x00\x00', 'compression method 1, filter method 0 and interlace method 0'),
+    (b'\x00\x01\x00', 'compression method 0, filter method 1 and interlace method 0'),
+    (b'\x00\x00\x02', 'compression method 0, filter method 0 and interlace method 2'),
+])
+def test_png_methods_must_be_valid(methods, message, no_decoding):
+    """Compression, filter and interlace methods other than PNG's are refused."""
+    data = bytearray(make_png(8, 8))
+    data[26:29] = methods
+    with pytest.raises(ImageConversionError, match=message):
+        compressed_to_bgr(FakeCompressed('png', bytes(data)))
+
+
+def test_png_image_data_may_be_split_into_many_idat_chunks(capfd):
+    """The IDAT chunks' sizes add up, for the bound as for libpng."""
+    data = make_png(40, 30, 0, 8, idat_chunks=5)
+    assert data.count(b'IDAT') == 5
+    out = compressed_to_bgr(FakeCompressed('png', data))
+    assert out.shape == (30, 40, 3) and (out == 255).all()
+    assert capfd.readouterr().err == ''
+
+
+@pytest.mark.parametrize('data, message', [
+    (make_png(64, 64, rows=b''), 'PNG claims 64x64 pixels but holds only 8 bytes'),
+    (make_png(64, 64, iend=False)[:-1], r'chunk at byte \d+ claims \d+ bytes but only'),
+    (make_png(64, 64)[:33], 'PNG claims 64x64 pixels but holds only 0 bytes'),
+    # one 1-bit column: each row is a filter byte and a byte of samples, 200 KB in all
+    (make_png(1, 100000, 0, 1, rows=b'')[:33] + png_chunk(b'IDAT', bytes(150))
+     + png_chunk(b'IEND', b''), 'PNG claims 1x100000 pixels but holds only 150 bytes'),
+    (make_png(64, 64).replace(b'\0\0\0\rIHDR', b'\0\0\0\x0cIHDR', 1), 'a 13-byte IHDR chunk'),
+    (b'\x89PNG\r\n\x1a\n' + png_chunk(b'acTL', bytes(8)) + make_png(8, 8)[8:],
+     'does not start with a 13-byte IHDR chunk'),
+    (b'\x89PNG\r\n\x1a\n' + png_chunk(b'CgBI', b'\x50\x00\x20\x06') + make_png(8, 8)[8:],
+     "PNG starts with Apple's CgBI chunk: this iOS-optimised variant is not a standard PNG"),
+    (make_png(8, 8, before_idat=png_chunk(b'acTL', (2).to_bytes(4, 'big') + bytes(4))
+              + png_chunk(b'fcTL', bytes(4) + (8).to_bytes(4, 'big') * 2 + bytes(14))),
+     r'animated PNG \(acTL chunk\) is not supported: a camera frame is one still image'),
+], ids=['no pixels', 'truncated chunk', 'no IDAT', 'filter bytes', 'IHDR length', 'acTL first',
+        'CgBI first', 'animated'])
+def test_png_structure_rejections(data, message, no_decoding):
+    """Each PNG structure that could hide a huge image, or would fail in libpng, is refused."""
+    with pytest.raises(ImageConversionError, match=message):
+        compressed_to_bgr(FakeCompressed('png', data))
+
+
+@pytest.mark.parametrize('cut', [1, 12, 13])
+def test_png_without_iend_is_refused_quietly(cut, capfd):
+    """A PNG cut inside its IDAT or IEND chunk, or between them, is refused quietly."""
+    data = make_png(32, 24)[:-cut]
+    message = ('PNG data ends without an IEND chunk: the data is truncated' if cut == 12
+               else r'chunk at byte \d+ claims \d+ bytes but only')
+    with pytest.raises(ImageConversionError, match=message):
+        compressed_to_bgr(FakeCompressed('png', data))
+    assert capfd.readouterr().err == ''
+
+
+# --- max_pixels ----------------------------------------------------------------------------
+
+def limit_message(what: str, width: int, height: int, limit: int) -> str:
+    """Return the regular expression of the max_pixels error message."""
+    return re.escape(f'{what} {width}x{height} = {width * height} pixels, more than the limit '
+                     f'of {limit} pixels set by max_pixels (the body_node parameter '
+                     'max_image_pixels)')
+
+
+@pytest.mark.parametrize('fmt', ['jpeg', 'png'])
+def test_max_pixels_compressed(fmt, monkeypatch):
+    """compressed_to_bgr refuses images over max_pixels before decoding them."""
+    bgr = smooth_bgr()  # 64x48
+    msg = FakeCompressed(fmt, cv2.imencode('.jpg' if fmt == 'jpeg' else '.png', bgr)[1])
+    assert compressed_to_bgr(msg, max_pixels=64 * 48).shape == (48, 64, 3)
+    assert compressed_to_bgr(msg, max_pixels=np.int64(10 ** 9)).shape == (48, 64, 3)
+    monkeypatch.setattr(cv2, 'imdecode', None)  # any decoding attempt would raise TypeError
+    with pytest.raises(ImageConversionError,
+                       match=limit_message('compressed image claims', 64, 48, 3071)):
+        compressed_to_bgr(msg, max_pixels=3071)
+
+
+@pytest.mark.parametrize('fmt', ['jpeg', 'png'])
+def test_max_pixels_refuses_big_plausible_claims(fmt, no_decoding):
+    """A 15000x10000 claim that passes every other check is refused by max_pixels."""
+    if fmt == 'jpeg':  # enough bytes for the pixels-per-byte bound
+        data = jpeg_frame(0xC0, 15000, 10000, bytes(300000))
+    else:  # enough 1-bit image data for the deflate bound, whatever it holds
+        data = (make_png(15000, 10000, 0, 1, rows=b'')[:33] + png_chunk(b'IDAT', bytes(20000))
+                + png_chunk(b'IEND', b''))
+    msg = FakeCompressed(fmt, data)
+    with pytest.raises(ImageConversionError,
+                       match=limit_message('compressed image claims', 15000, 10000, 2000000)):
+        compressed_to_bgr(msg, max_pixels=2_000_000)
+
+
+def test_max_pixels_raw_image():
+    """image_to_bgr refuses images over max_pixels, before looking at their data."""
+    msg = fake('rgb8')  # 3x2
+    np.testing.assert_array_equal(image_to_bgr(msg, max_pixels=6), image_to_bgr(msg))
+    with pytest.raises(ImageConversionError, match=limit_message('image is', 3, 2, 5)):
+        image_to_bgr(msg, max_pixels=5)
+    huge = FakeImage(100000, 100000, 'bgr8', 0, 300000, b'')
+    with pytest.raises(ImageConversionError, match='exceeds the 536870912-byte limit'):
+        image_to_bgr(huge)
+    with pytest.raises(ImageConversionError,
+                       match=limit_message('image is', 100000, 100000, 2000000)):
+        image_to_bgr(huge, max_pixels=2_000_000)
+
+
+def test_max_pixels_depth():
+    """depth_to_metres applies max_pixels to messages and arrays."""
+    millimetres = np.full((2, 3), 1500, np.uint16)
+    msg = numpy_to_image(millimetres, '16UC1')
+    assert depth_to_metres(msg, max_pixels=6).shape == (2, 3)
+    assert depth_to_metres(millimetres, '16UC1', max_pixels=6).shape == (2, 3)
+    with pytest.raises(ImageConversionError, match=limit_message('image is', 3, 2, 5)):
+        depth_to_metres(msg, max_pixels=5)
+    with pytest.raises(ImageConversionError, match=limit_message('depth image is', 3, 2, 5)):
+        depth_to_metres(millimetres, '16UC1', max_pixels=5)
+
+
+@pytest.mark.parametrize('limit, error', [(0, ValueError), (-1, ValueError), (2.5, TypeError),
+                                          ('100', TypeError), (True, TypeError)])
+@pytest.mark.parametrize('decoder', ['compressed_to_bgr', 'image_to_bgr', 'depth_to_metres'])
+def test_bad_max_pixels_is_the_callers_error(decoder, limit, error):
+    """A bad limit raises TypeError/ValueError, not ImageConversionError (not a bad frame)."""
+    msg = {'compressed_to_bgr': FakeCompressed('png', VALID_PNG), 'image_to_bgr': fake('rgb8'),
+           'depth_to_metres': fake('16UC1')}[decoder]
+    with pytest.raises(error, match='max_pixels must be a positive integer or None') as info:
+        getattr(image_codec, decoder)(msg, max_pixels=limit)
+    assert not isinstance(info.value, ImageConversionError)
 
 
 # --- purity --------------------------------------------------------------------------------

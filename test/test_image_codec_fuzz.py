@@ -16,6 +16,7 @@ import sys
 import tracemalloc
 import types
 from typing import Any, Callable, List, Optional, Tuple
+import zlib
 
 import cv2
 
@@ -401,6 +402,100 @@ def test_fuzz_compressed_messages():
                                          cv2.IMREAD_COLOR)
                 if not np.array_equal(out, reference):
                     problems.append(f'decoded wrong pixels for {describe(msg)}')
+        return problems
+
+    problems = run_bounded(cases)
+    assert not problems, report(problems)
+
+
+JPEG_SOF = [0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF]
+PNG_COLOURS = {0: (1, (1, 2, 4, 8, 16)), 2: (3, (8, 16)), 3: (1, (1, 2, 4, 8)),
+               4: (2, (8, 16)), 6: (4, (8, 16))}  # the oracle: channels, allowed bit depths
+N_HEADERS = 1500
+
+
+def png_chunk(kind: bytes, payload: bytes) -> bytes:
+    """Return a PNG chunk with a correct CRC."""
+    return (len(payload).to_bytes(4, 'big') + kind + payload
+            + zlib.crc32(kind + payload).to_bytes(4, 'big'))
+
+
+def random_bytes(rng: np.random.Generator, count: int) -> bytes:
+    """Return count random bytes without 0xFF, so they hold no JPEG marker."""
+    return np.minimum(rng.integers(0, 256, count, dtype=np.uint8), 0xFE).tobytes()
+
+
+def random_jpeg_claim(rng: np.random.Generator) -> Tuple[bytes, int, int, bool]:
+    """Return (file, width, height, must be refused) for a JPEG with a random frame header."""
+    marker = pick(rng, JPEG_SOF)
+    width, height = (int(v) for v in rng.integers(1, pick(rng, [64, 2048, 65536]), 2))
+    components = b''.join(bytes([c, 0x11, 0]) for c in (1, 2, 3))
+    frame = b'\x08' + height.to_bytes(2, 'big') + width.to_bytes(2, 'big') + b'\x03' + components
+    ends = rng.random() < 0.7
+    tables = b'\xff\xdb\x00\x43\x00' + b'\x01' * 64 + b'\xff\xcc\x00\x06\x00\x11\x10\x05'
+    data = (b'\xff\xd8' + tables + b'\xff' + bytes([marker]) + b'\x00\x11' + frame
+            + b'\xff\xda\x00\x0c\x03\x01\x00\x02\x00\x03\x00\x00\x3f\x00'
+            + random_bytes(rng, int(rng.integers(0, 4000))) + (b'\xff\xd9' if ends else b''))
+    refused = (marker > 0xC3 or not ends or width * height > 512 * len(data)
+               or width * height * 3 > image_codec.MAX_IMAGE_BYTES)
+    return data, width, height, refused
+
+
+def random_png_claim(rng: np.random.Generator) -> Tuple[bytes, int, int, bool]:
+    """Return (file, width, height, must be refused) for a PNG with a random header."""
+    if rng.random() < 0.7:  # a colour type and bit depth that PNG defines
+        colour = pick(rng, sorted(PNG_COLOURS))
+        depth = pick(rng, list(PNG_COLOURS[colour][1]))
+    else:
+        colour, depth = pick(rng, [0, 2, 3, 4, 6, 1, 5, 7]), pick(rng, [1, 2, 4, 8, 16, 0, 3, 32])
+    interlace = pick(rng, [0, 1, 0, 1, 2])
+    width, height = (int(v) for v in rng.integers(1, pick(rng, [64, 4096, 2 ** 31]), 2))
+    header = (width.to_bytes(4, 'big') + height.to_bytes(4, 'big')
+              + bytes([depth, colour, 0, 0, interlace]))
+    chunks = [png_chunk(b'IDAT', random_bytes(rng, int(rng.integers(0, 3000))))
+              for _ in range(int(rng.integers(0, 4)))]
+    animated = rng.random() < 0.1
+    if animated:
+        chunks.insert(0, png_chunk(b'acTL', (2).to_bytes(4, 'big') + bytes(4)))
+    ends = rng.random() < 0.8
+    data = (b'\x89PNG\r\n\x1a\n' + png_chunk(b'IHDR', header) + b''.join(chunks)
+            + (png_chunk(b'IEND', b'') if ends else b''))
+    channels, depths = PNG_COLOURS.get(colour, (0, ()))
+    idat = sum(len(c) - 12 for c in chunks if c[4:8] == b'IDAT')
+    refused = (depth not in depths or interlace > 1 or animated or not ends
+               or height * (1 + (width * channels * depth + 7) // 8) > 1032 * idat
+               or width * height * 3 > image_codec.MAX_IMAGE_BYTES)
+    return data, width, height, refused
+
+
+def test_fuzz_compressed_headers_and_max_pixels():
+    """
+    3,000 JPEG and PNG headers of every kind claim random sizes, under random max_pixels.
+
+    Whatever a header claims, the decoder must refuse it, and allocate nothing big, unless
+    the data could really hold that many pixels and the file is complete.
+    """
+    rng = np.random.default_rng(SEED + 2)
+
+    def cases() -> List[str]:
+        problems = []
+        for case in range(2 * N_HEADERS):
+            make = random_jpeg_claim if case % 2 else random_png_claim
+            data, width, height, refused = make(rng)
+            limit = pick(rng, [None, None, int(rng.integers(1, 2 ** 21))])
+            refused = refused or (limit is not None and width * height > limit)
+            msg = types.SimpleNamespace(format='', data=data)
+            try:
+                out = image_codec.compressed_to_bgr(msg, max_pixels=limit)
+            except ImageConversionError:
+                continue
+            except Exception as exc:  # noqa: B902 - the point is to catch anything else
+                problems.append(f'raised {type(exc).__name__}: {exc} for {data[:40]!r}')
+                continue
+            if refused:
+                problems.append(f'accepted {width}x{height} (max_pixels {limit}): {data[:40]!r}')
+            elif out.shape != (height, width, 3):
+                problems.append(f'returned {out.shape} for a {width}x{height} claim')
         return problems
 
     problems = run_bounded(cases)
