@@ -54,7 +54,8 @@ from transforms3d.quaternions import mat2quat, quat2mat
 from visualization_msgs.msg import Marker, MarkerArray
 
 __all__ = [
-    'CAMERA_FRAME_SOURCES', 'UPRIGHT_FACING_CAMERA', 'body_rotation', 'frame_to_people_msg',
+    'CAMERA_FRAME_SOURCES', 'UPRIGHT_FACING_CAMERA', 'body_rotation', 'decode_people',
+    'frame_to_people_msg',
     'gaze_rotation', 'marker_array', 'message_to_dict', 'people_msg_to_frame', 'rgb_to_bgr255',
     'tf_message', 'track_color', 'track_color_bgr',
 ]
@@ -158,6 +159,12 @@ def frame_to_people_msg(result: FrameResult, header: Header) -> PeopleMsg:
                      people=[_person_to_msg(p) for p in result.people])
 
 
+# Coordinates beyond these are garbage, not measurements: they become unknown (NaN), so that
+# no rule or network ever sees an infinite or absurd keypoint as a confident one.
+MAX_ABS_PIXELS = 1e6
+MAX_ABS_METRES = 1e4
+
+
 def _skeleton_from_msg(msg: SkeletonMsg) -> Keypoints:
     schema = get_schema(msg.schema)
     kps = msg.keypoints
@@ -165,16 +172,31 @@ def _skeleton_from_msg(msg: SkeletonMsg) -> Keypoints:
         raise ValueError(f'skeleton {msg.schema!r}: {len(kps)} keypoints, expected '
                          f'{len(schema)}')
     rows = [(k.x, k.y, k.confidence, k.position.x, k.position.y, k.position.z) for k in kps]
-    arr = np.array(rows, np.float32).reshape(len(schema), 6)
+    with np.errstate(over='ignore', invalid='ignore'):
+        arr = np.array(rows, np.float64).reshape(len(schema), 6)
     names = [k.name for k in kps]
     if names != list(schema.keypoints) and any(names):
         # Tolerate a sender that orders points differently: put them back by name.
-        order = np.array([schema.index(n) for n in names])
+        try:
+            order = np.array([schema.index(n) for n in names])
+        except KeyError as e:
+            raise ValueError(f'skeleton {msg.schema!r}: {e.args[0]}') from None
         if len(set(order.tolist())) != len(order):
             raise ValueError(f'skeleton {msg.schema!r}: duplicate keypoint names')
         fixed = np.empty_like(arr)
         fixed[order] = arr
         arr = fixed
+    with np.errstate(invalid='ignore'):
+        # NaN stays NaN (unknown); infinite or absurd values become unknown too.
+        bad_xy = (~np.isnan(arr[:, 0:2]) & ~(np.abs(arr[:, 0:2]) <= MAX_ABS_PIXELS)).any(axis=1)
+        bad_xyz = (~np.isnan(arr[:, 3:6]) & ~(np.abs(arr[:, 3:6]) <= MAX_ABS_METRES)).any(axis=1)
+    arr[bad_xy, 0:2] = np.nan
+    arr[bad_xyz, 3:6] = np.nan
+    conf = arr[:, 2]
+    conf[np.isinf(conf)] = np.nan
+    np.clip(conf, 0.0, 1.0, out=conf)      # NaN stays NaN
+    conf[bad_xy] = 0.0
+    arr = arr.astype(np.float32)
     return Keypoints(schema, arr[:, 0:2].copy(), arr[:, 2].copy(), arr[:, 3:6].copy(),
                      PositionSource(msg.position_source))
 
@@ -191,22 +213,58 @@ def _head_from_msg(msg: HeadMsg) -> Optional[Head]:
                 gaze_source=GazeSource(msg.gaze_source))
 
 
+def _person_from_msg(pm: PersonMsg) -> Person:
+    hands = [Hand(_skeleton_from_msg(h.skeleton), _SIDE_FROM_MSG.get(h.side, 'unknown'),
+                  h.handedness_score) for h in pm.hands]
+    return Person(body=_skeleton_from_msg(pm.body),
+                  bbox=np.array(pm.bbox, np.float32).reshape(4),
+                  score=pm.score, track_id=pm.track_id, hands=hands,
+                  head=_head_from_msg(pm.head))
+
+
+def decode_people(msg: PeopleMsg) -> Tuple[FrameResult, Tuple[str, ...]]:
+    """
+    Convert a ``pose_ros_msgs/People`` message, leaving out the people that are malformed.
+
+    For input that may come from anyone (a subscriber): returns the frame of every well-formed
+    person and one line per person left out, saying which and why (a skeleton of the wrong
+    length, an unknown schema or keypoint name, a bad enum value, ...). Two people with the
+    same track id (>= 0) are both left out: which of them the id means is unknowable.
+    Keypoints with non-finite or absurd coordinates (beyond :data:`MAX_ABS_PIXELS` pixels or
+    :data:`MAX_ABS_METRES` metres) are kept as unknown: NaN, confidence 0.
+    """
+    people: List[Person] = []
+    problems: List[str] = []
+    for i, pm in enumerate(msg.people):
+        try:
+            people.append(_person_from_msg(pm))
+        except (ValueError, KeyError, TypeError) as e:
+            reason = e.args[0] if isinstance(e, KeyError) and e.args else e
+            problems.append(f'person {i} (track {pm.track_id}): {reason}')
+    counts: Dict[int, int] = {}
+    for person in people:
+        counts[person.track_id] = counts.get(person.track_id, 0) + 1
+    twice = sorted(i for i, n in counts.items() if i >= 0 and n > 1)
+    if twice:
+        people = [p for p in people if p.track_id not in twice]
+        problems.append(f'track id(s) {twice} given to more than one person: all of them '
+                        'left out')
+    return FrameResult(people=people, backend=msg.backend, width=0, height=0), tuple(problems)
+
+
 def people_msg_to_frame(msg: PeopleMsg) -> FrameResult:
     """
-    Convert a ``pose_ros_msgs/People`` message back to a :class:`FrameResult`.
+    Convert a ``pose_ros_msgs/People`` message back to a :class:`FrameResult`, strictly.
 
     The message does not carry the image size or timings: width and height are 0 and
     ``timings_ms`` is empty.
+
+    :raises ValueError: the first problem :func:`decode_people` finds (a malformed person).
     """
-    people = []
-    for pm in msg.people:
-        hands = [Hand(_skeleton_from_msg(h.skeleton), _SIDE_FROM_MSG.get(h.side, 'unknown'),
-                      h.handedness_score) for h in pm.hands]
-        people.append(Person(body=_skeleton_from_msg(pm.body),
-                             bbox=np.array(pm.bbox, np.float32).reshape(4),
-                             score=pm.score, track_id=pm.track_id, hands=hands,
-                             head=_head_from_msg(pm.head)))
-    return FrameResult(people=people, backend=msg.backend, width=0, height=0)
+    frame, problems = decode_people(msg)
+    if problems:
+        raise ValueError(problems[0])
+    return frame
 
 
 # ---------------------------------------------------------------------------------------------

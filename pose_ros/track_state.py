@@ -35,6 +35,11 @@ class PerTrackState(Generic[State]):
         for track_id in [i for i in self._tracks if i not in keep]:
             del self._tracks[track_id]
 
+    def forget(self, track_id: int) -> None:
+        """Drop the state of one track (its id now names someone else, or nobody)."""
+        self._tracks.pop(track_id, None)
+        self._last_seen.pop(track_id, None)
+
     def expire(self, seen_ids: Iterable[int], stamp: float, timeout: float) -> None:
         """
         Note ``seen_ids`` as seen at ``stamp`` (s); drop tracks unseen for over ``timeout`` s.

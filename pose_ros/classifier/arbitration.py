@@ -24,6 +24,12 @@ by gesture that person is picked again only once they stop showing it (``'engage
 show the engage gesture again). While the controller is unseen but not yet lost, nobody else
 takes over. Untracked people (track id -1) never get control: it
 must follow one person from frame to frame.
+
+Control is bound to the person, not only to the track id: when the controller's box centre
+moves farther than the box's own size between two sightings (at most ``lost_timeout_s``
+apart, in which nobody walks their own height), the id now names someone else (a tracker that
+restarted or swapped ids) and control is released (``'released: track jumped'``); with
+``'engage'`` it then takes a fresh engage gesture.
 """
 
 from dataclasses import dataclass
@@ -44,24 +50,30 @@ class Candidate:
     label: str                       # stable label ('unknown' when none)
     area: float = float('nan')       # bounding box area, pixels^2
     distance: float = float('nan')   # metres from the camera, NaN when unknown
+    centre: Tuple[float, float] = (float('nan'), float('nan'))   # box centre, pixels
+    size: float = float('nan')       # the box's larger side, pixels
 
     @classmethod
     def from_person(cls, person: Person, label: str) -> 'Candidate':
         """
         Build from a :class:`~pose_ros.people.Person` and its stable label.
 
-        Area: the bbox, else the extent of the visible keypoints. Distance: the norm of the
-        hip midpoint's 3D position when it is in the camera frame (depth or model-camera).
+        Box (area, centre, size): the bbox, else the extent of the visible keypoints.
+        Distance: the norm of the hip midpoint's 3D position when it is in the camera frame
+        (depth or model-camera).
         """
         x0, y0, x1, y1 = (float(v) for v in np.asarray(person.bbox, float).reshape(4))
-        area = (x1 - x0) * (y1 - y0)
-        if not (math.isfinite(area) and area > 0):
+        if not (math.isfinite((x1 - x0) * (y1 - y0)) and x1 > x0 and y1 > y0):
             xy = person.body.xy[person.body.visible()]
-            area = float(np.ptp(xy[:, 0]) * np.ptp(xy[:, 1])) if len(xy) >= 2 else float('nan')
+            xy = xy[np.isfinite(xy).all(axis=1)]
+            x0, y0, x1, y1 = ((*xy.min(axis=0), *xy.max(axis=0)) if len(xy) >= 2
+                              else (float('nan'),) * 4)
+        area = (x1 - x0) * (y1 - y0)
         distance = float('nan')
         if person.body.position_source in (PositionSource.DEPTH, PositionSource.MODEL_CAMERA):
             distance = float(np.linalg.norm(person.body.root_xyz()))
-        return cls(int(person.track_id), label, area, distance)
+        return cls(int(person.track_id), label, float(area), distance,
+                   (float(x0 + x1) / 2, float(y0 + y1) / 2), float(max(x1 - x0, y1 - y0)))
 
 
 class ControlArbiter:
@@ -69,7 +81,8 @@ class ControlArbiter:
     Decide which track id is in control, frame after frame (see the module doc).
 
     After each :meth:`update`, ``last_event`` says what changed: None, ``'engaged'``,
-    ``'switched'``, ``'released: disengage gesture'`` or ``'released: lost'``.
+    ``'switched'``, ``'released: disengage gesture'``, ``'released: lost'`` or
+    ``'released: track jumped'``; ``released_id`` is the track that lost control in it.
     """
 
     def __init__(self, policy: str = 'engage', engage_label: str = 'both_arms_up',
@@ -93,16 +106,22 @@ class ControlArbiter:
         self.switch_margin = float(switch_margin)
         self.controller: Optional[int] = None
         self.last_event: Optional[str] = None
+        self.released_id: Optional[int] = None
         self._last_seen = float('nan')
+        self._last_box: Optional[Candidate] = None   # the controller at its last sighting
 
     def update(self, t: float, candidates: Sequence[Candidate]) -> Optional[int]:
         """Feed the people seen at ``t`` seconds; return the controller's track id or None."""
         self.last_event = None
+        self.released_id = None
         seen = {c.track_id: c for c in candidates if c.track_id >= 0}
         if self.controller is not None:
             me = seen.get(self.controller)
-            if me is not None:
+            if me is not None and _jumped(self._last_box, me):
+                self._release('released: track jumped')
+            elif me is not None:
                 self._last_seen = t
+                self._last_box = me
                 if self.disengage_label and me.label == self.disengage_label:
                     self._release('released: disengage gesture')
             elif not t - self._last_seen <= self.lost_timeout_s:
@@ -110,42 +129,50 @@ class ControlArbiter:
         # Whoever shows the disengage gesture cannot take control (nor take it back at once).
         eligible = [c for c in seen.values()
                     if not (self.disengage_label and c.label == self.disengage_label)]
+        # A track that just lost control by jumping cannot take it back in the same frame.
+        if self.released_id is not None and self.last_event == 'released: track jumped':
+            eligible = [c for c in eligible if c.track_id != self.released_id]
         if self.policy == 'engage':
             if self.controller is None:
                 engaged = [c for c in eligible if c.label == self.engage_label]
                 if engaged:
-                    self._take(max(engaged, key=_area_key).track_id, t, 'engaged')
+                    self._take(max(engaged, key=_area_key), t, 'engaged')
             return self.controller
         if not eligible:
             return self.controller
         best = min(eligible, key=self._rank_key)
         if self.controller is None:
-            self._take(best.track_id, t, 'engaged')
+            self._take(best, t, 'engaged')
         elif best.track_id != self.controller and self.controller in seen:
             if self._better(best, seen[self.controller]):
-                self._take(best.track_id, t, 'switched')
+                self._take(best, t, 'switched')
         return self.controller
 
-    def release(self) -> None:
-        """Release control now (e.g. an operator's reset)."""
+    def release(self, reason: str = 'by request') -> None:
+        """Release control now (an operator's reset, a fault, input that stopped)."""
         if self.controller is not None:
-            self._release('released: by request')
+            self._release(f'released: {reason}')
 
     def reset(self) -> None:
         """Forget everything."""
         self.controller = None
         self.last_event = None
+        self.released_id = None
         self._last_seen = float('nan')
+        self._last_box = None
 
     # -- internals -----------------------------------------------------------------------
 
-    def _take(self, track_id: int, t: float, event: str) -> None:
-        self.controller = track_id
+    def _take(self, who: Candidate, t: float, event: str) -> None:
+        self.controller = who.track_id
         self._last_seen = t
+        self._last_box = who
         self.last_event = event
 
     def _release(self, event: str) -> None:
+        self.released_id = self.controller
         self.controller = None
+        self._last_box = None
         self.last_event = event
 
     def _use_distance(self, c: Candidate) -> bool:
@@ -164,6 +191,14 @@ class ControlArbiter:
         if self._use_distance(challenger) != self._use_distance(holder):
             return self._use_distance(challenger)
         return _area_key(challenger) > k * _area_key(holder)
+
+
+def _jumped(before: Optional[Candidate], now: Candidate) -> bool:
+    """Return True if the box centre moved farther than the box's size (both known)."""
+    if before is None or not math.isfinite(before.size):
+        return False
+    step = math.hypot(now.centre[0] - before.centre[0], now.centre[1] - before.centre[1])
+    return math.isfinite(step) and step > before.size
 
 
 def _area_key(c: Candidate) -> float:

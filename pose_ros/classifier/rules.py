@@ -53,10 +53,11 @@ the single-frame rules while it is detected.
 from collections import deque
 from dataclasses import dataclass, field, fields
 import math
-from typing import Deque, Dict, Iterable, List, Optional, Tuple
+from typing import Deque, Dict, List, Optional, Tuple
 
 import numpy as np
 from pose_ros.people import Keypoints
+from pose_ros.track_state import PerTrackState
 
 UNKNOWN = 'unknown'
 NEUTRAL = 'stand'
@@ -413,7 +414,7 @@ class WaveDetector:
         return True, min(1.0, 0.8 + 0.1 * (best - n))
 
 
-class GestureRecogniser:
+class GestureRecogniser(PerTrackState[WaveDetector]):
     """
     Built-in gestures for many tracked people: single-frame rules plus waving, per track id.
 
@@ -424,26 +425,17 @@ class GestureRecogniser:
 
     def __init__(self, thresholds: Optional[RuleThresholds] = None,
                  wave: Optional[WaveParams] = None) -> None:
+        super().__init__()
         self.thresholds = thresholds or RuleThresholds()
         self.thresholds.validate()
         self.wave = wave or WaveParams()
         self.wave.validate()
-        self._waves: Dict[int, WaveDetector] = {}
 
     def update(self, track_id: int, t: float, keypoints: Keypoints) -> Tuple[str, float]:
-        detector = self._waves.get(track_id)
+        detector = self._tracks.get(track_id)
         if detector is None:
-            detector = self._waves[track_id] = WaveDetector(self.wave, self.thresholds)
+            detector = self._tracks[track_id] = WaveDetector(self.wave, self.thresholds)
         waving, confidence = detector.update(t, keypoints)
         if waving:
             return WAVING, confidence
         return classify(keypoints, self.thresholds)
-
-    def prune(self, active_ids: Iterable[int]) -> None:
-        keep = set(active_ids)
-        for track_id in list(self._waves):
-            if track_id not in keep:
-                del self._waves[track_id]
-
-    def reset(self) -> None:
-        self._waves.clear()

@@ -4,32 +4,41 @@
 """
 classifier_node: people in; per-person pose labels and the controller's commands out.
 
-A thin adapter around pose_ros.classifier: built-in gesture rules or a trained network give
-each tracked person a label; a hysteresis filter makes it stable; an arbiter picks who is in
-control; a command policy turns the controller's label into strings, a rate-limited Twist
-with a deadman, and lights. A timer drives the commands, so the deadman also covers a silent
-input (body_node stopped, person gone).
+A thin adapter around :class:`pose_ros.classifier.control_loop.ControlLoop`, which holds the
+safety rules (what counts as evidence, who is in control, the deadman). This node converts
+People messages, which may come from anyone and be malformed, into plain people, feeds them to
+the loop, and publishes what the loop decides. A timer drives the commands in its own
+callback group, so no frame, however slow or hostile, delays the deadman; any exception turns
+into an immediate zero Twist, and so does shutting down.
 """
 
 from pathlib import Path
-import threading
 import time
-from typing import Optional
+from typing import Any, Dict, Hashable, Optional
 
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import Twist
-from pose_ros.backends.base import BackendError, resolve_model_path
-from pose_ros.classifier.arbitration import Candidate, ControlArbiter
-from pose_ros.classifier.commands import CommandPolicy, ConfigError, known_labels, load_config
+from pose_ros.backends.base import resolve_model_path
+from pose_ros.classifier.arbitration import ControlArbiter
+from pose_ros.classifier.commands import (CommandOutput, CommandPolicy, ConfigError,
+                                          known_labels, load_config)
+from pose_ros.classifier.control_loop import ControlLoop, ModelLabeller
 from pose_ros.classifier.hysteresis import LabelFilter
-from pose_ros.classifier.rules import GestureRecogniser, UNKNOWN
-from pose_ros.nodes.params import classifier_check, CLASSIFIER_PARAMS, declare_params, ParamTable
-from pose_ros.ros_conversion import people_msg_to_frame, stamp_seconds
+from pose_ros.classifier.rules import GestureRecogniser
+from pose_ros.nodes import node_main
+from pose_ros.nodes.params import (classifier_check, CLASSIFIER_PARAMS, declare_params,
+                                   ParamTable, start_failure)
+from pose_ros.ros_conversion import decode_people, stamp_seconds
 from pose_ros_msgs.msg import People, PoseCommand
-import rclpy
-from rclpy.executors import ExternalShutdownException
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
+from rclpy.executors import MultiThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+from rclpy.serialization import deserialize_message
 from std_msgs.msg import Bool, String
+
+# How long a problem keeps /diagnostics at WARN (ERROR for a fault) after it was last seen.
+_DIAG_HOLD_S = 5.0
 
 
 class ClassifierNode(Node):
@@ -40,41 +49,45 @@ class ClassifierNode(Node):
         self.params = ParamTable(self, declare_params(self, CLASSIFIER_PARAMS), self._on_params,
                                  classifier_check)
         p = self.params
-        self.model = None
+        model = None
         if p['classifier'] == 'model':
             from pose_ros.classifier.model import load
-            self.model = load(resolve_model_path(p['model_path']))
-            self.source = f'model:{self.model.name or Path(p["model_path"]).name}'
+            model = load(resolve_model_path(p['model_path']))
+            self.source = f'model:{model.name or Path(p["model_path"]).name}'
         else:
             self.source = 'rules'
-        labels = known_labels(self.model.labels if self.model else ())
+        labels = known_labels(model.labels if model else ())
         for key in ('control.engage_label', 'control.disengage_label'):
             if p[key] and p[key] not in labels:
                 raise ConfigError(f'{key} {p[key]!r} is not a known label; known: '
                                   f'{", ".join(labels)}')
-        self.policy = None
+        policy = None
         if p['commands_file']:
-            self.policy = CommandPolicy(load_config(_config_path(p['commands_file']), labels))
-        self.recogniser = GestureRecogniser()
-        self.filter = LabelFilter(enter=p['hysteresis.enter'], exit=p['hysteresis.exit'],
-                                  min_hold_s=p['hysteresis.min_hold'])
-        self.arbiter = ControlArbiter(policy=p['control.policy'],
-                                      engage_label=p['control.engage_label'],
-                                      disengage_label=p['control.disengage_label'],
-                                      lost_timeout_s=p['control.lost_timeout'])
-        self.lock = threading.Lock()
-        self.controller: Optional[int] = None
-        self.controller_label: Optional[str] = None
-        self.last_input = -1e9          # monotonic time of the last People message
-        self._schema_warned = False
+            policy = CommandPolicy(load_config(_config_path(p['commands_file']), labels))
+        self.loop = ControlLoop(
+            ModelLabeller(model) if model is not None else GestureRecogniser(),
+            LabelFilter(enter=p['hysteresis.enter'], exit=p['hysteresis.exit'],
+                        min_hold_s=p['hysteresis.min_hold']),
+            ControlArbiter(policy=p['control.policy'], engage_label=p['control.engage_label'],
+                           disengage_label=p['control.disengage_label'],
+                           lost_timeout_s=p['control.lost_timeout']),
+            policy, input_timeout=p['input_timeout'])
+        self.policy = policy
+        self._last_problem = ''
+        self._problem_at = -1e9
+        self._fault_at = -1e9
+        self._last_event = ''
+        self._last_twist = (0.0, 0.0)
+        self._oversized = 0
 
         reliable = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
         self.pub_labels = self.create_publisher(PoseCommand, 'pose_commands', reliable)
         self.pub_control = self.create_publisher(PoseCommand, 'pose_command', reliable)
+        self.pub_diag = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
         self.pub_twist = self.pub_lights = None
         self.pub_strings = {}
-        if self.policy is not None:
-            cfg = self.policy.config
+        if policy is not None:
+            cfg = policy.config
             if cfg.has_twist:
                 self.pub_twist = self.create_publisher(Twist, cfg.twist_topic, reliable)
             if cfg.has_lights:
@@ -87,75 +100,151 @@ class ClassifierNode(Node):
         qos = QoSProfile(depth=10, reliability=(ReliabilityPolicy.RELIABLE
                                                 if p['reliable_input']
                                                 else ReliabilityPolicy.BEST_EFFORT))
-        self.create_subscription(People, 'people', self._on_people, qos)
-        self.create_timer(1.0 / p['rate'], self._step)
+        # Raw bytes in: a message is checked for size before it is deserialized, and a
+        # message that does not deserialize is an error here, not in the executor.
+        self.create_subscription(People, 'people', self._on_people, qos, raw=True,
+                                 callback_group=MutuallyExclusiveCallbackGroup())
+        commands = MutuallyExclusiveCallbackGroup()
+        self.create_timer(1.0 / p['rate'], self._step, callback_group=commands)
+        self.create_timer(p['diagnostics_period'], self._publish_diagnostics,
+                          callback_group=commands)
         self.get_logger().info(
             f'classifier {self.source}; control {p["control.policy"]}; commands '
             f'{p["commands_file"] or "none (labels only)"}')
 
-    def _on_params(self, changed) -> None:
+    def _on_params(self, changed: Dict[str, Any]) -> None:
         p = self.params
-        with self.lock:
-            self.filter.enter = p['hysteresis.enter']
-            self.filter.exit = p['hysteresis.exit']
-            self.filter.min_hold_s = p['hysteresis.min_hold']
+        self.loop.set_hysteresis(p['hysteresis.enter'], p['hysteresis.exit'],
+                                 p['hysteresis.min_hold'])
 
-    def _on_people(self, msg: People) -> None:
-        t = stamp_seconds(msg.header.stamp)
-        frame = people_msg_to_frame(msg)
-        candidates = []
-        outputs = []
-        with self.lock:
-            for person in frame.people:
-                label, conf = self._classify(person, t)
-                stable, score = self.filter.update(person.track_id, label, conf, t)
-                candidates.append(Candidate.from_person(person, stable))
-                outputs.append((person.track_id, stable, score))
-            ids = [p.track_id for p in frame.people]
-            self.filter.prune(ids)
-            self.recogniser.prune(ids)
-            self.controller = self.arbiter.update(t, candidates)
-            if self.arbiter.last_event:
-                self.get_logger().info(f'control: {self.arbiter.last_event} '
-                                       f'(track {self.controller})')
-            self.controller_label = next((lab for tid, lab, _ in outputs
-                                          if tid == self.controller), None)
-            self.last_input = time.monotonic()
-        for track_id, label, score in outputs:
+    # --- input -----------------------------------------------------------------------------
+    def _on_people(self, data: bytes, info: Optional[dict] = None) -> None:
+        try:
+            self._handle(data, info or {})
+        except Exception as e:  # noqa: B902 - whatever went wrong, the robot stops
+            reason = f'{type(e).__name__}: {e}'
+            self._fault_at = time.monotonic()
+            event = self.loop.fault(reason)
+            self._send_zero()
+            self.get_logger().error(f'People message not handled ({reason}): control '
+                                    'released, Twist zeroed', throttle_duration_sec=1.0)
+            if event:
+                self._log_event(event)
+
+    def _handle(self, data: bytes, info: dict) -> None:
+        limit = self.params['max_message_bytes']
+        if len(data) > limit:
+            self._oversized += 1
+            self._problem(f'People message of {len(data)} bytes exceeds max_message_bytes '
+                          f'({limit}): ignored')
+            return
+        msg = deserialize_message(data, People)
+        frame, dropped = decode_people(msg)
+        report = self.loop.on_frame(stamp_seconds(msg.header.stamp), frame.people,
+                                    time.monotonic(), _publisher(info))
+        self.loop.counters.people_dropped += len(dropped)
+        for problem in (*dropped, *report.problems):
+            self._problem(problem)
+        for event in report.events:
+            self._log_event(event)
+        for track_id, label, score in report.labels:
             cmd = PoseCommand(header=msg.header, label=label, confidence=float(score),
                               track_id=track_id, source=self.source)
             self.pub_labels.publish(cmd)
-            if track_id == self.controller:
+            if track_id == report.controller:
                 self.pub_control.publish(cmd)
 
-    def _classify(self, person, t: float):
-        if self.model is None:
-            return self.recogniser.update(person.track_id, t, person.body)
-        try:
-            self.model.check_schema(person.body.schema.name)
-        except ValueError as e:
-            if not self._schema_warned:
-                self.get_logger().error(str(e))
-                self._schema_warned = True
-            return UNKNOWN, 0.0
-        return self.model.predict(person.body)
-
+    # --- commands --------------------------------------------------------------------------
     def _step(self) -> None:
         """Advance the command policy: the deadman runs here, input or not."""
-        if self.policy is None:
-            return
-        with self.lock:
-            fresh = time.monotonic() - self.last_input <= self.params['input_timeout']
-            label = self.controller_label if (fresh and self.controller is not None) else None
-        out = self.policy.step(time.monotonic(), label)
+        try:
+            out, events = self.loop.step(time.monotonic())
+            for event in events:
+                self._log_event(event)
+            if out is not None:
+                self._publish(out)
+        except Exception as e:  # noqa: B902 - whatever went wrong, the robot stops
+            self._fault_at = time.monotonic()
+            self.loop.fault(f'{type(e).__name__}: {e}')
+            self._send_zero()
+            self.get_logger().error(f'command step failed ({type(e).__name__}: {e}): Twist '
+                                    'zeroed', throttle_duration_sec=1.0)
+
+    def _publish(self, out: CommandOutput) -> None:
         if out.twist is not None and self.pub_twist is not None:
             twist = Twist()
             twist.linear.x, twist.angular.z = float(out.twist[0]), float(out.twist[1])
             self.pub_twist.publish(twist)
+            self._last_twist = (twist.linear.x, twist.angular.z)
         for topic, text in out.strings:
             self.pub_strings[topic].publish(String(data=text))
         if out.lights is not None and self.pub_lights is not None:
             self.pub_lights.publish(Bool(data=bool(out.lights)))
+
+    def _send_zero(self) -> None:
+        """Publish a zero Twist now (a fault, or shutting down)."""
+        if self.pub_twist is not None:
+            self.pub_twist.publish(Twist())
+            self._last_twist = (0.0, 0.0)
+
+    # --- reporting -------------------------------------------------------------------------
+    def _problem(self, text: str) -> None:
+        self._last_problem = text
+        self._problem_at = time.monotonic()
+        self.get_logger().error(text, throttle_duration_sec=2.0)
+
+    def _log_event(self, event: str) -> None:
+        self._last_event = event
+        self.get_logger().info(f'control: {event} (track {self.loop.controller})')
+
+    def _publish_diagnostics(self) -> None:
+        now = time.monotonic()
+        c = self.loop.counters
+        values = {
+            'source': self.source,
+            'controller': str(self.loop.controller if self.loop.controller is not None
+                              else 'none'),
+            'last_control_event': self._last_event,
+            'evidence_age_s': f'{min(self.loop.evidence_age(now), 1e9):.3f}',
+            'twist': f'{self._last_twist[0]:.3f} m/s, {self._last_twist[1]:.3f} rad/s',
+            'messages': str(c.frames + self._oversized),
+            'messages_ignored': str(c.frames_ignored + self._oversized),
+            'input_restarts': str(c.restarts),
+            'people_dropped': str(c.people_dropped),
+            'faults': str(c.faults),
+            'last_problem': self._last_problem,
+        }
+        status = DiagnosticStatus(name=f'{self.get_name()}: pose commands',
+                                  hardware_id=self.get_fully_qualified_name())
+        status.values = [KeyValue(key=k, value=v) for k, v in values.items()]
+        if now - self._fault_at < _DIAG_HOLD_S:
+            status.level, status.message = DiagnosticStatus.ERROR, 'fault: Twist zeroed'
+        elif now - self._problem_at < _DIAG_HOLD_S:
+            status.level, status.message = DiagnosticStatus.WARN, self._last_problem
+        else:
+            status.level, status.message = DiagnosticStatus.OK, 'ok'
+        array = DiagnosticArray(status=[status])
+        array.header.stamp = self.get_clock().now().to_msg()
+        self.pub_diag.publish(array)
+
+    def shut_down(self) -> None:
+        """Leave the robot stopped: a last zero Twist before the node goes."""
+        try:
+            self._send_zero()
+        except Exception:  # noqa: B902 - the context may already be gone
+            pass
+
+
+def _publisher(info: dict) -> Optional[Hashable]:
+    """Return who published a message (rmw publisher gid), when the middleware says."""
+    gid = info.get('publisher_gid')
+    if not gid:
+        return None
+    data = gid.get('data') if isinstance(gid, dict) else gid
+    try:
+        return bytes(data)
+    except (TypeError, ValueError):
+        return None
 
 
 def _config_path(name: str) -> Path:
@@ -166,25 +255,20 @@ def _config_path(name: str) -> Path:
     shared = Path(get_package_share_directory('pose_ros')) / 'config' / name
     if shared.is_file():
         return shared
-    raise ConfigError(f'commands_file {name!r} not found (as a path, or in {shared.parent})')
+    raise ConfigError(f'commands_file {name!r} not found: not a file ({path.resolve()}), and '
+                      f'not in the package config folder ({shared.parent}); give a path or one '
+                      'of the shipped maps (commands_lights.yaml, commands_teleop.yaml)')
 
 
 def main(args=None) -> None:
-    rclpy.init(args=args)
+    node_main.init(args)
     try:
         node = ClassifierNode()
-    except (BackendError, ConfigError, ValueError, FileNotFoundError) as e:
-        # A bad configuration is reported clearly and stops the node before it commands.
-        rclpy.logging.get_logger('classifier_node').fatal(f'cannot start: {e}')
-        rclpy.try_shutdown()
-        raise SystemExit(2)
-    try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
+    except Exception as e:  # noqa: B902 - any start failure is one FATAL line and exit 2
+        # A bad configuration stops the node before it ever commands.
+        node_main.fail_start('classifier_node', start_failure(e, CLASSIFIER_PARAMS))
+    # Two threads: the People callback and the command timer never wait for each other.
+    node_main.spin(node, MultiThreadedExecutor(num_threads=2), node.shut_down)
 
 
 if __name__ == '__main__':

@@ -9,6 +9,7 @@ are validated together, so an invalid value is rejected with a reason and nothin
 """
 
 from dataclasses import dataclass
+import re
 from typing import Any, Callable, Dict, Iterable, Optional, Sequence, Tuple
 
 from pose_ros.backends import BACKENDS
@@ -16,6 +17,7 @@ from pose_ros.head_hands_stage import HeadHandsOptions
 from pose_ros.pipeline import PipelineOptions
 from rcl_interfaces.msg import (FloatingPointRange, IntegerRange, ParameterDescriptor,
                                 SetParametersResult)
+from rclpy.exceptions import ParameterException
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,16 @@ class Param:
     read_only: bool = False
     limits: Optional[Tuple[float, float]] = None    # inclusive numeric range
     choices: Optional[Sequence[str]] = None
+
+    def expectation(self) -> str:
+        """Describe what this parameter accepts, for error messages."""
+        kind = type(self.default).__name__.replace('str', 'string').replace('bool', 'boolean')
+        what = f'a {kind}'
+        if self.limits is not None:
+            what += f' in [{self.limits[0]}, {self.limits[1]}]'
+        if self.choices:
+            what += f' (one of: {", ".join(self.choices)})'
+        return f'{what}, default {self.default!r}: {self.description}'
 
     def descriptor(self) -> ParameterDescriptor:
         d = ParameterDescriptor(name=self.name, description=self.description,
@@ -163,12 +175,18 @@ CLASSIFIER_PARAMS: Tuple[Param, ...] = (
           read_only=True),
     Param('control.lost_timeout', 1.0, 'Seconds the controlling person may be unseen before '
           'control is released.', read_only=True, limits=(0.05, 60.0)),
-    Param('input_timeout', 0.5, 'Seconds without a People message after which the controller '
-          'counts as lost (the deadman then stops the Twist).', limits=(0.05, 10.0)),
+    Param('input_timeout', 0.5, 'Seconds the last valid frame showing the controller (newer '
+          'stamp, well-formed) keeps driving the Twist; then it ramps down and is zero '
+          'deadman_timeout_s later (the deadman).', limits=(0.05, 10.0)),
     Param('rate', 20.0, 'Hz at which commands (Twist) are sent.', read_only=True,
           limits=(1.0, 200.0)),
     Param('reliable_input', True, 'Subscribe to people with RELIABLE QoS (what body_node '
           'publishes); false for best effort.', read_only=True),
+    Param('max_message_bytes', 16 * 1024 * 1024, 'People messages larger than this (bytes, '
+          'serialized) are ignored before they are deserialized.', read_only=True,
+          limits=(1024, 1024 ** 3)),
+    Param('diagnostics_period', 1.0, 'Seconds between /diagnostics messages.',
+          read_only=True, limits=(0.1, 60.0)),
 )
 
 
@@ -190,6 +208,25 @@ def classifier_check(values: Dict[str, Any]) -> Optional[str]:
     if values['classifier'] == 'model' and not values['model_path']:
         return 'classifier is model but model_path is empty'
     return None
+
+
+def start_failure(error: BaseException, table: Iterable[Param]) -> str:
+    """
+    Say in one line why a node cannot start, and for a bad parameter what it accepts.
+
+    rclpy's own parameter errors name the value but not what would be right; the table does.
+    """
+    text = str(error) or type(error).__name__
+    if isinstance(error, KeyError) and error.args:
+        text = str(error.args[0])
+    if not isinstance(error, (ValueError, KeyError, FileNotFoundError, RuntimeError,
+                              ParameterException)):
+        text = f'{type(error).__name__}: {text}'
+    if isinstance(error, ParameterException):
+        for param in table:
+            if re.search(rf"'{re.escape(param.name)}'|: {re.escape(param.name)}$", text):
+                return f'{text}. Fix: {param.name} is {param.expectation()}'
+    return text
 
 
 def declare_params(node, table: Iterable[Param]) -> Dict[str, Param]:

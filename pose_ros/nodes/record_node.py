@@ -19,7 +19,7 @@ import sys
 from typing import List, Optional, Sequence
 
 from pose_ros.classifier.dataset import CountdownRecorder, Dataset, pick_subject
-from pose_ros.ros_conversion import people_msg_to_frame, stamp_seconds
+from pose_ros.ros_conversion import decode_people, stamp_seconds
 from pose_ros_msgs.msg import People
 import rclpy
 from rclpy.executors import ExternalShutdownException
@@ -44,11 +44,14 @@ class RecordNode(Node):
         self.get_logger().info(f'waiting for People on {self.resolve_topic_name("people")}')
 
     def _on_people(self, msg: People) -> None:
-        frame = people_msg_to_frame(msg)
+        frame, dropped = decode_people(msg)
+        for problem in dropped:
+            self.get_logger().error(f'malformed person not recorded: {problem}',
+                                    throttle_duration_sec=2.0)
         t = stamp_seconds(msg.header.stamp)
         if self.recorder is None:
             # The schema is the body estimator's: known from the first message.
-            schema = msg.people[0].body.schema if msg.people else None
+            schema = frame.people[0].body.schema.name if frame.people else None
             if schema is None:
                 return
             self.recorder = CountdownRecorder(

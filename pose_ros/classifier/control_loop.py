@@ -1,0 +1,304 @@
+# Copyright 2026 pose_ros maintainers
+# Licensed under the Apache License, Version 2.0
+
+"""
+The command path's safety core: People frames in, the controller's commands out, fail-safe.
+
+:class:`ControlLoop` ties together what classifier_node does with each frame (labels per
+person, hysteresis, who is in control) and what its timer does (the command policy), and
+decides what counts as *evidence*. Pure Python: the node only converts and publishes.
+
+* **Frames that count.** A frame counts only when its stamp is newer than every frame before
+  it. A zero stamp (an unstamped driver), a repeated stamp (a frozen input) and a stamp that
+  went back by up to ``input_timeout`` (out of order) are ignored: no new evidence. A stamp
+  older than that, or a frame from another publisher, means the source started again (a
+  replay looped, body_node restarted and its tracker with it): every filter is reset and
+  control released.
+* **The deadman.** The controller's label drives the commands only while the last counted
+  frame that showed the controller is at most ``input_timeout`` old in wall time. So the Twist
+  ramps down and is exactly zero ``input_timeout + deadman_timeout_s`` (plus one timer period)
+  after the last valid evidence, whatever else keeps arriving: malformed, stale or frozen
+  frames, or frames without that person.
+* **Control belongs to a person.** It is released when the controller has been unseen for
+  ``lost_timeout`` (in stamp time, and in wall time: frames that stop coming or do not count
+  make no difference), when its box jumps
+  (:class:`~pose_ros.classifier.arbitration.ControlArbiter`), when the source restarts and on a
+  fault. The released track's label history is dropped too, so with the ``engage`` policy only
+  a fresh engage gesture gives control back.
+* **Faults.** :meth:`fault` (an exception while handling a frame) releases control and makes
+  the next :meth:`step` return an exact zero Twist.
+
+Thread use: :meth:`on_frame` from one thread (the subscription), :meth:`step` from another
+(a timer); the state they share is behind one lock, and classification runs outside it so
+that a slow frame never delays the deadman.
+"""
+
+from dataclasses import dataclass, field
+import math
+import threading
+from typing import Hashable, List, Optional, Protocol, Sequence, Set, Tuple
+
+from pose_ros.classifier.arbitration import Candidate, ControlArbiter
+from pose_ros.classifier.commands import CommandOutput, CommandPolicy
+from pose_ros.classifier.hysteresis import LabelFilter
+from pose_ros.people import Keypoints, Person
+
+# Most people one frame may hold; body_node reports at most 100 (its max_people limit).
+MAX_PEOPLE = 100
+
+
+class Labeller(Protocol):
+    """Per-frame labels of tracked people (GestureRecogniser, or a trained model)."""
+
+    def update(self, track_id: int, t: float, keypoints: Keypoints) -> Tuple[str, float]:
+        """Return ``(label, confidence)`` of one person at ``t`` seconds."""
+
+    def prune(self, active_ids: Sequence[int]) -> None:
+        """Drop the state of tracks not in ``active_ids``."""
+
+    def forget(self, track_id: int) -> None:
+        """Drop the state of one track."""
+
+    def reset(self) -> None:
+        """Drop all state."""
+
+
+class ModelLabeller:
+    """A trained :class:`~pose_ros.classifier.model.PoseClassifier` as a :class:`Labeller`."""
+
+    def __init__(self, model) -> None:
+        self.model = model
+
+    def update(self, track_id: int, t: float, keypoints: Keypoints) -> Tuple[str, float]:
+        # A skeleton of another schema raises SchemaMismatch: the caller drops the person.
+        return self.model.predict(keypoints)
+
+    def prune(self, active_ids: Sequence[int]) -> None:
+        """Keep nothing per track: a network sees one frame at a time."""
+
+    def forget(self, track_id: int) -> None:
+        """Keep nothing per track."""
+
+    def reset(self) -> None:
+        """Keep nothing per track."""
+
+
+@dataclass
+class FrameReport:
+    """What :meth:`ControlLoop.on_frame` made of one frame."""
+
+    counted: bool                                     # False: ignored, no new evidence
+    labels: List[Tuple[int, str, float]] = field(default_factory=list)   # id, label, score
+    controller: Optional[int] = None
+    events: List[str] = field(default_factory=list)   # control changes, for the log
+    problems: List[str] = field(default_factory=list)  # why ignored / who was left out
+
+
+@dataclass
+class LoopCounters:
+    """Totals since start, for /diagnostics."""
+
+    frames: int = 0              # frames offered
+    frames_ignored: int = 0      # zero, repeated or out-of-order stamps; too many people
+    restarts: int = 0            # the source started again (stamp jumped back, new publisher)
+    people_dropped: int = 0      # people left out: malformed, or failing to classify
+    faults: int = 0              # exceptions reported through fault()
+
+
+class ControlLoop:
+    """
+    Frames to labels, control and commands, with the evidence rules of the module doc.
+
+    :param labeller: per-frame labels (:class:`~pose_ros.classifier.rules.GestureRecogniser`
+        or :class:`ModelLabeller`).
+    :param policy: the command policy, or None for labels only.
+    :param input_timeout: seconds (wall time) the controller's last evidence stays valid.
+    """
+
+    def __init__(self, labeller: Labeller, label_filter: LabelFilter, arbiter: ControlArbiter,
+                 policy: Optional[CommandPolicy], input_timeout: float = 0.5) -> None:
+        if not (math.isfinite(input_timeout) and input_timeout > 0):
+            raise ValueError(f'input_timeout must be > 0 s, got {input_timeout}')
+        self.labeller = labeller        # labeller and filter: the frame thread's only
+        self.filter = label_filter
+        self.arbiter = arbiter
+        self.policy = policy
+        self.input_timeout = float(input_timeout)
+        self.counters = LoopCounters()
+        self._newest_stamp = -math.inf
+        self._source: Optional[Hashable] = None
+        self._lock = threading.Lock()
+        # Shared between the two threads, under the lock:
+        self._controller: Optional[int] = None
+        self._controller_label: Optional[str] = None
+        self._evidence_at = -math.inf      # wall time of the last frame showing the controller
+        self._zero_next = False            # a fault: the next step sends an exact zero
+        self._forget: Set[int] = set()     # tracks whose label history to drop
+        self._forget_all = False
+        self._hysteresis: Optional[Tuple[float, float, float]] = None
+
+    # --- the frame thread ------------------------------------------------------------------
+
+    def on_frame(self, stamp: float, people: Sequence[Person], now: float,
+                 source: Optional[Hashable] = None) -> FrameReport:
+        """
+        Take one frame of people observed at ``stamp`` (s), received at wall time ``now``.
+
+        :param source: who published it (a publisher id), when known; a change of source is a
+            restart.
+        """
+        report = FrameReport(counted=False)
+        self.counters.frames += 1
+        self._catch_up()
+        reason = self._stamp_problem(stamp, source, report)
+        if reason is None and len(people) > MAX_PEOPLE:
+            reason = f'{len(people)} people in one frame, more than {MAX_PEOPLE}: ignored'
+        if reason is not None:
+            self.counters.frames_ignored += 1
+            report.problems.append(reason)
+            report.controller = self.controller
+            return report
+        report.counted = True
+        self._newest_stamp = stamp
+
+        candidates = []
+        for person in people:
+            try:
+                label, conf = self.labeller.update(person.track_id, stamp, person.body)
+                stable, score = self.filter.update(person.track_id, label, conf, stamp)
+                candidates.append(Candidate.from_person(person, stable))
+            except (ValueError, KeyError, TypeError, ArithmeticError, IndexError) as e:
+                self.counters.people_dropped += 1
+                report.problems.append(f'track {person.track_id} left out: '
+                                       f'{type(e).__name__}: {e}')
+                continue
+            report.labels.append((person.track_id, stable, score))
+        ids = [c.track_id for c in candidates]
+        self.filter.prune(ids)
+        self.labeller.prune(ids)
+
+        with self._lock:
+            controller = self.arbiter.update(stamp, candidates)
+            if self.arbiter.last_event:
+                report.events.append(self.arbiter.last_event)
+            released = self.arbiter.released_id
+            self._controller = controller
+            self._controller_label = next((lab for tid, lab, _ in report.labels
+                                           if tid == controller), None)
+            if self._controller_label is not None:     # the controller is in this frame
+                self._evidence_at = now
+        if released is not None:
+            # Its label history belongs to whoever had the id: start it afresh.
+            self.filter.forget(released)
+            self.labeller.forget(released)
+        report.controller = controller
+        return report
+
+    def _stamp_problem(self, stamp: float, source: Optional[Hashable],
+                       report: FrameReport) -> Optional[str]:
+        """Return why a frame is no evidence, or None; a restart resets everything first."""
+        if stamp == 0.0:
+            return ('header.stamp is zero (an unstamped camera driver?): ignored; commands '
+                    'need stamped images')
+        restart = None
+        if source is not None and self._source is not None and source != self._source:
+            restart = 'People now come from another publisher'
+        elif stamp < self._newest_stamp - self.input_timeout:
+            restart = f'the stamp went back by {self._newest_stamp - stamp:.3f} s'
+        elif stamp <= self._newest_stamp:
+            what = 'repeats the newest' if stamp == self._newest_stamp else (
+                f'is {self._newest_stamp - stamp:.3f} s older than the newest')
+            return f'stamp {stamp:.3f} {what} (a frozen or out-of-order input): ignored'
+        if source is not None:
+            self._source = source
+        if restart is not None:
+            self.counters.restarts += 1
+            self._newest_stamp = -math.inf
+            self.filter.reset()
+            self.labeller.reset()
+            with self._lock:
+                self.arbiter.release(f'input restarted: {restart}')
+                if self.arbiter.last_event:
+                    report.events.append(self.arbiter.last_event)
+                self.arbiter.reset()        # its stamp clock restarts too
+                self._drop_controller()
+        return None
+
+    def _catch_up(self) -> None:
+        """Apply what other threads asked for: new hysteresis, forgotten tracks."""
+        with self._lock:
+            hysteresis, self._hysteresis = self._hysteresis, None
+            forget, self._forget = self._forget, set()
+            forget_all, self._forget_all = self._forget_all, False
+        if hysteresis is not None:
+            self.filter.enter, self.filter.exit, self.filter.min_hold_s = hysteresis
+        if forget_all:
+            self.filter.reset()
+            self.labeller.reset()
+        for track_id in forget:
+            self.filter.forget(track_id)
+            self.labeller.forget(track_id)
+
+    # --- any thread ------------------------------------------------------------------------
+
+    def fault(self, reason: str) -> Optional[str]:
+        """
+        Something failed (handling a frame, or stepping): release control, send zero next.
+
+        :returns: the control event, for the log (None when nobody was in control).
+        """
+        with self._lock:
+            self.counters.faults += 1
+            self.arbiter.release(f'fault ({reason})')
+            event = self.arbiter.last_event if self._controller is not None else None
+            self.arbiter.released_id = None
+            self._drop_controller()
+            self._forget_all = True
+            self._zero_next = True
+        return event
+
+    def step(self, now: float) -> Tuple[Optional[CommandOutput], List[str]]:
+        """
+        Advance the commands to wall time ``now``: what to publish, and control events.
+
+        Call it at a fixed rate whether frames come or not: the deadman lives here.
+        """
+        events = []
+        with self._lock:
+            if (self._controller is not None
+                    and now - self._evidence_at > self.arbiter.lost_timeout_s):
+                self.arbiter.release('lost (no input)')
+                events.append(self.arbiter.last_event)
+                self._forget.add(self._controller)
+                self.arbiter.released_id = None
+                self._drop_controller()
+            fresh = now - self._evidence_at <= self.input_timeout
+            label = self._controller_label if fresh else None
+            zero, self._zero_next = self._zero_next, False
+        if self.policy is None:
+            return None, events
+        if zero:
+            self.policy.reset()
+        return self.policy.step(now, label), events
+
+    def set_hysteresis(self, enter: float, exit_: float, min_hold_s: float) -> None:
+        """Take new hysteresis settings; they apply before the next frame (any thread)."""
+        LabelFilter(enter, exit_, min_hold_s)        # validates: raises ValueError
+        with self._lock:
+            self._hysteresis = (float(enter), float(exit_), float(min_hold_s))
+
+    @property
+    def controller(self) -> Optional[int]:
+        """Return the track id in control, or None."""
+        with self._lock:
+            return self._controller
+
+    def evidence_age(self, now: float) -> float:
+        """Seconds since the last counted frame that showed the controller (inf: never)."""
+        with self._lock:
+            return now - self._evidence_at
+
+    def _drop_controller(self) -> None:
+        self._controller = None
+        self._controller_label = None
+        self._evidence_at = -math.inf
