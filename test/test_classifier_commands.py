@@ -175,3 +175,11 @@ def test_policy_strings_and_lights_once_per_activation():
     assert policy.step(1.1, None).lights is None
     again = policy.step(1.2, 't_pose')
     assert again.strings and again.lights is True
+
+
+def test_a_key_given_twice_is_an_error(tmp_path):
+    twice = tmp_path / 'twice.yaml'
+    twice.write_text("version: 1\nactions:\n  t_pose: {lights: 'on'}\n"
+                     "  t_pose: {lights: 'off'}\n")
+    with pytest.raises(C.ConfigError, match="the key 't_pose' is given twice"):
+        C.load_config(twice)

@@ -192,3 +192,41 @@ def test_training_input_is_checked():
         M.train(x, ['stand'] * 9, progress=False)
     with pytest.raises(ValueError, match='val_fraction'):
         M.train(x, ['stand'] * 5 + ['dab'] * 5, val_fraction=1.0, progress=False)
+
+
+def test_declared_sizes_are_checked_before_anything_is_allocated(trained, tmp_path):
+    """Defect 9: a 3 KB file declaring two layers of 20000 took 2 GB and 9 s before."""
+    model, _, _ = trained
+    huge = tmp_path / 'huge.pt'
+    torch.save({**model.to_dict(), 'hidden': [20000, 20000]}, huge)
+    assert huge.stat().st_size < 64 * 1024
+    with pytest.raises(M.ModelFileError, match=r'hidden layer sizes \[20000, 20000\] are '
+                                               'outside the limits'):
+        M.load(huge)
+    for hidden in ([64] * 9, [0], [-3], ['64'], 64):
+        torch.save({**model.to_dict(), 'hidden': hidden}, huge)
+        with pytest.raises(M.ModelFileError, match='hidden'):
+            M.load(huge)
+    # Sizes within the limits that do not match the stored weights: named, tensor by tensor.
+    torch.save({**model.to_dict(), 'hidden': [4000, 4000]}, huge)
+    with pytest.raises(M.ModelFileError, match=r'0.weight is \(64, \d+\), expected '
+                                               r'\(4000, \d+\)'):
+        M.load(huge)
+
+
+def test_empty_text_and_unreadable_model_files_say_what_they_are(tmp_path, monkeypatch):
+    empty = tmp_path / 'empty.pt'
+    empty.write_bytes(b'')
+    with pytest.raises(M.ModelFileError, match=r'not a readable model file \(it is empty\)'):
+        M.load(empty)
+    text = tmp_path / 'text.pt'
+    text.write_text('101\n')
+    with pytest.raises(M.ModelFileError, match="starts with b'101"):
+        M.load(text)
+
+    def denied(*args, **kwargs):
+        raise PermissionError(13, 'Permission denied')
+
+    monkeypatch.setattr('builtins.open', denied)
+    with pytest.raises(M.ModelFileError, match='cannot be read: Permission denied'):
+        M.load(text)

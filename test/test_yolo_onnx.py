@@ -158,3 +158,37 @@ def test_nms_keeps_the_best_of_overlapping_boxes():
     assert nms(boxes, scores, 0.96, 10).tolist() == [1, 0, 3, 2]
     assert nms(boxes, scores, 0.96, 2).tolist() == [1, 0]
     assert nms(np.zeros((0, 4), np.float32), np.zeros(0, np.float32), 0.7, 5).tolist() == []
+
+
+@pytest.mark.parametrize('stride', ['0', '-32', '7', 'abc'])
+def test_an_invalid_stride_in_the_metadata_is_a_clear_error(onnx_path, tmp_path, stride):
+    """Defect 8: stride 0 used to surface only as 'autostart failed: node is unconfigured'."""
+    import onnx
+    model = onnx.load(str(onnx_path))
+    for prop in model.metadata_props:
+        if prop.key == 'stride':
+            prop.value = stride
+    bad = tmp_path / 'stride.onnx'
+    onnx.save(model, str(bad))
+    with pytest.raises(BackendError, match=f"declares stride '{stride}'"):
+        create_backend('yolo_onnx', {'weights': str(bad)})
+
+
+def test_empty_and_unreadable_model_files_say_so(tmp_path, monkeypatch):
+    empty = tmp_path / 'empty.onnx'
+    empty.write_bytes(b'')
+    with pytest.raises(BackendError, match=r'is empty \(0 bytes\)'):
+        create_backend('yolo_onnx', {'weights': str(empty)})
+    real_open = open
+
+    def denied(path, *args, **kwargs):
+        if str(path).endswith('denied.onnx'):
+            raise PermissionError(13, 'Permission denied')
+        return real_open(path, *args, **kwargs)
+
+    denied_path = tmp_path / 'denied.onnx'
+    denied_path.write_bytes(b'x')
+    monkeypatch.setattr('builtins.open', denied)
+    with pytest.raises(BackendError, match='may not read it .permission denied.: make it '
+                                           'readable'):
+        create_backend('yolo_onnx', {'weights': str(denied_path)})

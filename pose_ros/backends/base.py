@@ -66,18 +66,36 @@ def resolve_model_path(name: str, search: Optional[Sequence[Path]] = None) -> Pa
     """
     candidate = Path(os.path.expanduser(name))
     if candidate.is_file():
-        return candidate
+        return _readable(candidate)
     folders = list(search) if search is not None else model_search_path()
     if not candidate.is_absolute():
         for folder in folders:
             if (folder / candidate).is_file():
-                return folder / candidate
+                return _readable(folder / candidate)
     looked = [str(candidate)] + [str(f / candidate) for f in folders
                                  if not candidate.is_absolute()]
     raise BackendError(
         f'model file {name!r} not found (looked in: {", ".join(looked)}). '
         'pose_ros never downloads weights at run time: run scripts/bootstrap.sh (or '
         'scripts/install_models.sh DIR and set POSE_ROS_MODEL_DIR=DIR), or give a full path.')
+
+
+def _readable(path: Path) -> Path:
+    """Return ``path`` if its first bytes can be read, else a BackendError that says why."""
+    try:
+        with open(path, 'rb') as f:
+            head = f.read(1)
+    except PermissionError:
+        raise BackendError(
+            f'model file {path} exists but this user may not read it (permission denied): '
+            f'make it readable (chmod a+r {path}) or run the node as its owner') from None
+    except OSError as e:
+        raise BackendError(f'model file {path} cannot be read: {e.strerror or e}') from None
+    if not head:
+        raise BackendError(
+            f'model file {path} is empty (0 bytes), likely an interrupted copy: install it '
+            'again (scripts/bootstrap.sh, or scripts/install_models.sh DIR)')
+    return path
 
 
 def mediapipe_solutions(what: str):

@@ -330,7 +330,15 @@ def _check_model(session, path: Path, image_size: int) -> Tuple[Optional[Tuple[i
     meta = session.get_modelmeta().custom_metadata_map
     if meta.get('kpt_shape', '[17, 3]').replace(' ', '') != '[17,3]':
         raise BackendError(f'{path} has keypoints {meta["kpt_shape"]}, not COCO-17 [17, 3]')
-    stride = int(meta.get('stride', 32))
+    try:
+        stride = int(meta.get('stride', 32))
+    except ValueError:
+        stride = 0
+    if stride not in (8, 16, 32, 64, 128):
+        raise BackendError(
+            f"{path} declares stride {meta.get('stride')!r} in its metadata; a YOLO-pose model "
+            f'has 32 (or 8..128, a power of two): the file is damaged or not an ultralytics '
+            f'export; {EXPORT_REMEDY}')
     if isinstance(shape[2], int) and isinstance(shape[3], int):
         if max(shape[2], shape[3]) != image_size:
             raise BackendError(

@@ -55,6 +55,13 @@ class ModelFileError(ValueError):
     """A model file cannot be read: not a model, a newer version, or unsafe content."""
 
 
+# Limits of what a model file may declare, checked before any weight is allocated: far above
+# what a pose classifier needs (the default is two layers of 64), far below what hurts a robot.
+MAX_HIDDEN_LAYERS = 8
+MAX_HIDDEN_UNITS = 4096
+MAX_LABELS = 1000
+
+
 def build_network(n_in: int, hidden: Sequence[int], n_out: int, dropout: float = 0.0
                   ) -> nn.Sequential:
     """Return the MLP: Linear-ReLU(-Dropout) per hidden size, then a Linear to the logits."""
@@ -309,6 +316,15 @@ class PoseClassifier:
         if not path.is_file():
             raise FileNotFoundError(f'no model file {path}')
         try:
+            with open(path, 'rb') as f:
+                head = f.read(4)
+        except OSError as e:
+            raise ModelFileError(f'{path}: cannot be read: {e.strerror or e}') from None
+        if head[:4] != b'PK\x03\x04':      # torch.save writes a zip archive
+            what = 'it is empty' if not head else f'it starts with {head!r}, not a zip archive'
+            raise ModelFileError(f'{path}: not a readable model file ({what}); pose_train '
+                                 'writes models as torch zip archives') from None
+        try:
             data = torch.load(str(path), map_location='cpu', weights_only=True)
         except pickle.UnpicklingError as e:
             # torch's own message advises weights_only=False: never repeat that advice.
@@ -340,8 +356,13 @@ class PoseClassifier:
             if spec.get('version') != FEATURE_VERSION:
                 raise ModelFileError(f'{where}: feature version {spec.get("version")!r}, this '
                                      f'pose_ros computes version {FEATURE_VERSION}')
-            hidden = [int(h) for h in data['hidden']]
-            net = build_network(FEATURE_DIM, hidden, len(labels), float(data['dropout']))
+            hidden = _checked_hidden(data['hidden'], where)
+            if not 2 <= len(labels) <= MAX_LABELS:
+                raise ModelFileError(f'{where}: {len(labels)} labels; a model has 2 to '
+                                     f'{MAX_LABELS}')
+            dropout = float(data['dropout'])
+            _check_weights(data['state_dict'], hidden, len(labels), dropout, where)
+            net = build_network(FEATURE_DIM, hidden, len(labels), dropout)
             net.load_state_dict(data['state_dict'], strict=True)
             return cls(net, labels, str(data['schema']), data['mean'].numpy(),
                        data['std'].numpy(), hidden, float(data['dropout']), spec,
@@ -351,6 +372,39 @@ class PoseClassifier:
             raise
         except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as e:
             raise ModelFileError(f'{where}: malformed model file: {e}') from None
+
+
+def _checked_hidden(value: Any, where: str) -> List[int]:
+    """Return the declared hidden sizes, within the limits, or raise ModelFileError."""
+    if not isinstance(value, (list, tuple)) or not all(
+            isinstance(h, int) and not isinstance(h, bool) for h in value):
+        raise ModelFileError(f'{where}: hidden must be a list of integers, got {value!r:.80}')
+    if len(value) > MAX_HIDDEN_LAYERS or any(not 1 <= h <= MAX_HIDDEN_UNITS for h in value):
+        raise ModelFileError(
+            f'{where}: hidden layer sizes {list(value)[:MAX_HIDDEN_LAYERS + 1]} are outside the '
+            f'limits (at most {MAX_HIDDEN_LAYERS} layers of 1 to {MAX_HIDDEN_UNITS} units); '
+            'pose_ros refuses it before allocating anything. Retrain with pose_train.')
+    return list(value)
+
+
+def _check_weights(state: Any, hidden: Sequence[int], n_out: int, dropout: float,
+                   where: str) -> None:
+    """Compare the file's tensors with the declared network before building it."""
+    if not isinstance(state, dict):
+        raise ModelFileError(f'{where}: state_dict must be a mapping of tensors')
+    with torch.device('meta'):           # shapes only: nothing is allocated
+        expected = {k: tuple(v.shape) for k, v in
+                    build_network(FEATURE_DIM, hidden, n_out, dropout).state_dict().items()}
+    found = {k: tuple(v.shape) if isinstance(v, torch.Tensor) else None
+             for k, v in state.items()}
+    if found != expected:
+        wrong = sorted(k for k in expected.keys() | found.keys()
+                       if expected.get(k) != found.get(k))
+        details = ', '.join(f'{k} is {found.get(k)}, expected {expected.get(k)}'
+                            for k in wrong[:3])
+        raise ModelFileError(f'{where}: malformed model file: the weights do not match the '
+                             f'declared network (hidden {list(hidden)}, {n_out} labels): '
+                             f'{details}')
 
 
 def load(path: Union[str, Path]) -> PoseClassifier:
