@@ -35,7 +35,7 @@ import time
 from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
-from pose_ros.backends.base import physical_cores
+from pose_ros.backends.base import physical_cores, tune_allocator
 from pose_ros.backends.mediapipe_graphs import CropJob, run_jobs
 from pose_ros.depth_lifting import (CameraIntrinsics, check_depth_matches, lift_keypoints,
                                     validate_depth_settings)
@@ -163,6 +163,7 @@ class HeadHandsStage:
         self.head_enabled = bool(head)
         self.hand_estimator = None
         self.face_estimator = None
+        tune_allocator()    # before the graphs are loaded: their memory goes back when freed
         if self.hands_enabled:
             from pose_ros.backends.mediapipe_hands import HandEstimator
             self.hand_estimator = HandEstimator(

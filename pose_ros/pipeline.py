@@ -14,7 +14,7 @@ from typing import Optional
 
 import numpy as np
 
-from pose_ros.backends.base import PoseBackend
+from pose_ros.backends.base import PoseBackend, release_memory
 from pose_ros.depth_lifting import (CameraIntrinsics, check_depth_matches, lift_keypoints,
                                     validate_depth_settings)
 from pose_ros.head_hands_stage import HeadHandsStage
@@ -131,6 +131,14 @@ class BodyPipeline:
         self._smoother.reset()
 
     def close(self) -> None:
+        """
+        Release the models, graphs and threads, and give their memory back to the system.
+
+        A lifecycle node closes its pipeline on cleanup and builds a new one on configure:
+        without :func:`~pose_ros.backends.base.release_memory` every cycle would leave the
+        freed models' memory in the process.
+        """
         self.backend.close()
         if self.head_hands is not None:
             self.head_hands.close()
+        release_memory()

@@ -11,16 +11,19 @@ onnxruntime / mediapipe, is imported only here, on demand.
 
 from typing import Any, Dict
 
-from pose_ros.backends.base import BackendError, PoseBackend, resolve_model_path
+from pose_ros.backends.base import (BackendError, PoseBackend, release_memory,
+                                    resolve_model_path, tune_allocator)
 
 BACKENDS = ('yolo', 'yolo_onnx', 'mediapipe')
 
-__all__ = ['BACKENDS', 'BackendError', 'PoseBackend', 'create_backend', 'resolve_model_path']
+__all__ = ['BACKENDS', 'BackendError', 'PoseBackend', 'create_backend', 'release_memory',
+           'resolve_model_path', 'tune_allocator']
 
 
 def create_backend(name: str, options: Dict[str, Any] = None) -> PoseBackend:
     """Build backend ``name`` from a dict of its options (unknown keys are an error)."""
     options = dict(options or {})
+    tune_allocator()    # before the model is loaded: its memory must go back when it is freed
     if name == 'yolo':
         from pose_ros.backends.yolo_ultralytics import YoloOptions, YoloPoseBackend
         return YoloPoseBackend(_build(YoloOptions, options, name))

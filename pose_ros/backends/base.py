@@ -1,11 +1,19 @@
 # Copyright 2026 pose_ros maintainers
 # Licensed under the Apache License, Version 2.0
 
-"""The one interface every body-pose backend implements, and where model files are found."""
+"""
+The one interface every body-pose backend implements, and where model files are found.
+
+Also what every backend needs around it: the CPU cores to use, and memory that goes back to the
+system when models are freed (:func:`tune_allocator`, :func:`release_memory`).
+"""
 
 from abc import ABC, abstractmethod
+import ctypes
+import gc
 import os
 from pathlib import Path
+import sys
 from typing import List, Optional, Sequence
 
 import numpy as np
@@ -108,11 +116,27 @@ def mediapipe_solutions(what: str):
         import mediapipe as mp
     except ImportError as e:  # pragma: no cover - depends on the install
         raise BackendError(f'{what} needs mediapipe==0.10.21 ({e})') from e
+    _forget_import_frames()
     if not hasattr(mp, 'solutions'):
         raise BackendError(f'this mediapipe ({getattr(mp, "__version__", "?")}) has no legacy '
                            f'solutions; {what} needs mediapipe==0.10.21, the newest that '
                            'ships them with their models')
     return mp.solutions
+
+
+def _forget_import_frames() -> None:
+    """
+    Drop the traceback mediapipe keeps of its failed optional ``sounddevice`` import.
+
+    mediapipe 0.10.21 stores that error (``audio_record.sd_error``) with its traceback, and with
+    it every frame that was running when mediapipe was first imported: the locals of whoever
+    imported it first (a node's first configure, its first head and hands stage) would never
+    be freed.
+    """
+    record = sys.modules.get('mediapipe.tasks.python.audio.core.audio_record')
+    error = getattr(record, 'sd_error', None)
+    if isinstance(error, BaseException):
+        error.__traceback__ = None
 
 
 def physical_cores() -> int:
@@ -127,3 +151,65 @@ def physical_cores() -> int:
     except ImportError:
         physical = allowed
     return max(1, min(physical, allowed))
+
+
+# glibc mallopt() parameters (malloc.h).
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+MMAP_THRESHOLD = 1 << 20     # bytes: blocks this large get their own mapping, unmapped on free
+TRIM_THRESHOLD = 2 << 20     # bytes: free memory at a heap's top beyond this goes back at once
+_allocator_tuned = False
+
+
+def _glibc():
+    """Return the C library when it is glibc (it has malloc_trim and mallopt), else None."""
+    try:
+        libc = ctypes.CDLL(None)
+    except OSError:  # pragma: no cover - no C library to load (Windows)
+        return None
+    return libc if hasattr(libc, 'malloc_trim') and hasattr(libc, 'mallopt') else None
+
+
+def tune_allocator() -> bool:
+    """
+    Make glibc's malloc give the memory of freed models back to the system (once a process).
+
+    Models are loaded and freed again on every lifecycle configure/cleanup, by ever new threads
+    (ONNX Runtime's and MediaPipe's pools, the node's workers). glibc serves big blocks from a
+    mapping of their own only above a threshold that it raises, up to 32 MiB, each time such a
+    block is freed; below it they come from the heaps of up to 8 arenas per core, and a heap
+    other than the main one shrinks only when tens of MiB are free at its top. Freed weights and
+    inference buffers then stayed in the process: body_node's resident memory grew by half over
+    60 cleanup/configure cycles, though the memory in use did not grow. A fixed threshold
+    (:data:`MMAP_THRESHOLD`) unmaps such blocks when they are freed, and a fixed trim threshold
+    (:data:`TRIM_THRESHOLD`) returns what is free at a heap's top; :func:`release_memory`
+    returns the rest.
+
+    Called before models are loaded (by :func:`pose_ros.backends.create_backend` and
+    :class:`pose_ros.head_hands_stage.HeadHandsStage`). Returns whether glibc was tuned; a
+    no-op on other C libraries.
+    """
+    global _allocator_tuned
+    if _allocator_tuned:
+        return True
+    libc = _glibc()
+    if libc is None:  # pragma: no cover - not glibc
+        return False
+    ok = (libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1
+          and libc.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD) == 1)
+    _allocator_tuned = ok
+    return ok
+
+
+def release_memory() -> None:
+    """
+    Free what only the garbage collector frees, then hand free heap pages back to the system.
+
+    For after models were closed (:meth:`pose_ros.pipeline.BodyPipeline.close`):
+    ``gc.collect()`` frees objects kept by reference cycles, and glibc's ``malloc_trim(0)``
+    returns the free pages inside every arena's heaps, which free() alone keeps.
+    """
+    gc.collect()
+    libc = _glibc()
+    if libc is not None:
+        libc.malloc_trim(0)

@@ -246,7 +246,9 @@ class YoloOnnxBackend(PoseBackend):
             self._tracker.reset()
 
     def close(self) -> None:
+        # The input's NodeArg keeps the whole session (weights, arena) alive: drop it too.
         self._session = None
+        self._input = None
         self._tracker = None
         self._buffers = {}
 
