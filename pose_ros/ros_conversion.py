@@ -36,7 +36,7 @@ import numpy as np
 from pose_ros.colors import rgb_to_bgr255, track_color, track_color_bgr
 from pose_ros.people import (
     FrameResult, GazeSource, Hand, Head, Keypoints, Person, PositionSource)
-from pose_ros.schemas import get_schema
+from pose_ros.schemas import BODY_SCHEMAS, get_schema, HAND21
 
 from pose_ros_msgs.msg import Hand as HandMsg
 from pose_ros_msgs.msg import Head as HeadMsg
@@ -68,6 +68,7 @@ CAMERA_FRAME_SOURCES = (PositionSource.DEPTH, PositionSource.MODEL_CAMERA)
 _SIDE_TO_MSG = {'left': HandMsg.SIDE_LEFT, 'right': HandMsg.SIDE_RIGHT,
                 'unknown': HandMsg.SIDE_UNKNOWN}
 _SIDE_FROM_MSG = {v: k for k, v in _SIDE_TO_MSG.items()}
+HAND_SCHEMA = HAND21.name
 
 # Body axes of an upright person facing the camera, as columns in the optical frame:
 # x = -camera z (toward the camera), y = camera x (person's left), z = -camera y (up).
@@ -213,9 +214,20 @@ def _head_from_msg(msg: HeadMsg) -> Optional[Head]:
                 gaze_source=GazeSource(msg.gaze_source))
 
 
+def _hand_from_msg(msg: HandMsg) -> Hand:
+    if msg.side not in _SIDE_FROM_MSG:
+        raise ValueError(f'hand side {msg.side} is not one of {sorted(_SIDE_FROM_MSG)}')
+    if msg.skeleton.schema != HAND_SCHEMA:
+        raise ValueError(f'a hand skeleton must be {HAND_SCHEMA!r}, got {msg.skeleton.schema!r}')
+    return Hand(_skeleton_from_msg(msg.skeleton), _SIDE_FROM_MSG[msg.side],
+                msg.handedness_score)
+
+
 def _person_from_msg(pm: PersonMsg) -> Person:
-    hands = [Hand(_skeleton_from_msg(h.skeleton), _SIDE_FROM_MSG.get(h.side, 'unknown'),
-                  h.handedness_score) for h in pm.hands]
+    if pm.body.schema not in BODY_SCHEMAS:
+        raise ValueError(f'a body skeleton must be one of {list(BODY_SCHEMAS)}, got '
+                         f'{pm.body.schema!r}')
+    hands = [_hand_from_msg(h) for h in pm.hands]
     return Person(body=_skeleton_from_msg(pm.body),
                   bbox=np.array(pm.bbox, np.float32).reshape(4),
                   score=pm.score, track_id=pm.track_id, hands=hands,

@@ -103,7 +103,7 @@ def drive(sim):
 def test_engage_then_drive():
     sim = Sim(make_loop())
     drive(sim)
-    assert sim.events == ['engaged']
+    assert sim.events == ['engaged (track 1)']
 
 
 def test_person_vanishing_stops_within_the_bound():
@@ -111,7 +111,7 @@ def test_person_vanishing_stops_within_the_bound():
     last = drive(sim)
     sim.advance(3.0)
     assert sim.zero_from(last) - last <= BOUND + 1e-9
-    assert sim.loop.controller is None and 'released: lost (no input)' in sim.events
+    assert sim.loop.controller is None and 'released: lost (no input) (track 1)' in sim.events
 
 
 def test_frozen_stamps_are_no_evidence():
@@ -175,7 +175,7 @@ def test_reused_id_while_frames_keep_coming_needs_a_fresh_engage():
         sim.advance(1.0 / FPS)
     sim.hold('right_arm_raised', 3.0, box=np.array([350, 50, 650, 470], np.float32))
     assert sim.loop.controller is None
-    assert 'released: lost' in sim.events
+    assert 'released: lost (track 1)' in sim.events
     assert all(tw == (0.0, 0.0) for ts, tw in sim.twists if ts > last + BOUND)
 
 
@@ -185,7 +185,7 @@ def test_a_jumping_track_loses_control():
     last = drive(sim)
     far = np.array([600, 600, 900, 1020], np.float32)
     sim.hold('right_arm_raised', 2.0, box=far)
-    assert 'released: track jumped' in sim.events
+    assert 'released: track jumped (track 1)' in sim.events
     assert sim.loop.controller is None
     assert sim.zero_from(last) - last <= BOUND + 1e-9
 
@@ -214,7 +214,7 @@ def test_another_publisher_restarts():
 def test_fault_zeroes_at_the_next_step():
     sim = Sim(make_loop())
     drive(sim)
-    assert sim.loop.fault('test') == 'released: fault (test)'
+    assert sim.loop.fault('test') == 'released: fault (test) (track 1)'
     sim.advance(PERIOD)
     assert sim.twists[-1][1] == (0.0, 0.0)
     assert sim.loop.controller is None and sim.loop.counters.faults == 1

@@ -14,8 +14,10 @@ decides what counts as *evidence*. Pure Python: the node only converts and publi
   older than that, or a frame from another publisher, means the source started again (a
   replay looped, body_node restarted and its tracker with it): every filter is reset and
   control released.
-* **The deadman.** The controller's label drives the commands only while the last counted
-  frame that showed the controller is at most ``input_timeout`` old in wall time. So the Twist
+* **The deadman.** The controller's stable label drives the commands only while the last
+  counted frame in which their pose was recognised (a label other than ``unknown``) is at
+  most ``input_timeout`` old in wall time. A frame without them (missed by the detector,
+  their data malformed) or with their keypoints unknown is no evidence. So the Twist
   ramps down and is exactly zero ``input_timeout + deadman_timeout_s`` (plus one timer period)
   after the last valid evidence, whatever else keeps arriving: malformed, stale or frozen
   frames, or frames without that person.
@@ -41,6 +43,7 @@ from typing import Hashable, List, Optional, Protocol, Sequence, Set, Tuple
 from pose_ros.classifier.arbitration import Candidate, ControlArbiter
 from pose_ros.classifier.commands import CommandOutput, CommandPolicy
 from pose_ros.classifier.hysteresis import LabelFilter
+from pose_ros.classifier.rules import UNKNOWN
 from pose_ros.people import Keypoints, Person
 
 # Most people one frame may hold; body_node reports at most 100 (its max_people limit).
@@ -53,8 +56,8 @@ class Labeller(Protocol):
     def update(self, track_id: int, t: float, keypoints: Keypoints) -> Tuple[str, float]:
         """Return ``(label, confidence)`` of one person at ``t`` seconds."""
 
-    def prune(self, active_ids: Sequence[int]) -> None:
-        """Drop the state of tracks not in ``active_ids``."""
+    def expire(self, seen_ids: Sequence[int], stamp: float, timeout: float) -> None:
+        """Note ``seen_ids`` at ``stamp``; drop tracks unseen for over ``timeout`` s."""
 
     def forget(self, track_id: int) -> None:
         """Drop the state of one track."""
@@ -73,7 +76,7 @@ class ModelLabeller:
         # A skeleton of another schema raises SchemaMismatch: the caller drops the person.
         return self.model.predict(keypoints)
 
-    def prune(self, active_ids: Sequence[int]) -> None:
+    def expire(self, seen_ids: Sequence[int], stamp: float, timeout: float) -> None:
         """Keep nothing per track: a network sees one frame at a time."""
 
     def forget(self, track_id: int) -> None:
@@ -162,31 +165,39 @@ class ControlLoop:
         self._newest_stamp = stamp
 
         candidates = []
+        recognised = set()          # tracks whose pose this frame shows (not 'unknown')
         for person in people:
             try:
                 label, conf = self.labeller.update(person.track_id, stamp, person.body)
                 stable, score = self.filter.update(person.track_id, label, conf, stamp)
                 candidates.append(Candidate.from_person(person, stable))
+                if label and label != UNKNOWN:
+                    recognised.add(person.track_id)
             except (ValueError, KeyError, TypeError, ArithmeticError, IndexError) as e:
                 self.counters.people_dropped += 1
                 report.problems.append(f'track {person.track_id} left out: '
                                        f'{type(e).__name__}: {e}')
                 continue
             report.labels.append((person.track_id, stable, score))
+        # A track's label history outlives a few frames without it (a missed detection, a
+        # malformed copy): it ends when the track has been unseen for lost_timeout.
         ids = [c.track_id for c in candidates]
-        self.filter.prune(ids)
-        self.labeller.prune(ids)
+        self.filter.expire(ids, stamp, self.arbiter.lost_timeout_s)
+        self.labeller.expire(ids, stamp, self.arbiter.lost_timeout_s)
 
         with self._lock:
             controller = self.arbiter.update(stamp, candidates)
-            if self.arbiter.last_event:
-                report.events.append(self.arbiter.last_event)
             released = self.arbiter.released_id
-            self._controller = controller
-            self._controller_label = next((lab for tid, lab, _ in report.labels
-                                           if tid == controller), None)
-            if self._controller_label is not None:     # the controller is in this frame
+            if self.arbiter.last_event:
+                report.events.append(self._event(released if controller is None
+                                                 else controller))
+            label = next((lab for tid, lab, _ in report.labels if tid == controller), None)
+            if controller is None:
+                self._drop_controller()
+            elif controller in recognised:   # evidence: their pose is seen in this frame
+                self._controller_label = label
                 self._evidence_at = now
+            self._controller = controller
         if released is not None:
             # Its label history belongs to whoever had the id: start it afresh.
             self.filter.forget(released)
@@ -218,8 +229,8 @@ class ControlLoop:
             self.labeller.reset()
             with self._lock:
                 self.arbiter.release(f'input restarted: {restart}')
-                if self.arbiter.last_event:
-                    report.events.append(self.arbiter.last_event)
+                if self.arbiter.released_id is not None:
+                    report.events.append(self._event(self.arbiter.released_id))
                 self.arbiter.reset()        # its stamp clock restarts too
                 self._drop_controller()
         return None
@@ -250,7 +261,7 @@ class ControlLoop:
         with self._lock:
             self.counters.faults += 1
             self.arbiter.release(f'fault ({reason})')
-            event = self.arbiter.last_event if self._controller is not None else None
+            event = (self._event(self._controller) if self._controller is not None else None)
             self.arbiter.released_id = None
             self._drop_controller()
             self._forget_all = True
@@ -268,7 +279,7 @@ class ControlLoop:
             if (self._controller is not None
                     and now - self._evidence_at > self.arbiter.lost_timeout_s):
                 self.arbiter.release('lost (no input)')
-                events.append(self.arbiter.last_event)
+                events.append(self._event(self._controller))
                 self._forget.add(self._controller)
                 self.arbiter.released_id = None
                 self._drop_controller()
@@ -297,6 +308,10 @@ class ControlLoop:
         """Seconds since the last counted frame that showed the controller (inf: never)."""
         with self._lock:
             return now - self._evidence_at
+
+    def _event(self, track_id: Optional[int]) -> str:
+        """Return the arbiter's last event naming the track it concerns (lock held)."""
+        return f'{self.arbiter.last_event} (track {track_id})'
 
     def _drop_controller(self) -> None:
         self._controller = None

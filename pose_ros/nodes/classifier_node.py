@@ -7,12 +7,13 @@ classifier_node: people in; per-person pose labels and the controller's commands
 A thin adapter around :class:`pose_ros.classifier.control_loop.ControlLoop`, which holds the
 safety rules (what counts as evidence, who is in control, the deadman). This node converts
 People messages, which may come from anyone and be malformed, into plain people, feeds them to
-the loop, and publishes what the loop decides. A timer drives the commands in its own
-callback group, so no frame, however slow or hostile, delays the deadman; any exception turns
-into an immediate zero Twist, and so does shutting down.
+the loop, and publishes what the loop decides. The commands are stepped by a thread of their
+own, not by an executor timer: no frame, however slow, hostile or numerous, can delay the
+deadman. Any exception turns into an immediate zero Twist, and so does shutting down.
 """
 
 from pathlib import Path
+import threading
 import time
 from typing import Any, Dict, Hashable, Optional
 
@@ -22,7 +23,7 @@ from pose_ros.backends.base import resolve_model_path
 from pose_ros.classifier.arbitration import ControlArbiter
 from pose_ros.classifier.commands import (CommandOutput, CommandPolicy, ConfigError,
                                           known_labels, load_config)
-from pose_ros.classifier.control_loop import ControlLoop, ModelLabeller
+from pose_ros.classifier.control_loop import ControlLoop, MAX_PEOPLE, ModelLabeller
 from pose_ros.classifier.hysteresis import LabelFilter
 from pose_ros.classifier.rules import GestureRecogniser
 from pose_ros.nodes import node_main
@@ -30,8 +31,7 @@ from pose_ros.nodes.params import (classifier_check, CLASSIFIER_PARAMS, declare_
                                    ParamTable, start_failure)
 from pose_ros.ros_conversion import decode_people, stamp_seconds
 from pose_ros_msgs.msg import People, PoseCommand
-from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
-from rclpy.executors import MultiThreadedExecutor
+from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from rclpy.serialization import deserialize_message
@@ -39,6 +39,8 @@ from std_msgs.msg import Bool, String
 
 # How long a problem keeps /diagnostics at WARN (ERROR for a fault) after it was last seen.
 _DIAG_HOLD_S = 5.0
+# At most one problem line in the log per this many seconds (the count is on /diagnostics).
+_LOG_THROTTLE_S = 0.5
 
 
 class ClassifierNode(Node):
@@ -75,10 +77,11 @@ class ClassifierNode(Node):
         self.policy = policy
         self._last_problem = ''
         self._problem_at = -1e9
+        self._problem_logged_at = -1e9
         self._fault_at = -1e9
         self._last_event = ''
         self._last_twist = (0.0, 0.0)
-        self._oversized = 0
+        self._refused = 0
 
         reliable = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
         self.pub_labels = self.create_publisher(PoseCommand, 'pose_commands', reliable)
@@ -102,12 +105,11 @@ class ClassifierNode(Node):
                                                 else ReliabilityPolicy.BEST_EFFORT))
         # Raw bytes in: a message is checked for size before it is deserialized, and a
         # message that does not deserialize is an error here, not in the executor.
-        self.create_subscription(People, 'people', self._on_people, qos, raw=True,
-                                 callback_group=MutuallyExclusiveCallbackGroup())
-        commands = MutuallyExclusiveCallbackGroup()
-        self.create_timer(1.0 / p['rate'], self._step, callback_group=commands)
-        self.create_timer(p['diagnostics_period'], self._publish_diagnostics,
-                          callback_group=commands)
+        self.create_subscription(People, 'people', self._on_people, qos, raw=True)
+        self._stop = threading.Event()
+        self._commands = threading.Thread(target=self._command_loop, name='commands',
+                                          daemon=True)
+        self._commands.start()
         self.get_logger().info(
             f'classifier {self.source}; control {p["control.policy"]}; commands '
             f'{p["commands_file"] or "none (labels only)"}')
@@ -134,14 +136,25 @@ class ClassifierNode(Node):
     def _handle(self, data: bytes, info: dict) -> None:
         limit = self.params['max_message_bytes']
         if len(data) > limit:
-            self._oversized += 1
+            self._refused += 1
             self._problem(f'People message of {len(data)} bytes exceeds max_message_bytes '
                           f'({limit}): ignored')
             return
-        msg = deserialize_message(data, People)
+        try:
+            msg = deserialize_message(data, People)
+        except Exception as e:  # noqa: B902 - rclpy raises its rmw error types
+            self._refused += 1
+            self._problem(f'People message of {len(data)} bytes does not deserialize '
+                          f'({type(e).__name__}: {e}): ignored')
+            return
+        if len(msg.people) > MAX_PEOPLE:    # before decoding them all
+            self._refused += 1
+            self._problem(f'{len(msg.people)} people in one message, more than {MAX_PEOPLE}: '
+                          'ignored')
+            return
         frame, dropped = decode_people(msg)
         report = self.loop.on_frame(stamp_seconds(msg.header.stamp), frame.people,
-                                    time.monotonic(), _publisher(info))
+                                    _arrival(info), _publisher(info))
         self.loop.counters.people_dropped += len(dropped)
         for problem in (*dropped, *report.problems):
             self._problem(problem)
@@ -155,6 +168,19 @@ class ClassifierNode(Node):
                 self.pub_control.publish(cmd)
 
     # --- commands --------------------------------------------------------------------------
+    def _command_loop(self) -> None:
+        """Step the commands at ``rate`` and publish diagnostics, until shut down."""
+        period = 1.0 / self.params['rate']
+        diag_period = self.params['diagnostics_period']
+        next_step = next_diag = time.monotonic()
+        while not self._stop.wait(max(0.0, next_step - time.monotonic())):
+            self._step()
+            now = time.monotonic()
+            next_step = max(next_step + period, now - period)   # no burst after a stall
+            if now >= next_diag:
+                self._publish_diagnostics()
+                next_diag = now + diag_period
+
     def _step(self) -> None:
         """Advance the command policy: the deadman runs here, input or not."""
         try:
@@ -189,13 +215,18 @@ class ClassifierNode(Node):
 
     # --- reporting -------------------------------------------------------------------------
     def _problem(self, text: str) -> None:
+        now = time.monotonic()
         self._last_problem = text
-        self._problem_at = time.monotonic()
-        self.get_logger().error(text, throttle_duration_sec=2.0)
+        self._problem_at = now
+        # Throttled here, cheaply: under a flood of bad messages rclpy's own throttle (it
+        # inspects the caller's frame on every call) would cost more than the message.
+        if now - self._problem_logged_at >= _LOG_THROTTLE_S:
+            self._problem_logged_at = now
+            self.get_logger().error(text if len(text) <= 400 else text[:400] + '...')
 
     def _log_event(self, event: str) -> None:
         self._last_event = event
-        self.get_logger().info(f'control: {event} (track {self.loop.controller})')
+        self.get_logger().info(f'control: {event}')
 
     def _publish_diagnostics(self) -> None:
         now = time.monotonic()
@@ -207,8 +238,8 @@ class ClassifierNode(Node):
             'last_control_event': self._last_event,
             'evidence_age_s': f'{min(self.loop.evidence_age(now), 1e9):.3f}',
             'twist': f'{self._last_twist[0]:.3f} m/s, {self._last_twist[1]:.3f} rad/s',
-            'messages': str(c.frames + self._oversized),
-            'messages_ignored': str(c.frames_ignored + self._oversized),
+            'messages': str(c.frames + self._refused),
+            'messages_ignored': str(c.frames_ignored + self._refused),
             'input_restarts': str(c.restarts),
             'people_dropped': str(c.people_dropped),
             'faults': str(c.faults),
@@ -228,11 +259,28 @@ class ClassifierNode(Node):
         self.pub_diag.publish(array)
 
     def shut_down(self) -> None:
-        """Leave the robot stopped: a last zero Twist before the node goes."""
+        """Stop stepping and leave the robot stopped: a last zero Twist before the node goes."""
+        self._stop.set()
+        self._commands.join(timeout=2.0)
         try:
             self._send_zero()
         except Exception:  # noqa: B902 - the context may already be gone
             pass
+
+
+def _arrival(info: dict) -> float:
+    """
+    Return when a message arrived, on the monotonic clock the deadman runs on.
+
+    Evidence is as old as its arrival, not its processing: a message that waited in the
+    queue behind a flood must not restart the deadman as if it were new.
+    """
+    now = time.monotonic()
+    received_ns = info.get('received_timestamp') or 0
+    if not received_ns:
+        return now
+    waited = time.time() - received_ns * 1e-9          # both on the system clock
+    return now - min(max(waited, 0.0), 10.0)           # a clock step must not mislead
 
 
 def _publisher(info: dict) -> Optional[Hashable]:
@@ -267,8 +315,7 @@ def main(args=None) -> None:
     except Exception as e:  # noqa: B902 - any start failure is one FATAL line and exit 2
         # A bad configuration stops the node before it ever commands.
         node_main.fail_start('classifier_node', start_failure(e, CLASSIFIER_PARAMS))
-    # Two threads: the People callback and the command timer never wait for each other.
-    node_main.spin(node, MultiThreadedExecutor(num_threads=2), node.shut_down)
+    node_main.spin(node, SingleThreadedExecutor(), node.shut_down)
 
 
 if __name__ == '__main__':

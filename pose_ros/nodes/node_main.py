@@ -20,6 +20,9 @@ from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
 
 
+_WAKE_S = 0.2       # seconds between checks for a signal while idle
+
+
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
@@ -43,7 +46,10 @@ def spin(node: Node, executor: Executor,
     """Spin ``node`` until a signal or an external shutdown, then clean up exactly once."""
     executor.add_node(node)
     try:
-        executor.spin()
+        # Wake up a few times a second: a signal's Python handler runs only between
+        # bytecodes, never while the executor waits in rcl for work that may not come.
+        while executor.context.ok():
+            executor.spin_once(timeout_sec=_WAKE_S)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     finally:

@@ -1,0 +1,373 @@
+# Copyright 2026 pose_ros maintainers
+# Licensed under the Apache License, Version 2.0
+
+"""
+Fault injection into classifier_node over DDS: the robot stops, whatever comes in.
+
+classifier_node runs as its own process (the shipped parameters, the teleop command map) in a
+ROS domain of its own; this process plays a person who engages (both arms up) and turns the
+robot (right arm raised), and mixes in faults. The safety property checked on every run:
+
+    every Twist sent later than BOUND after the last valid frame of the engaged person is
+    exactly zero (BOUND = input_timeout + deadman_timeout_s + one command period, plus a
+    margin for DDS and a loaded 2-core machine).
+
+Seeds are fixed, so a failure reproduces.
+"""
+
+import os
+from pathlib import Path
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+from diagnostic_msgs.msg import DiagnosticArray
+from geometry_msgs.msg import Twist
+import numpy as np
+from pose_ros.classifier.synthetic import hold_sequence
+from pose_ros.people import FrameResult, Person
+from pose_ros.ros_conversion import frame_to_people_msg
+from pose_ros.tools.graph import NodeProcess, ros_args, share_file
+from pose_ros_msgs.msg import Hand, Keypoint, People
+from rclpy.qos import QoSProfile, ReliabilityPolicy
+from rclpy.serialization import serialize_message
+from ros_helpers import RosContext, spin_in_thread, wait_for
+from std_msgs.msg import Header
+
+FPS = 15.0
+BOX = np.array([100, 50, 400, 470], np.float32)
+# input_timeout 0.5 + deadman_timeout_s 0.5 + one period at 20 Hz; + DDS/scheduling margin.
+BOUND = 0.5 + 0.5 + 0.05
+MARGIN = 0.35
+MAX_BYTES = 256 * 1024             # max_message_bytes for these runs: an oversized case fits
+
+
+def header_at(t):
+    header = Header(frame_id='camera_color_optical_frame')
+    header.stamp.sec, header.stamp.nanosec = int(t), int(round(t % 1 * 1e9)) % 1_000_000_000
+    return header
+
+
+def people(kp, t, track_id=1, box=BOX):
+    person = Person(body=kp, bbox=box, score=0.9, track_id=track_id)
+    return frame_to_people_msg(FrameResult([person], 'injected', 640, 480), header_at(t))
+
+
+class Twists:
+    """Every Twist and /diagnostics status received, with the receive time."""
+
+    def __init__(self, node):
+        self.twists, self.diag = [], []
+        self.lock = threading.Lock()
+        node.create_subscription(Twist, '/cmd_vel', self._twist, 100)
+        node.create_subscription(DiagnosticArray, '/diagnostics', self._diag, 10)
+
+    def _twist(self, msg):
+        with self.lock:
+            self.twists.append((time.monotonic(), msg.linear.x, msg.angular.z))
+
+    def _diag(self, msg):
+        with self.lock:
+            self.diag.extend(s for s in msg.status if s.name.startswith('classifier_node'))
+
+    def after(self, t):
+        with self.lock:
+            return [(ts, lin, ang) for ts, lin, ang in self.twists if ts > t]
+
+    def moving_after(self, t):
+        return [x for x in self.after(t) if x[1] != 0.0 or x[2] != 0.0]
+
+    def diag_values(self):
+        with self.lock:
+            return {kv.key: kv.value for kv in self.diag[-1].values} if self.diag else {}
+
+
+def start(tmp_path, name='classifier_node', **params):
+    return NodeProcess('classifier_node', ros_args(
+        [share_file('config/pose_ros.yaml')],
+        params={'commands_file': 'commands_teleop.yaml', 'max_message_bytes': MAX_BYTES,
+                **params}), log_path=tmp_path / f'{name}.log')
+
+
+def connect(node, proc, topic='/people', depth=10):
+    pub = node.create_publisher(People, topic, QoSProfile(
+        depth=depth, reliability=ReliabilityPolicy.RELIABLE))
+    ok = wait_for(lambda: pub.get_subscription_count() > 0 or not proc.alive(), 60.0)
+    assert proc.alive() and ok, proc.log_text()
+    assert wait_for(lambda: node.count_publishers('/cmd_vel') > 0, 30.0), proc.log_text()
+    return pub
+
+
+def play(pub, label, seconds, rng, box=BOX, track_id=1, between=None):
+    """Publish a person holding ``label`` in real time; return the last frame's send time."""
+    sent = None
+    for _, kp in hold_sequence(label, rng, duration_s=seconds, fps=FPS):
+        stamp = time.time()
+        pub.publish(people(kp, stamp, track_id, box))
+        sent = time.monotonic()
+        if between is not None:
+            between(kp, stamp)
+        time.sleep(max(0.0, 1.0 / FPS - (time.monotonic() - sent)))
+    return sent
+
+
+def assert_stopped(out, last_valid, proc, what):
+    """Assert the safety property: only zero Twists after last_valid + BOUND (+ margin)."""
+    late = out.moving_after(last_valid + BOUND + MARGIN)
+    timeline = [(round(ts - last_valid, 3), round(ang, 3)) for ts, _, ang in
+                out.after(last_valid - 0.3)][:40]
+    assert not late, (f'{what}: Twist not zero {late[0][0] - last_valid:.3f} s after the last '
+                      f'valid frame: {late[:3]}; timeline {timeline}\n{proc.log_tail(20)}')
+    assert out.after(last_valid + BOUND + MARGIN), f'{what}: no Twist at all after the bound'
+
+
+# --- malformed People: every way a message can be wrong -------------------------------------
+
+def malformed(rng, kp, newest):
+    """
+    Return one malformed People message (or raw bytes) and what is wrong with it.
+
+    ``newest``: the newest stamp sent so far. A message is stamped 1 ms later (the next valid
+    frame, 66 ms later, stays newer still), or, for the stamp faults, exactly ``newest``
+    (repeated) or up to 0.4 s older (out of order, within input_timeout). Stamps older than
+    that are a restart, not malformed input: they release control (the next test).
+    """
+    now = newest + 1e-3
+    msg = people(kp, now)
+    body = msg.people[0].body
+    kind = int(rng.integers(19))
+    if kind == 0:
+        body.keypoints = body.keypoints[:16]
+    elif kind == 1:
+        body.schema = 'coco18'
+    elif kind == 2:
+        body.keypoints[int(rng.integers(17))].name = 'left_elbow_x'
+    elif kind == 3:
+        body.keypoints[1].name = body.keypoints[2].name
+    elif kind == 4:
+        body.position_source = 99
+    elif kind == 5:
+        for k in body.keypoints:
+            k.x, k.y, k.confidence = (float(rng.choice([np.inf, -np.inf, np.nan, 1e30])),
+                                      float(rng.choice([np.inf, 1e300])), float('inf'))
+    elif kind == 6:
+        msg.people = [msg.people[0], msg.people[0]]            # one track id, twice
+    elif kind == 7:                                            # more people than allowed
+        crowd = [Person(body=kp, bbox=BOX, track_id=i) for i in range(101)]
+        msg = frame_to_people_msg(FrameResult(crowd, 'injected', 640, 480), header_at(now))
+    elif kind in (8, 9, 10):
+        # Stamp faults. The person's keypoints are unknown, so that the frame is no evidence
+        # even where the node did count it (the frame it repeats was refused, say).
+        for k in body.keypoints:
+            k.x = k.y = float('nan')
+        msg.header = header_at({8: 0.0, 9: newest,                       # unstamped, repeated
+                                10: newest - float(rng.uniform(0.01, 0.4))}[kind])  # older
+    elif kind == 11:
+        data = serialize_message(msg)
+        return data[:int(rng.integers(4, len(data)))], 'truncated CDR'
+    elif kind == 12:
+        return rng.bytes(int(rng.integers(1, 600))), 'random bytes'
+    elif kind == 13:
+        msg.people[0].head.valid = True
+        msg.people[0].head.gaze_source = 77                    # no such enum value
+    elif kind == 14:
+        msg.people[0].hands = [_bad_hand(body)]                # a body as a hand, side 9
+    elif kind == 15:
+        body.keypoints = []
+    elif kind == 16:
+        for k in body.keypoints:
+            k.name = k.name + 'x' * 2000                        # 34 KB of names
+    elif kind == 17:                                           # more than max_message_bytes
+        body.keypoints = [Keypoint(name='n' * 300000)] + list(body.keypoints[1:])
+    else:
+        msg.people[0].track_id = 1
+        msg.people[0].body.schema = 'hand21'                   # a hand as a body
+    return msg, f'kind {kind}'
+
+
+def _bad_hand(body):
+    return Hand(side=9, handedness_score=float('nan'), skeleton=body)
+
+
+def test_malformed_people_flood_never_keeps_the_robot_moving(tmp_path):
+    """
+    Defect 1: one malformed People message killed classifier_node with the Twist standing.
+
+    Four runs of: engage, drive for 4 s with malformed messages mixed in (15 per valid frame,
+    about 200 a second), then 3 s of malformed messages only: each run ends in zero within the
+    bound. Over 5,000 malformed messages in all, of 19 kinds (wrong lengths, schemas and
+    names, non-finite and absurd values, duplicate ids, crowds, zero, repeated and
+    out-of-order stamps, truncated and random bytes, oversized messages, bad enums).
+    """
+    rng = np.random.default_rng(11)
+    sent = 0
+    with RosContext() as ros:
+        proc = start(tmp_path)
+        try:
+            node = ros.node('injector')
+            out = Twists(node)
+            with spin_in_thread(node):
+                pub = connect(node, proc, depth=1000)
+                last_stamp = 0.0
+
+                def flood(kp, newest, n=15):
+                    nonlocal sent, last_stamp
+                    for _ in range(n):
+                        bad, _ = malformed(rng, kp, newest)
+                        newest += 1e-3
+                        pub.publish(bad)
+                        sent += 1
+                        time.sleep(0.002)
+                    last_stamp = newest
+
+                for run in range(4):
+                    play(pub, 'both_arms_up', 1.5, rng)
+                    driving_from = time.monotonic()
+                    last_valid = play(pub, 'right_arm_raised', 4.0, rng,
+                                      between=flood)
+                    moving = out.moving_after(driving_from + 1.0)
+                    assert moving and all(ang < -0.1 for _, _, ang in moving[-5:]), (
+                        f'run {run}: not driving under the flood\n{proc.log_tail(20)}')
+                    # The person is gone; the malformed messages go on for 3 s.
+                    end = time.monotonic() + 3.0
+                    _, kp = hold_sequence('right_arm_raised', rng, duration_s=0.1, fps=FPS)[0]
+                    while time.monotonic() < end:
+                        flood(kp, last_stamp, 12)
+                        time.sleep(0.03)
+                    assert_stopped(out, last_valid, proc, f'run {run}')
+                # Taken in by the node, not only sent (its queue keeps the newest 10).
+                assert wait_for(lambda: int(out.diag_values().get('messages', 0)) >= 5000,
+                                5.0), (sent, out.diag_values())
+                values = out.diag_values()
+        finally:
+            code = proc.stop()
+    assert sent >= 5000, sent
+    assert code == 0, proc.log_tail(30)
+    assert int(values['people_dropped']) > 500 and int(values['messages_ignored']) > 500, values
+    log = proc.log_text()
+    assert 'Traceback' not in log, log[-3000:]
+    for reason in ('16 keypoints, expected 17', "got 'coco18'",
+                   'left_elbow_x', 'given to more than one person', 'stamp is zero',
+                   'repeats the newest', 'exceeds max_message_bytes'):
+        assert reason in log, reason
+
+
+def test_reused_id_after_a_gap_never_inherits_control(tmp_path):
+    """Defect 2: 5 s with nobody in view, then someone else arrives as track 1."""
+    rng = np.random.default_rng(12)
+    with RosContext() as ros:
+        proc = start(tmp_path)
+        try:
+            node = ros.node('injector')
+            out = Twists(node)
+            with spin_in_thread(node):
+                pub = connect(node, proc)
+                play(pub, 'both_arms_up', 1.5, rng)
+                last_valid = play(pub, 'right_arm_raised', 2.0, rng)
+                assert out.moving_after(last_valid - 0.5), proc.log_tail(20)
+                # Nobody in view: empty People for 5 s, as body_node sends them.
+                end = time.monotonic() + 5.0
+                while time.monotonic() < end:
+                    pub.publish(frame_to_people_msg(FrameResult([], 'injected', 640, 480),
+                                                    header_at(time.time())))
+                    time.sleep(1.0 / FPS)
+                stranger = np.array([350, 50, 650, 470], np.float32)    # 250 px away
+                play(pub, 'right_arm_raised', 3.0, rng, box=stranger)
+                assert_stopped(out, last_valid, proc, 'stranger with the same id')
+                # Only their own engage gesture gives them control.
+                play(pub, 'both_arms_up', 1.5, rng, box=stranger)
+                turning = time.monotonic()
+                play(pub, 'right_arm_raised', 2.0, rng, box=stranger)
+                assert out.moving_after(turning + 1.0), proc.log_tail(20)
+        finally:
+            code = proc.stop()
+    assert code == 0
+    assert 'control: released: lost' in proc.log_text()
+
+
+def test_frozen_and_backward_stamps_stop_the_robot(tmp_path):
+    """Defect 3: stamps that stop advancing kept it driving while the person crossed arms."""
+    rng = np.random.default_rng(13)
+    with RosContext() as ros:
+        proc = start(tmp_path)
+        try:
+            node = ros.node('injector')
+            out = Twists(node)
+            with spin_in_thread(node):
+                pub = connect(node, proc)
+                # Frozen: the same stamp again and again while the arms cross.
+                play(pub, 'both_arms_up', 1.5, rng)
+                last_valid = play(pub, 'right_arm_raised', 2.0, rng)
+                frozen = time.time()
+                for _, kp in hold_sequence('arms_crossed', rng, duration_s=4.0, fps=FPS):
+                    pub.publish(people(kp, frozen))
+                    time.sleep(1.0 / FPS)
+                assert_stopped(out, last_valid, proc, 'frozen stamps')
+                # Backward: a source that starts again 60 s in the past (a looping replay).
+                play(pub, 'both_arms_up', 1.5, rng)
+                last_valid = play(pub, 'right_arm_raised', 2.0, rng)
+                past = time.time() - 60.0
+                for i, (_, kp) in enumerate(hold_sequence('right_arm_raised', rng,
+                                                          duration_s=3.0, fps=FPS)):
+                    pub.publish(people(kp, past + i / FPS))
+                    time.sleep(1.0 / FPS)
+                assert_stopped(out, last_valid, proc, 'stamps jumped back')
+        finally:
+            code = proc.stop()
+    assert code == 0
+    log = proc.log_text()
+    assert 'repeats the newest' in log and 'input restarted' in log
+
+
+def test_killed_and_restarted_source(tmp_path):
+    """
+    Kill (-9) the People source while driving, then restart it (a crashed body_node).
+
+    The robot stops within the bound; classifier_node keeps running and takes the new
+    source's frames without a restart of its own; control needs a fresh engage: the same
+    person (same id, same place) turning right does not move the robot until they engage.
+    """
+    source = Path(__file__).with_name('people_source.py')
+    with RosContext() as ros:
+        proc = start(tmp_path)
+
+        def run_source(plan, seed):
+            def dfl():
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+            return subprocess.Popen([sys.executable, str(source), '--plan', plan, '--seed',
+                                     str(seed)], stdout=subprocess.PIPE, text=True,
+                                    env=dict(os.environ), preexec_fn=dfl)
+
+        try:
+            node = ros.node('observer')
+            out = Twists(node)
+            with spin_in_thread(node):
+                assert wait_for(lambda: node.count_publishers('/cmd_vel') > 0, 60.0)
+                src = run_source('both_arms_up:2,right_arm_raised:60', 21)
+                assert wait_for(lambda: out.moving_after(0.0), 30.0), proc.log_tail(20)
+                time.sleep(1.0)
+                src.kill()                                           # kill -9
+                killed = time.monotonic()
+                src.wait()
+                time.sleep(BOUND + MARGIN + 1.0)
+                assert_stopped(out, killed, proc, 'source killed')
+                assert proc.alive()
+                # Restarted: same id, same place, turning right, no engage gesture.
+                src = run_source('right_arm_raised:5', 22)
+                assert wait_for(lambda: 'published' in (src.stdout.readline() or ''), 30.0)
+                restarted = time.monotonic()
+                src.wait(30)
+                assert not out.moving_after(restarted), 'control came back without engaging'
+                # With their own engage gesture, they drive again: the node recovered.
+                src = run_source('both_arms_up:2,right_arm_raised:3', 23)
+                again = time.monotonic()
+                src.wait(30)
+                assert out.moving_after(again + 2.0), proc.log_tail(20)
+        finally:
+            code = proc.stop()
+    assert code == 0, proc.log_tail(30)
+    log = proc.log_text()
+    assert 'released: lost (no input)' in log
+    assert log.count('control: engaged') == 2, log
