@@ -15,12 +15,19 @@ the centre of pixel (0, 0) is at (0.0, 0.0).
 """
 
 from dataclasses import dataclass
+import math
 from math import isfinite
 from typing import Any, Optional, Sequence
 
 import numpy as np
 
 from pose_ros.people import Keypoints, PositionSource
+
+
+# Plausible fields of view of a CameraInfo, degrees: a pinhole K outside this range is a
+# calibration in the wrong units or of another image (fx 1e-300 or 1e300 were seen).
+MIN_FOV_DEG = 1.0
+MAX_FOV_DEG = 170.0
 
 
 @dataclass(frozen=True)
@@ -54,7 +61,9 @@ class CameraIntrinsics:
         Build from a sensor_msgs/CameraInfo (duck-typed: ``k``, ``width``, ``height``).
 
         ``k`` is the row-major 3x3 camera matrix. Raises ValueError when the message carries
-        no calibration (an uncalibrated camera publishes K all zeros).
+        no calibration (an uncalibrated camera publishes K all zeros) or an implausible one:
+        a field of view outside :data:`MIN_FOV_DEG`..:data:`MAX_FOV_DEG` on either axis (from
+        a telephoto lens to a fisheye), or a principal point outside the image.
         """
         k = np.asarray(msg.k, dtype=np.float64).reshape(-1)
         if k.size != 9:
@@ -65,7 +74,23 @@ class CameraIntrinsics:
                 f'CameraInfo has no valid calibration: K = {k.tolist()} (fx={fx}, fy={fy}); '
                 'fx and fy must be finite and > 0. Is the camera calibrated, and is this the '
                 'camera_info of the colour image?')
-        return cls(fx=fx, fy=fy, cx=cx, cy=cy, width=int(msg.width), height=int(msg.height))
+        width, height = int(msg.width), int(msg.height)
+        if width <= 0 or height <= 0:
+            raise ValueError(f'CameraInfo has image size {width}x{height}: width and height '
+                             'must be the calibrated image size in pixels')
+        for name, f, side in (('fx', fx, width), ('fy', fy, height)):
+            fov = math.degrees(2.0 * math.atan2(side / 2.0, f))
+            if not MIN_FOV_DEG <= fov <= MAX_FOV_DEG:
+                raise ValueError(
+                    f'CameraInfo K has {name}={f:.6g} for an image {side} px '
+                    f'{"wide" if name == "fx" else "high"}: a field of view of {fov:.3g} '
+                    f'degrees, outside the plausible {MIN_FOV_DEG:g}..{MAX_FOV_DEG:g}; is K in '
+                    'pixels of this image size, and is this the camera_info of the colour '
+                    'image?')
+        if not (0.0 <= cx <= width and 0.0 <= cy <= height):
+            raise ValueError(f'CameraInfo K puts the principal point at ({cx:.6g}, {cy:.6g}), '
+                             f'outside the {width}x{height} image: is K for this image size?')
+        return cls(fx=fx, fy=fy, cx=cx, cy=cy, width=width, height=height)
 
     def scaled(self, width: int, height: int) -> 'CameraIntrinsics':
         """

@@ -290,6 +290,10 @@ class HeadHandsStage:
                                if p.head is not None and p.track_id >= 0),
                               stamp_s, self.options.track_timeout)
 
+    def reset_filters(self) -> None:
+        """Restart the head smoothing (time jumped); the models keep their state."""
+        self._smoother.reset()
+
     def reset(self) -> None:
         """Start a new sequence: forget tracking and filter state."""
         for est in (self.hand_estimator, self.face_estimator):

@@ -123,6 +123,12 @@ class BodyPipeline:
         result.timings_ms['smoothing'] = (time.perf_counter() - t2) * 1e3
         return result
 
+    def reset_filters(self) -> None:
+        """Restart smoothing (keypoints and heads) but keep the tracks: time jumped."""
+        self._smoother.reset()
+        if self.head_hands is not None:
+            self.head_hands.reset_filters()
+
     def reset(self) -> None:
         """Start a new sequence: forget tracks and filter state."""
         self.backend.reset()

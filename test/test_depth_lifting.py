@@ -306,6 +306,27 @@ def test_from_camera_info_rejects_uncalibrated(k):
         CameraIntrinsics.from_camera_info(camera_info(k))
 
 
+@pytest.mark.parametrize('k, size, match', [
+    ([1e-300, 0, 319.5, 0, 525.0, 239.5, 0, 0, 1], (640, 480), r'fx=1e-300 .* 180 degrees'),
+    ([1e300, 0, 319.5, 0, 525.0, 239.5, 0, 0, 1], (640, 480),
+     r'fx=1e\+300 .* 3.67e-296 degrees'),
+    ([525.0, 0, 319.5, 0, 1e6, 239.5, 0, 0, 1], (640, 480), r'fy=1e\+06 for an image 480 px '
+                                                            'high'),
+    ([10.0, 0, 319.5, 0, 525.0, 239.5, 0, 0, 1], (640, 480), 'field of view of 176 degrees'),
+    ([525.0, 0, 5000.0, 0, 525.0, 239.5, 0, 0, 1], (640, 480), 'principal point'),
+    ([525.0, 0, 319.5, 0, 525.0, 239.5, 0, 0, 1], (0, 0), 'image size 0x0'),
+], ids=['fx_tiny', 'fx_huge', 'fy_huge', 'fov_176', 'cx_outside', 'no_size'])
+def test_from_camera_info_rejects_implausible_intrinsics(k, size, match):
+    """Finite but absurd K made every head pose invalid without a word: now refused."""
+    with pytest.raises(ValueError, match=match):
+        CameraIntrinsics.from_camera_info(camera_info(k, *size))
+
+
+def test_from_camera_info_accepts_real_lenses():
+    for fx in (200.0, 525.0, 3000.0):            # fisheye-ish 116 deg .. telephoto 12 deg
+        CameraIntrinsics.from_camera_info(camera_info([fx, 0, 319.5, 0, fx, 239.5, 0, 0, 1]))
+
+
 def test_from_camera_info_rejects_wrong_length():
     with pytest.raises(ValueError, match='9 elements'):
         CameraIntrinsics.from_camera_info(camera_info([525.0, 0, 319.5]))

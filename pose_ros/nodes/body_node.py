@@ -14,26 +14,28 @@ at once. TF, markers and the annotated image are made only while someone subscri
 from collections import deque
 import threading
 import time
-from typing import Dict, NamedTuple, Optional
+from typing import Dict, NamedTuple, Optional, Tuple
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 import numpy as np
 from pose_ros.annotate import draw_frame
 from pose_ros.backends import BackendError, create_backend
 from pose_ros.depth_lifting import CameraIntrinsics
+from pose_ros.frame_clock import FrameClock, FrameTime
 from pose_ros.head_hands_stage import HeadHandsOptions, HeadHandsStage
 from pose_ros.image_codec import (compressed_to_bgr, depth_to_metres, image_to_bgr,
                                   ImageConversionError, numpy_to_image)
+from pose_ros.nodes import node_main
 from pose_ros.nodes.params import (backend_options, body_check, BODY_PARAMS, declare_params,
-                                   head_hands_options, ParamTable, pipeline_options)
+                                   head_hands_options, ParamTable, pipeline_options,
+                                   start_failure)
 from pose_ros.people import FrameResult
 from pose_ros.pipeline import BodyPipeline, PipelineOptions
 from pose_ros.ros_conversion import (frame_to_people_msg, marker_array, stamp_seconds,
                                      tf_message)
 from pose_ros.stats import RateMeter, StageStats
 from pose_ros_msgs.msg import People
-import rclpy
-from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.executors import SingleThreadedExecutor
 from rclpy.lifecycle import Node as LifecycleNode
 from rclpy.lifecycle import State, TransitionCallbackReturn
 from rclpy.qos import qos_profile_sensor_data, QoSProfile, ReliabilityPolicy
@@ -41,6 +43,10 @@ from sensor_msgs.msg import CameraInfo, CompressedImage, Image
 from std_msgs.msg import Header
 from tf2_msgs.msg import TFMessage
 from visualization_msgs.msg import MarkerArray
+
+
+# How long a problem keeps /diagnostics at WARN or ERROR after it was last seen (seconds).
+_DIAG_HOLD_S = 5.0
 
 
 class _Detected(NamedTuple):
@@ -54,6 +60,7 @@ class _Detected(NamedTuple):
     stages: Dict[str, float]               # queue and decode times, ms
     received: float                        # perf_counter() when the image arrived
     detected: float                        # perf_counter() when the body model was done
+    time: FrameTime                        # the filters' time for this frame
 
 
 class BodyNode(LifecycleNode):
@@ -81,7 +88,15 @@ class BodyNode(LifecycleNode):
         self.errors = 0
         self.last_error = ''
         self._last_error_time = -1e9
-        self._diag_timer = None
+        self.clock = FrameClock()
+        self._configure_error = ''        # why the last configure failed ('' if it did not)
+        # Problems that do not stop a frame (stamps, depth, CameraInfo): kind -> (text, time).
+        self._warnings: Dict[str, Tuple[str, float]] = {}
+        self.warning_counts: Dict[str, int] = {'stamp': 0, 'depth': 0, 'camera_info': 0}
+        # /diagnostics in every lifecycle state: a node that failed to configure says why.
+        self._pub_diag = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
+        self._diag_timer = self.create_timer(self.params['diagnostics_period'],
+                                             self._publish_diagnostics)
         if self.params['autostart']:
             # Without a lifecycle manager (ros2 run, tests) the node brings itself up.
             self.trigger_configure()
@@ -94,18 +109,28 @@ class BodyNode(LifecycleNode):
     # --- lifecycle -------------------------------------------------------------------------
     def on_configure(self, state: State) -> TransitionCallbackReturn:
         p = self.params
+        stage = backend = None
         try:
-            stage = None
             if p['head.enabled'] or p['hands.enabled']:
                 stage = HeadHandsStage(hands=p['hands.enabled'], head=p['head.enabled'],
                                        options=HeadHandsOptions(
                                            **head_hands_options(p.values())))
-            self.pipeline = BodyPipeline(create_backend(p['backend'], backend_options(p.values())),
-                                         PipelineOptions(**pipeline_options(p.values())), stage)
-            self.pipeline.backend.warmup()
-        except (BackendError, ValueError) as e:
-            self.get_logger().error(f'cannot configure: {e}')
+            backend = create_backend(p['backend'], backend_options(p.values()))
+            self.pipeline = BodyPipeline(backend, PipelineOptions(**pipeline_options(p.values())),
+                                         stage)
+            backend.warmup()
+        except Exception as e:  # noqa: B902 - any failure leaves the node up and says why
+            reason = str(e) if isinstance(e, (BackendError, ValueError)) else (
+                f'{type(e).__name__}: {e}')
+            self._configure_error = reason
+            self.get_logger().error(f'cannot configure: {reason}')
+            for part in (backend, stage):     # what was built before the failure
+                if part is not None:
+                    part.close()
+            self.pipeline = None
             return TransitionCallbackReturn.FAILURE
+        self._configure_error = ''
+        self.clock.reset()
         reliable = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
         self._pubs['people'] = self.create_lifecycle_publisher(People, 'people', reliable)
         self._pubs['markers'] = self.create_lifecycle_publisher(MarkerArray, 'markers', reliable)
@@ -114,8 +139,6 @@ class BodyNode(LifecycleNode):
         # tf2_ros' dynamic broadcaster QoS: reliable, volatile, depth 100.
         self._pubs['tf'] = self.create_lifecycle_publisher(TFMessage, '/tf',
                                                            QoSProfile(depth=100))
-        self._pubs['diag'] = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
-        self._diag_timer = self.create_timer(p['diagnostics_period'], self._publish_diagnostics)
         stage = self.pipeline.head_hands
         self.get_logger().info(f'configured: backend {self.pipeline.backend.name} '
                                f'({self.pipeline.backend.model})'
@@ -166,15 +189,16 @@ class BodyNode(LifecycleNode):
         return TransitionCallbackReturn.SUCCESS
 
     def _release(self) -> None:
-        if self._diag_timer is not None:
-            self.destroy_timer(self._diag_timer)
-            self._diag_timer = None
         for pub in self._pubs.values():
             self.destroy_publisher(pub)
         self._pubs = {}
         if self.pipeline is not None:
             self.pipeline.close()
             self.pipeline = None
+
+    def shut_down(self) -> None:
+        """Stop the workers before the node is destroyed (Ctrl-C, SIGTERM)."""
+        self._stop_worker()
 
     def _stop_worker(self) -> None:
         for cond in (self._cond, self._handoff_cond):
@@ -261,28 +285,33 @@ class BodyNode(LifecycleNode):
     def _detect(self, msg, received: float) -> Optional[_Detected]:
         """Decode and run the body model: the frame for :meth:`_finish`, or None."""
         t0 = time.perf_counter()
+        limit = self.params['max_image_pixels']
         try:
-            bgr = compressed_to_bgr(msg) if isinstance(msg, CompressedImage) else image_to_bgr(msg)
+            bgr = (compressed_to_bgr(msg, max_pixels=limit) if isinstance(msg, CompressedImage)
+                   else image_to_bgr(msg, max_pixels=limit))
         except ImageConversionError as e:
             self._fail(f'bad image skipped: {e}')
             return None
         t1 = time.perf_counter()
         depth, intrinsics = self._depth_for(msg, bgr.shape[1], bgr.shape[0])
-        stamp = stamp_seconds(msg.header.stamp)
-        result = self.pipeline.detect(bgr, stamp, depth, intrinsics)
+        frame_time = self.clock.tick(stamp_seconds(msg.header.stamp), received)
+        if frame_time.problem:
+            self._warn('stamp', frame_time.problem)
+        result = self.pipeline.detect(bgr, frame_time.t, depth, intrinsics)
         if self.pipeline.last_depth_problem:
-            self.get_logger().warning(f'{self.pipeline.last_depth_problem}: publishing 2D only',
-                                      throttle_duration_sec=5.0)
+            self._warn('depth', f'{self.pipeline.last_depth_problem}: publishing 2D only')
         stages = {'queue': (t0 - received) * 1e3, 'decode': (t1 - t0) * 1e3}
         return _Detected(msg.header, bgr, depth, intrinsics, result, stages, received,
-                         time.perf_counter())
+                         time.perf_counter(), frame_time)
 
     def _finish(self, job: _Detected) -> None:
         """Hands, head and smoothing, then publish everything of one frame."""
         p = self.params
         header, bgr, intrinsics, result = job.header, job.bgr, job.intrinsics, job.result
         t2 = time.perf_counter()
-        self.pipeline.finish(bgr, result, stamp_seconds(header.stamp), job.depth, intrinsics)
+        if job.time.restart:
+            self.pipeline.reset_filters()
+        self.pipeline.finish(bgr, result, job.time.t, job.depth, intrinsics)
         t3 = time.perf_counter()
         self._pubs['people'].publish(frame_to_people_msg(result, header))
         # Optional outputs cost drawing and serialising: made only when someone listens.
@@ -306,24 +335,43 @@ class BodyNode(LifecycleNode):
     def _depth_for(self, msg, width: int, height: int):
         """Aligned depth (metres) and intrinsics for this frame, or (None, None) with a reason."""
         info = self._camera_info
+        intrinsics = self._intrinsics(info, width, height) if info is not None else None
         if not self.params['use_depth']:
-            return None, (_intrinsics(info, width, height, self) if info else None)
+            return None, intrinsics
         if info is None:
-            self.get_logger().warning('no CameraInfo received yet: publishing 2D only',
-                                      throttle_duration_sec=5.0)
+            self._warn('depth', 'no CameraInfo received yet: publishing 2D only')
             return None, None
-        intrinsics = _intrinsics(info, width, height, self)
+        if intrinsics is None:
+            return None, None
         best = self._wait_for_depth(stamp_seconds(msg.header.stamp))
         if best is None:
-            self.get_logger().warning('no depth image within sync_tolerance of the colour '
-                                      'image: publishing 2D only', throttle_duration_sec=5.0)
+            self._warn('depth', 'no depth image within sync_tolerance of the colour image: '
+                                'publishing 2D only')
             return None, intrinsics
         try:
-            return depth_to_metres(best), intrinsics
+            return depth_to_metres(best, max_pixels=self.params['max_image_pixels']), intrinsics
         except ImageConversionError as e:
-            self.get_logger().warning(f'invalid depth image ({e}): publishing 2D only',
-                                      throttle_duration_sec=5.0)
+            self._warn('depth', f'invalid depth image ({e}): publishing 2D only')
             return None, intrinsics
+
+    def _intrinsics(self, info: CameraInfo, width: int, height: int
+                    ) -> Optional[CameraIntrinsics]:
+        """Intrinsics of this image size from CameraInfo, or None (and a warning) if unusable."""
+        try:
+            intr = CameraIntrinsics.from_camera_info(info)
+        except ValueError as e:
+            self._warn('camera_info', f'unusable CameraInfo ({e}): publishing 2D only, and '
+                                      'head poses from default intrinsics')
+            return None
+        if (intr.width, intr.height) != (width, height):
+            intr = intr.scaled(width, height)
+        return intr
+
+    def _warn(self, kind: str, text: str) -> None:
+        """Report a problem that does not stop the frame: a throttled warning, WARN status."""
+        self.warning_counts[kind] += 1
+        self._warnings[kind] = (text, time.monotonic())
+        self.get_logger().warning(text, throttle_duration_sec=5.0)
 
     def _wait_for_depth(self, stamp: float) -> Optional[Image]:
         """
@@ -335,8 +383,9 @@ class BodyNode(LifecycleNode):
         tolerance = self.params['sync_tolerance']
         deadline = time.monotonic() + tolerance
         while True:
-            best = min(self._depth, key=lambda d: abs(stamp_seconds(d.header.stamp) - stamp),
-                       default=None)
+            # list(): a snapshot, taken at once, while the executor thread appends.
+            best = min(list(self._depth),
+                       key=lambda d: abs(stamp_seconds(d.header.stamp) - stamp), default=None)
             if best is not None and abs(stamp_seconds(best.header.stamp) - stamp) <= tolerance:
                 return best
             if time.monotonic() >= deadline:
@@ -345,11 +394,16 @@ class BodyNode(LifecycleNode):
 
     # --- diagnostics -----------------------------------------------------------------------
     def _publish_diagnostics(self) -> None:
+        now = time.monotonic()
+        state = self._state_machine.current_state[1]
         status = DiagnosticStatus(name=f'{self.get_name()}: pose pipeline',
                                   hardware_id=self.get_fully_qualified_name())
         backend = self.pipeline.backend if self.pipeline else None
         summary = self.stats.summary()
+        recent = {kind: text for kind, (text, at) in self._warnings.items()
+                  if now - at < _DIAG_HOLD_S}
         values = {
+            'state': state,
             'backend': backend.name if backend else 'none',
             'model': backend.model if backend else 'none',
             'input_rate_hz': f'{self.input_rate.rate():.2f}',
@@ -357,20 +411,30 @@ class BodyNode(LifecycleNode):
             'frames_dropped': str(self.dropped),
             'frames_failed': str(self.errors),
             'last_error': self.last_error,
+            'configure_error': self._configure_error,
+            **{f'{kind}_problems': str(n) for kind, n in self.warning_counts.items()},
+            **{f'last_{kind}_problem': text for kind, (text, _) in self._warnings.items()},
         }
         for stage, (p50, p95) in summary.items():
             values[f'latency_{stage}_ms_p50'] = f'{p50:.2f}'
             values[f'latency_{stage}_ms_p95'] = f'{p95:.2f}'
         status.values = [KeyValue(key=k, value=v) for k, v in values.items()]
-        if time.monotonic() - self._last_error_time < 5.0:
+        if self._configure_error:
+            status.level = DiagnosticStatus.ERROR
+            status.message = f'{state}: configure failed: {self._configure_error}'
+        elif state != 'active':
+            status.level, status.message = DiagnosticStatus.WARN, f'{state}: not processing'
+        elif now - self._last_error_time < _DIAG_HOLD_S:
             status.level, status.message = DiagnosticStatus.ERROR, self.last_error
+        elif recent:
+            status.level, status.message = DiagnosticStatus.WARN, '; '.join(recent.values())
         elif self.input_rate.rate() == 0.0:
             status.level, status.message = DiagnosticStatus.WARN, 'no images received'
         else:
             status.level, status.message = DiagnosticStatus.OK, 'ok'
         array = DiagnosticArray(status=[status])
         array.header.stamp = self.get_clock().now().to_msg()
-        self._pubs['diag'].publish(array)
+        self._pub_diag.publish(array)
 
 
 def _listened(publisher) -> bool:
@@ -378,34 +442,16 @@ def _listened(publisher) -> bool:
     return publisher.get_subscription_count() > 0
 
 
-def _intrinsics(info: CameraInfo, width: int, height: int, node) -> Optional[CameraIntrinsics]:
-    try:
-        intr = CameraIntrinsics.from_camera_info(info)
-    except ValueError as e:
-        node.get_logger().warning(f'unusable CameraInfo ({e}): publishing 2D only',
-                                  throttle_duration_sec=5.0)
-        return None
-    if (intr.width, intr.height) != (width, height) and intr.width and intr.height:
-        intr = intr.scaled(width, height)
-    return intr
-
-
 def main(args=None) -> None:
-    rclpy.init(args=args)
-    node = BodyNode()
+    node_main.init(args)
+    try:
+        node = BodyNode()
+    except Exception as e:  # noqa: B902 - any start failure is one FATAL line and exit 2
+        node_main.fail_start('body_node', start_failure(e, BODY_PARAMS))
     # The callbacks only store messages; the work is in the node's own threads. rclpy's
     # multi-threaded executor costs a third of the frame rate here (17 vs 25 FPS with hands
     # and head at 30 FPS input, 2 cores): its Python threads compete for the GIL.
-    executor = SingleThreadedExecutor()
-    executor.add_node(node)
-    try:
-        executor.spin()
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        node._stop_worker()
-        node.destroy_node()
-        rclpy.try_shutdown()
+    node_main.spin(node, SingleThreadedExecutor(), node.shut_down)
 
 
 if __name__ == '__main__':

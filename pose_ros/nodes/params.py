@@ -71,6 +71,9 @@ BODY_PARAMS: Tuple[Param, ...] = (
           'the depth image paired with it.', limits=(0.0, 1.0)),
     Param('max_people', 10, 'Most people reported per image.', read_only=True,
           limits=(1, 100)),
+    Param('max_image_pixels', 7680 * 4320, 'Images (and depth images) of more pixels '
+          '(width x height, from the header, before anything is decoded) are refused as failed '
+          'frames; the default admits 8K.', limits=(1, 178_000_000)),
     Param('yolo.weights', 'yolo11n-pose.pt', 'YOLO-pose weights: a path, or a file name '
           'looked up in POSE_ROS_MODEL_DIR. Never downloaded.', read_only=True),
     Param('yolo.device', 'cpu', 'Device for YOLO: cpu, cuda, cuda:0, ... (torch; for '
