@@ -152,6 +152,8 @@ def test_missing_keypoints_give_unknown(tmp_path):
     ({'commands_file': 'no_such_file.yaml'}, 'not found'),
     ({'control.engage_label': 'moonwalk'}, "'moonwalk' is not a known label"),
     ({'classifier': 'model', 'model_path': '/nonexistent/poses.pt'}, 'never downloads'),
+    ({'rate': 0.0}, 'Fix: rate is a float in [1.0, 200.0]'),
+    ({'input_timeout': 'abc'}, "expecting type 'DOUBLE': input_timeout. Fix: input_timeout is"),
 ])
 def test_bad_configuration_is_rejected_at_start(tmp_path, params, message):
     proc = start(tmp_path, **params)
@@ -161,6 +163,7 @@ def test_bad_configuration_is_rejected_at_start(tmp_path, params, message):
         code = proc.stop()
     assert code == 2
     assert message in proc.log_text(), proc.log_text()
+    assert 'Traceback' not in proc.log_text(), proc.log_text()
 
 
 def test_unknown_label_in_the_command_map_is_rejected(tmp_path):
