@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from pose_ros.colors import track_color_bgr
+from pose_ros.geometry.camera import project
 from pose_ros.people import FrameResult, Head, Keypoints, Person
 
 from transforms3d.quaternions import quat2mat
@@ -95,16 +96,6 @@ def _draw_box_and_label(img: np.ndarray, person: Person, vis: np.ndarray, color:
                 cv2.LINE_AA)
 
 
-def _project(points: np.ndarray, intrinsics: Any) -> Optional[np.ndarray]:
-    """Pinhole projection of (N, 3) camera-frame points; ``None`` when any is behind the camera."""
-    z = points[:, 2]
-    if not np.isfinite(points).all() or (z < 1e-3).any():
-        return None
-    u = intrinsics.fx * points[:, 0] / z + intrinsics.cx
-    v = intrinsics.fy * points[:, 1] / z + intrinsics.cy
-    return np.stack([u, v], axis=1)
-
-
 def _gaze_vector(head: Head, rot: Optional[np.ndarray]) -> Optional[np.ndarray]:
     g = np.asarray(head.gaze, np.float64)
     n = float(np.linalg.norm(g))
@@ -133,7 +124,7 @@ def _draw_head(img: np.ndarray, person: Person, min_conf: float, intrinsics: Any
             ends += [origin + HEAD_AXIS_LENGTH * rot[:, k] for k in range(3)]
         if gaze is not None:
             ends.append(origin + GAZE_LENGTH * gaze)
-        uv = _project(np.array(ends), intrinsics)
+        uv = project(np.array(ends), intrinsics)
         if uv is None:
             return
         pts = _int_points(uv, limit)

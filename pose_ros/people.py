@@ -10,11 +10,14 @@ The ROS message design (pose_ros_msgs) mirrors these one to one (see ros_convers
 
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, TYPE_CHECKING
 
 import numpy as np
 
 from pose_ros.schemas import KeypointSchema
+
+if TYPE_CHECKING:  # pragma: no cover - for the annotation only (no import cycle at run time)
+    from pose_ros.geometry.camera import CameraIntrinsics
 
 
 class PositionSource(IntEnum):
@@ -121,10 +124,19 @@ class Person:
 
 @dataclass
 class FrameResult:
-    """All people in one image plus the per-stage timings (milliseconds) that produced them."""
+    """
+    All people in one image, and what else the frame told.
+
+    The per-stage timings (milliseconds) that produced them, the intrinsics used, and the
+    problems met: everything a caller reports, as values, not side channels.
+    """
 
     people: List[Person]
     backend: str
     width: int
     height: int
     timings_ms: Dict[str, float] = field(default_factory=dict)
+    intrinsics: Optional['CameraIntrinsics'] = None  # what the 3D and head poses used
+    depth_problem: Optional[str] = None     # why the depth image gave no 3D, if it did not
+    stamp_problem: Optional[str] = None     # what was wrong with the image stamp, if anything
+    unassigned_hands: int = 0               # hands found near no body wrist

@@ -2,124 +2,143 @@
 # Licensed under the Apache License, Version 2.0
 
 """
-The per-frame body pipeline: inference -> 3D lifting -> temporal smoothing, each timed.
+The per-frame body pipeline, and the one place it is assembled: :func:`build_pipeline`.
 
-Pure Python (no ROS): the body node, the offline runner and the tests all call
-``BodyPipeline.process`` the same way.
+Pure Python (no ROS). A :class:`Frame` goes in (image, stamp, arrival time, aligned depth,
+intrinsics); a :class:`~pose_ros.people.FrameResult` comes out with everything the frame
+told: people (body, hands, head), stage timings, the intrinsics used, why depth gave no 3D,
+what was wrong with the stamp, hands that belonged to nobody. body_node, ``offline``,
+``pose_record``, ``benchmark`` and the tests all build it with :func:`build_pipeline` from
+one :class:`~pose_ros.config.BodyConfig`, so they compute the same thing.
+
+Per frame: the body model -> 3D lifting (:meth:`BodyPipeline.detect`), then hands and head
+-> smoothing (:meth:`BodyPipeline.finish`), each stage timed. A caller may run ``detect`` of
+the next frame while ``finish`` of this one runs in another thread (body_node does), as long
+as each half sees the frames in order. A new configuration (:meth:`BodyPipeline.update`) is
+taken by each half between two frames, in its own thread: no filter is changed under a
+running frame.
 """
 
 from dataclasses import dataclass
+import threading
 import time
 from typing import Optional
 
 import numpy as np
 
+from pose_ros.backends import create_backend
 from pose_ros.backends.base import PoseBackend, release_memory
-from pose_ros.depth_lifting import (CameraIntrinsics, check_depth_matches, lift_keypoints,
-                                    validate_depth_settings)
-from pose_ros.head_hands_stage import HeadHandsStage
-from pose_ros.one_euro import TrackSmoother
+from pose_ros.config import BodyConfig
+from pose_ros.filters.frame_clock import FrameClock, FrameTime
+from pose_ros.filters.one_euro import TrackSmoother
+from pose_ros.geometry.camera import CameraIntrinsics
+from pose_ros.geometry.depth import check_depth_matches, lift_keypoints
+from pose_ros.head_hands_stage import HeadHandsStage, HeadHandsTuning
 from pose_ros.people import FrameResult
 
 
-@dataclass
-class PipelineOptions:
-    """Post-processing settings; all may change while running."""
+@dataclass(frozen=True)
+class Frame:
+    """One camera frame and what belongs to it."""
 
-    depth_window: int = 5            # odd window (pixels) for the depth median
-    min_depth: float = 0.1           # metres; nearer depth readings are invalid
-    max_depth: float = 10.0          # metres; farther depth readings are invalid
-    smoothing: bool = True
-    min_cutoff: float = 1.0          # One-Euro minimum cutoff (Hz): lower = smoother when still
-    beta: float = 0.05               # One-Euro speed coefficient: higher = less lag when moving
-    d_cutoff: float = 1.0            # One-Euro derivative cutoff (Hz)
-    track_timeout: float = 1.0       # seconds unseen after which a track's filter is dropped
+    bgr: np.ndarray                                 # (H, W, 3) uint8
+    stamp: float                                    # the image's header stamp, seconds
+    received: Optional[float] = None                # monotonic arrival time (None: stamp)
+    depth: Optional[np.ndarray] = None              # aligned depth, metres, NaN unknown
+    intrinsics: Optional[CameraIntrinsics] = None   # of this image's size
 
-    def validate(self) -> None:
-        validate_depth_settings(self.depth_window, self.min_depth, self.max_depth)
-        if self.track_timeout <= 0:
-            raise ValueError(f'track_timeout must be > 0, got {self.track_timeout}')
-        if self.min_cutoff <= 0 or self.beta < 0 or self.d_cutoff <= 0:
-            raise ValueError('One-Euro needs min_cutoff > 0, beta >= 0 and d_cutoff > 0')
+
+@dataclass(frozen=True)
+class Detected:
+    """A frame after :meth:`BodyPipeline.detect`, waiting for :meth:`BodyPipeline.finish`."""
+
+    result: FrameResult                 # the people so far (body, 3D), filled in place later
+    time: FrameTime                     # the filters' time of this frame
+    config: BodyConfig                  # the configuration this frame is processed with
 
 
 class BodyPipeline:
-    """Runs one backend and the post-processing that follows it, frame after frame."""
+    """Runs one backend and the stages that follow it, frame after frame."""
 
-    def __init__(self, backend: PoseBackend, options: Optional[PipelineOptions] = None,
-                 head_hands: Optional[HeadHandsStage] = None):
+    def __init__(self, backend: PoseBackend, config: Optional[BodyConfig] = None,
+                 head_hands: Optional[HeadHandsStage] = None) -> None:
         self.backend = backend
         self.head_hands = head_hands
-        self.options = options or PipelineOptions()
-        self.options.validate()
-        self._smoother = TrackSmoother(min_cutoff=self.options.min_cutoff,
-                                       beta=self.options.beta, d_cutoff=self.options.d_cutoff)
-        self.last_depth_problem: Optional[str] = None
+        self.config = config or BodyConfig()
+        s = self.config.smoothing
+        self._smoother = TrackSmoother(min_cutoff=s.min_cutoff, beta=s.beta,
+                                       d_cutoff=s.d_cutoff)
+        self._clock = FrameClock()
+        self._lock = threading.Lock()
+        self._next: Optional[BodyConfig] = None      # handed over by update()
+        self._finish_config = self.config            # what finish() last applied
 
-    def update_options(self, **changes) -> None:
-        """Change post-processing settings at run time (validated before they apply)."""
-        candidate = PipelineOptions(**{**self.options.__dict__, **changes})
-        candidate.validate()
-        self.options = candidate
-        self._smoother.set_params(min_cutoff=candidate.min_cutoff, beta=candidate.beta,
-                                  d_cutoff=candidate.d_cutoff)
-
-    def process(self, bgr: np.ndarray, stamp_s: float, depth_m: Optional[np.ndarray] = None,
-                intrinsics: Optional[CameraIntrinsics] = None) -> FrameResult:
+    def update(self, config: BodyConfig) -> None:
         """
-        Estimate all people in ``bgr`` taken at ``stamp_s`` (seconds, the image stamp).
+        Take a new (validated) configuration from any thread; it applies between frames.
 
-        ``depth_m``: aligned depth in metres (same size as the image) or None; ``intrinsics``
-        of the image or None. Without both, 3D is whatever the backend's model estimates.
-        Equal to :meth:`finish` of :meth:`detect`.
+        Only the run-time settings change (smoothing, thresholds, depth); a change of a
+        read-only one needs a new pipeline.
         """
-        return self.finish(bgr, self.detect(bgr, stamp_s, depth_m, intrinsics), stamp_s,
-                           depth_m, intrinsics)
+        with self._lock:
+            self._next = config
 
-    def detect(self, bgr: np.ndarray, stamp_s: float, depth_m: Optional[np.ndarray] = None,
-               intrinsics: Optional[CameraIntrinsics] = None) -> FrameResult:
-        """
-        First half of :meth:`process`: the body model and 3D lifting.
+    def process(self, frame: Frame) -> FrameResult:
+        """Estimate all people of ``frame``: :meth:`finish` of :meth:`detect`."""
+        return self.finish(frame, self.detect(frame))
 
-        A caller may run :meth:`detect` of the next frame while :meth:`finish` of this one
-        runs in another thread (the body node does), as long as each half is called for the
-        frames in order.
-        """
-        h, w = bgr.shape[:2]
+    def detect(self, frame: Frame) -> Detected:
+        """First half of :meth:`process`: the body model and 3D lifting."""
+        with self._lock:
+            config, self._next = self._next, None
+        if config is not None:
+            self.config = config
+            self.backend.update(config)
+        h, w = frame.bgr.shape[:2]
         timings = {}
         t0 = time.perf_counter()
-        people = self.backend.infer(bgr)
+        people = self.backend.infer(frame.bgr)
         t1 = time.perf_counter()
         timings['inference'] = (t1 - t0) * 1e3
-
-        self.last_depth_problem = None
-        if depth_m is not None and intrinsics is not None:
-            self.last_depth_problem = check_depth_matches(depth_m.shape, w, h)
-            if self.last_depth_problem is None:
-                o = self.options
+        frame_time = self._clock.tick(
+            frame.stamp, frame.stamp if frame.received is None else frame.received)
+        result = FrameResult(people=people, backend=self.backend.name, width=w, height=h,
+                             timings_ms=timings, intrinsics=frame.intrinsics,
+                             stamp_problem=frame_time.problem)
+        if frame.depth is not None and frame.intrinsics is not None:
+            result.depth_problem = check_depth_matches(frame.depth.shape, w, h)
+            if result.depth_problem is None:
+                d = self.config.depth
                 for person in people:
-                    person.body = lift_keypoints(person.body, depth_m, intrinsics,
-                                                 window=o.depth_window, min_depth=o.min_depth,
-                                                 max_depth=o.max_depth)
+                    person.body = lift_keypoints(person.body, frame.depth, frame.intrinsics,
+                                                 window=d.window, min_depth=d.min,
+                                                 max_depth=d.max)
         timings['lifting'] = (time.perf_counter() - t1) * 1e3
-        return FrameResult(people=people, backend=self.backend.name, width=w, height=h,
-                           timings_ms=timings)
+        return Detected(result, frame_time, self.config)
 
-    def finish(self, bgr: np.ndarray, result: FrameResult, stamp_s: float,
-               depth_m: Optional[np.ndarray] = None,
-               intrinsics: Optional[CameraIntrinsics] = None) -> FrameResult:
-        """Second half of :meth:`process`: hands and head, then smoothing (``result`` in place)."""
+    def finish(self, frame: Frame, detected: Detected) -> FrameResult:
+        """Second half of :meth:`process`: hands and head, then smoothing."""
+        result, config, filter_time = detected.result, detected.config, detected.time
+        if config is not self._finish_config:          # taken by detect() for this frame
+            self._finish_config = config
+            s = config.smoothing
+            self._smoother.set_params(min_cutoff=s.min_cutoff, beta=s.beta, d_cutoff=s.d_cutoff)
+            if self.head_hands is not None:
+                self.head_hands.update(config)
+        if filter_time.restart:
+            self.reset_filters()
         people = result.people
         if self.head_hands is not None:
             # Before smoothing: crops and assignment use this frame's wrists and heads. The
             # stage checks the depth image's size itself (and lifts nothing from a wrong one).
-            self.head_hands.process(bgr, result, intrinsics, depth_m, stamp_s)
+            self.head_hands.process(frame.bgr, result, frame.intrinsics, frame.depth,
+                                    filter_time.t)
         t2 = time.perf_counter()
-
-        if self.options.smoothing:
+        if config.smoothing.enabled:
             for person in people:
-                person.body = self._smoother.smooth(person.track_id, person.body, stamp_s)
-        self._smoother.expire((p.track_id for p in people), stamp_s, self.options.track_timeout)
+                person.body = self._smoother.smooth(person.track_id, person.body, filter_time.t)
+        self._smoother.expire((p.track_id for p in people), filter_time.t,
+                              config.smoothing.track_timeout)
         result.timings_ms['smoothing'] = (time.perf_counter() - t2) * 1e3
         return result
 
@@ -130,11 +149,12 @@ class BodyPipeline:
             self.head_hands.reset_filters()
 
     def reset(self) -> None:
-        """Start a new sequence: forget tracks and filter state."""
+        """Start a new sequence: forget tracks, filter state and the last stamp."""
         self.backend.reset()
         if self.head_hands is not None:
             self.head_hands.reset()
         self._smoother.reset()
+        self._clock.reset()
 
     def close(self) -> None:
         """
@@ -148,3 +168,34 @@ class BodyPipeline:
         if self.head_hands is not None:
             self.head_hands.close()
         release_memory()
+
+
+def build_pipeline(config: BodyConfig, tuning: Optional[HeadHandsTuning] = None,
+                   warmup: bool = True) -> BodyPipeline:
+    """
+    Assemble the pipeline ``config`` describes.
+
+    Its backend, the hands/head stage when ``hands.enabled`` or ``head.enabled``, and the
+    post-processing.
+
+    The only place a pipeline is put together: body_node, the tools and the tests use it, so
+    they all compute the same thing from the same configuration.
+
+    :param tuning: the hands/head stage's settings that are no parameters (tests).
+    :param warmup: run the body model once on a blank image first.
+    :raises BackendError: a model or package is missing (nothing stays loaded then).
+    """
+    stage = backend = None
+    try:
+        if config.head.enabled or config.hands.enabled:
+            stage = HeadHandsStage(config, tuning)
+        backend = create_backend(config)
+        pipeline = BodyPipeline(backend, config, stage)
+        if warmup:
+            backend.warmup()
+        return pipeline
+    except BaseException:
+        for part in (backend, stage):      # what was built before the failure
+            if part is not None:
+                part.close()
+        raise

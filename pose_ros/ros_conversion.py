@@ -11,11 +11,11 @@ Frame conventions (REP-103 / REP-155), all relative to ``header.frame_id``, the 
 frame (x right, y down, z forward):
 
 * ``body_<id>``: origin at the hip midpoint; x out of the person's chest, y to the person's
-  left, z up (hips toward shoulders). See :func:`body_rotation`.
+  left, z up (hips toward shoulders). See :func:`pose_ros.geometry.frames.body_rotation`.
 * ``face_<id>``: origin at the sellion, orientation ``Head.quaternion`` (REP-155 head axes:
   x out of the face, y to the person's left, z toward the top of the head).
 * ``gaze_<id>``: same origin, optical convention: z along the gaze, x to the person's right,
-  y down (from the head's up axis). See :func:`gaze_rotation`.
+  y down (from the head's up axis). See :func:`pose_ros.geometry.frames.gaze_rotation`.
 * ``body_<id>_<keypoint>`` (optional): each finite 3D keypoint, identity rotation.
 
 Only 3D positions in the camera frame (``PositionSource.DEPTH`` / ``MODEL_CAMERA``) make TF
@@ -34,6 +34,8 @@ from geometry_msgs.msg import Point, Pose, Quaternion, Transform, TransformStamp
 import numpy as np
 
 from pose_ros.colors import rgb_to_bgr255, track_color, track_color_bgr
+from pose_ros.geometry.frames import body_rotation, gaze_rotation
+from pose_ros.geometry.vectors import unit
 from pose_ros.people import (
     FrameResult, GazeSource, Hand, Head, Keypoints, Person, PositionSource)
 from pose_ros.schemas import BODY_SCHEMAS, get_schema, HAND21
@@ -49,14 +51,13 @@ from std_msgs.msg import ColorRGBA, Header
 
 from tf2_msgs.msg import TFMessage
 
-from transforms3d.quaternions import mat2quat, quat2mat
+from transforms3d.quaternions import mat2quat
 
 from visualization_msgs.msg import Marker, MarkerArray
 
 __all__ = [
-    'CAMERA_FRAME_SOURCES', 'UPRIGHT_FACING_CAMERA', 'body_rotation', 'decode_people',
-    'frame_to_people_msg',
-    'gaze_rotation', 'marker_array', 'message_to_dict', 'people_msg_to_frame', 'rgb_to_bgr255',
+    'CAMERA_FRAME_SOURCES', 'decode_people', 'frame_to_people_msg', 'marker_array',
+    'message_to_dict', 'people_msg_to_frame', 'rgb_to_bgr255',
     'tf_message', 'track_color', 'track_color_bgr',
 ]
 
@@ -69,14 +70,6 @@ _SIDE_TO_MSG = {'left': HandMsg.SIDE_LEFT, 'right': HandMsg.SIDE_RIGHT,
                 'unknown': HandMsg.SIDE_UNKNOWN}
 _SIDE_FROM_MSG = {v: k for k, v in _SIDE_TO_MSG.items()}
 HAND_SCHEMA = HAND21.name
-
-# Body axes of an upright person facing the camera, as columns in the optical frame:
-# x = -camera z (toward the camera), y = camera x (person's left), z = -camera y (up).
-UPRIGHT_FACING_CAMERA = np.array([[0.0, 1.0, 0.0],
-                                  [0.0, 0.0, -1.0],
-                                  [-1.0, 0.0, 0.0]])
-_CAMERA_DOWN = np.array([0.0, 1.0, 0.0])
-_EPS = 1e-6
 
 
 # ---------------------------------------------------------------------------------------------
@@ -329,71 +322,6 @@ def message_to_dict(msg: Any) -> Dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 # TF
 
-def _unit(v: np.ndarray) -> Optional[np.ndarray]:
-    n = float(np.linalg.norm(v))
-    if not math.isfinite(n) or n < _EPS:
-        return None
-    return v / n
-
-
-def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    # np.cross costs ~30 us of axis juggling; this is the plain 3-vector formula.
-    return np.array([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2],
-                     a[0] * b[1] - a[1] * b[0]])
-
-
-def body_rotation(body: Keypoints) -> np.ndarray:
-    """
-    Body axes (3x3, columns x, y, z) in the camera frame from the 3D hips and shoulders.
-
-    z points from the hip midpoint toward the shoulder midpoint, y along the hips toward the
-    person's left (made orthogonal to z) and x = y cross z, out of the chest. Without finite
-    shoulders z is the camera's up; without usable hips the result is
-    ``UPRIGHT_FACING_CAMERA``.
-    """
-    schema = body.schema
-    xyz = body.xyz.astype(np.float64)
-    try:
-        lh, rh = xyz[schema.index('left_hip')], xyz[schema.index('right_hip')]
-        ls, rs = xyz[schema.index('left_shoulder')], xyz[schema.index('right_shoulder')]
-    except KeyError:
-        return UPRIGHT_FACING_CAMERA.copy()
-    z = _unit((ls + rs) / 2 - (lh + rh) / 2)
-    if z is None:
-        z = -_CAMERA_DOWN
-    lateral = lh - rh
-    if not np.isfinite(lateral).all():
-        lateral = ls - rs
-    y = _unit(lateral - np.dot(lateral, z) * z)
-    if y is None:
-        return UPRIGHT_FACING_CAMERA.copy()
-    return np.column_stack((_cross(y, z), y, z))
-
-
-def gaze_rotation(head: Head) -> Optional[np.ndarray]:
-    """
-    Gaze frame axes (3x3, columns x, y, z) in the camera frame, optical convention.
-
-    z along the gaze (the head's x axis when there is no finite gaze), y down: opposite to the
-    head's up axis made orthogonal to z, x = y cross z (the person's right). ``None`` when the
-    head orientation is unusable.
-    """
-    q = _unit(np.asarray(head.quaternion, np.float64))
-    if q is None:
-        return None
-    r_head = quat2mat(q)
-    z = _unit(np.asarray(head.gaze, np.float64))
-    if z is None:
-        z = r_head[:, 0]
-    down = -r_head[:, 2]
-    y = _unit(down - np.dot(down, z) * z)
-    if y is None:   # looking straight up or down: use the camera's down instead
-        y = _unit(_CAMERA_DOWN - np.dot(_CAMERA_DOWN, z) * z)
-        if y is None:
-            return None
-    return np.column_stack((_cross(y, z), y, z))
-
-
 def _transform(stamp: Time, parent: str, child: str, xyz: Sequence[float],
                wxyz: Sequence[float] = (1.0, 0.0, 0.0, 0.0)) -> TransformStamped:
     return TransformStamped(
@@ -442,7 +370,7 @@ def tf_message(result: FrameResult, header: Header, joint_frames: bool = False,
         head = person.head
         if head is None or not np.isfinite(head.position).all():
             continue
-        q = _unit(np.asarray(head.quaternion, np.float64))
+        q = unit(np.asarray(head.quaternion, np.float64), 1e-6)
         gaze = gaze_rotation(head)
         if q is None or gaze is None:
             continue

@@ -23,8 +23,9 @@ import itertools
 import os
 import threading
 import time
-from typing import Any, Callable, Iterator, List, Optional, Union
+from typing import Any, Callable, Iterator, List, Optional, Sequence, Union
 
+from lifecycle_msgs.srv import ChangeState, GetState
 import rclpy
 from rclpy.context import Context
 from rclpy.executors import Executor, SingleThreadedExecutor
@@ -121,3 +122,49 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 5.0,
         if time.monotonic() >= deadline:
             return bool(predicate())
         time.sleep(interval)
+
+
+class Lifecycle:
+    """Blocking calls of body_node's lifecycle services."""
+
+    def __init__(self, node, name: str = 'body_node') -> None:
+        self._change = node.create_client(ChangeState, f'/{name}/change_state')
+        self._get = node.create_client(GetState, f'/{name}/get_state')
+
+    def wait_ready(self, timeout: float) -> bool:
+        return (self._change.wait_for_service(timeout_sec=timeout)
+                and self._get.wait_for_service(timeout_sec=timeout))
+
+    def change(self, transition: int, timeout: float = 60.0) -> bool:
+        """Trigger ``transition``; return whether the node says it succeeded."""
+        request = ChangeState.Request()
+        request.transition.id = transition
+        return bool(self._call(self._change, request, timeout).success)
+
+    def state(self, timeout: float = 10.0) -> int:
+        """Return the id of the node's current state, a lifecycle_msgs/msg/State constant."""
+        return self._call(self._get, GetState.Request(), timeout).current_state.id
+
+    @staticmethod
+    def _call(client, request, timeout: float):
+        future = client.call_async(request)
+        assert wait_for(future.done, timeout), f'{client.srv_name}: no answer in {timeout} s'
+        return future.result()
+
+
+def wait_for_node(node: Node, proc: Any, subscribes: Sequence[str] = (),
+                  publishes: Sequence[str] = ('/people',), timeout: float = 90.0) -> None:
+    """
+    Wait until the node process ``proc`` is seen subscribing and publishing these topics.
+
+    ``node`` is this process' node; seeing the other's endpoints means discovery is done both
+    ways, so nothing published next is lost to a slow (loaded machine) discovery. Fails with
+    the process' log when it died or the topics never showed.
+    """
+    def ready() -> bool:
+        return (all(node.count_subscribers(t) > 0 for t in subscribes)
+                and all(node.count_publishers(t) > 0 for t in publishes))
+    ok = wait_for(lambda: ready() or not proc.alive(), timeout)
+    assert proc.alive(), f'{proc.name} died:\n{proc.log_tail(40)}'
+    assert ok, (f'{proc.name} never showed subscriptions {list(subscribes)} and publishers '
+                f'{list(publishes)}:\n{proc.log_tail(40)}')

@@ -3,24 +3,19 @@
 
 """Both backends with their real weights on real photos of people (no ROS graph)."""
 
+from conftest import body_config
 from media_helpers import photo
 import numpy as np
 from pose_ros.backends import BackendError, create_backend
-from pose_ros.pipeline import BodyPipeline
+from pose_ros.config import ConfigError
+from pose_ros.pipeline import build_pipeline, Frame
 from pose_ros.schemas import BLAZEPOSE33, COCO17
 import pytest
 
 
 @pytest.fixture(scope='module')
-def yolo():
-    backend = create_backend('yolo', {'tracker': 'none'})
-    yield backend
-    backend.close()
-
-
-@pytest.fixture(scope='module')
 def blazepose():
-    backend = create_backend('mediapipe')
+    backend = create_backend(body_config({'backend': 'mediapipe'}))
     yield backend
     backend.close()
 
@@ -88,9 +83,9 @@ def test_blazepose_world_landmarks_are_metric_and_hip_centred(blazepose):
 
 
 def test_track_ids_are_stable_on_a_still_sequence():
-    pipeline = BodyPipeline(create_backend('yolo'))
+    pipeline = build_pipeline(body_config({'backend': 'yolo', 'head.enabled': False}))
     image = photo('bus.jpg')
-    ids = [sorted(p.track_id for p in pipeline.process(image, t * 0.1).people)
+    ids = [sorted(p.track_id for p in pipeline.process(Frame(image, t * 0.1)).people)
            for t in range(6)]
     assert all(i == ids[0] for i in ids), ids
     assert all(i >= 0 for i in ids[0])
@@ -98,7 +93,8 @@ def test_track_ids_are_stable_on_a_still_sequence():
 
 
 def test_multi_person_blazepose_on_yolo_boxes():
-    backend = create_backend('mediapipe', {'person_detector': 'yolo'})
+    backend = create_backend(body_config({'backend': 'mediapipe',
+                                          'mediapipe.person_detector': 'yolo'}))
     people = backend.infer(photo('bus.jpg'))
     backend.close()
     assert 3 <= len(people) <= 6
@@ -110,11 +106,12 @@ def test_multi_person_blazepose_on_yolo_boxes():
 
 def test_missing_weights_are_a_clear_error(tmp_path):
     with pytest.raises(BackendError, match='never downloads'):
-        create_backend('yolo', {'weights': str(tmp_path / 'nothing.pt')})
-    with pytest.raises(BackendError, match='unknown backend'):
-        create_backend('openpose')
-    with pytest.raises(BackendError, match='no option'):
-        create_backend('yolo', {'imgsz': 640})
+        create_backend(body_config({'backend': 'yolo',
+                                    'yolo.weights': str(tmp_path / 'nothing.pt')}))
+    with pytest.raises(ConfigError, match="backend must be one of .* got 'openpose'"):
+        body_config({'backend': 'openpose'})
+    with pytest.raises(ConfigError, match=r"unknown parameter\(s\) \['yolo.imgsz'\]"):
+        body_config({'yolo.imgsz': 640})
 
 
 def test_empty_image_gives_no_people(yolo):

@@ -23,7 +23,7 @@ from pose_ros_msgs.msg import People
 import pytest
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from rclpy.serialization import deserialize_message
-from ros_helpers import RosContext, spin_in_thread, wait_for
+from ros_helpers import RosContext, spin_in_thread, wait_for, wait_for_node
 from rosbags.rosbag2 import Reader
 from sensor_msgs.msg import CameraInfo, Image
 from tf2_msgs.msg import TFMessage
@@ -69,12 +69,6 @@ def start_node(tmp_path, backend, **params):
                        log_path=tmp_path / f'body_node_{backend}.log')
 
 
-def wait_subscribed(node, proc, topic='/camera/color/image_raw', timeout=90.0):
-    ok = wait_for(lambda: node.count_subscribers(topic) > 0 or not proc.alive(), timeout)
-    assert proc.alive(), f'body_node died:\n{proc.log_text()[-3000:]}'
-    assert ok, f'body_node never subscribed to {topic}:\n{proc.log_text()[-3000:]}'
-
-
 @pytest.mark.parametrize('backend', ['yolo', 'mediapipe'])
 def test_people_from_replayed_bag(tmp_path, photo_bag, backend):
     images = bag_messages(photo_bag, 'sensor_msgs/msg/Image', Image)
@@ -85,7 +79,7 @@ def test_people_from_replayed_bag(tmp_path, photo_bag, backend):
             node = ros.node('test_listener')
             listener = Listener(node)
             with spin_in_thread(node):
-                wait_subscribed(node, proc)
+                wait_for_node(node, proc, ['/camera/color/image_raw'])
                 # Half speed: on 2 cores most frames are processed, none are queued.
                 replay_bag(ros.node('test_replay'), photo_bag, rate=0.5)
                 wait_for(lambda: len(listener.diag) >= 2, 5.0)
@@ -143,7 +137,7 @@ def test_depth_gives_3d_and_tf(tmp_path, photo_bag):
             pub_depth = node.create_publisher(Image, REMAPS['depth'], qos)
             pub_info = node.create_publisher(CameraInfo, REMAPS['camera_info'], qos)
             with spin_in_thread(node):
-                wait_subscribed(node, proc)
+                wait_for_node(node, proc, ['/camera/color/image_raw'])
                 assert wait_for(lambda: min(p.get_subscription_count()
                                             for p in (pub_img, pub_depth, pub_info)) > 0, 10.0)
                 for image, info in zip(images, infos):
@@ -204,7 +198,7 @@ def test_bad_images_do_not_stop_the_node(tmp_path, photo_bag):
             listener = Listener(node)
             pub = node.create_publisher(Image, REMAPS['image'], 10)
             with spin_in_thread(node):
-                wait_subscribed(node, proc)
+                wait_for_node(node, proc, ['/camera/color/image_raw'])
                 assert wait_for(lambda: pub.get_subscription_count() > 0, 10.0)
                 pub.publish(bad)
                 assert wait_for(lambda: any(s.level == DiagnosticStatus.ERROR
@@ -242,7 +236,7 @@ def test_compressed_input(tmp_path):
             node = ros.node('test_compressed')
             listener = Listener(node)
             with spin_in_thread(node):
-                wait_subscribed(node, proc, '/camera/color/image_raw/compressed')
+                wait_for_node(node, proc, ['/camera/color/image_raw/compressed'])
                 replay_bag(ros.node('test_replay'), bag, rate=0.5)
                 time.sleep(1.0)
         finally:
@@ -267,3 +261,19 @@ def test_missing_model_file_is_a_clear_error_and_the_node_stays_up(tmp_path):
             code = proc.stop()
     assert code == 0
     assert 'autostart failed: node is unconfigured' in proc.log_text()
+
+
+@pytest.mark.parametrize('params, message', [
+    ({'max_people': 0}, 'Fix: max_people is an int in [1, 100]'),
+    ({'sync_tolerance': 'soon'}, "expecting type 'DOUBLE': sync_tolerance. Fix:"),
+])
+def test_bad_parameters_are_one_fatal_line(tmp_path, params, message):
+    """Defect 8: a bad -p value ended in a traceback instead of the FATAL line."""
+    proc = start_node(tmp_path, 'yolo_onnx', **params)
+    try:
+        proc.proc.wait(30)
+    finally:
+        code = proc.stop()
+    assert code == 2, proc.log_text()
+    assert message in proc.log_text(), proc.log_text()
+    assert '[FATAL]' in proc.log_text() and 'Traceback' not in proc.log_text()

@@ -1,22 +1,32 @@
 # Copyright 2026 pose_ros maintainers
 # Licensed under the Apache License, Version 2.0
 
-"""Datasets: the file format round trip, recorders (folders, video, bags), live capture, CLIs."""
+"""
+Datasets: the file format round trip, recorders (folders, video, bags), live capture, CLIs.
+
+The file format is pose_ros.classifier.dataset, recording pose_ros.classifier.recording.
+"""
 
 import json
 from pathlib import Path
 
+from conftest import body_config
 import cv2
 import numpy as np
 from pose_ros.backends.base import PoseBackend
 from pose_ros.classifier import cli
 from pose_ros.classifier import dataset as D
+from pose_ros.classifier import recording as R
 from pose_ros.classifier import synthetic as syn
 from pose_ros.classifier.features import SchemaMismatch
-from pose_ros.media import MediaMissing
+from pose_ros.config import BodyConfig
+from pose_ros.media import find_media, MediaMissing
 from pose_ros.people import FrameResult, Keypoints, Person
+from pose_ros.pipeline import BodyPipeline
 from pose_ros.schemas import BLAZEPOSE33, COCO17
 import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def small_dataset(n=4, schema=COCO17):
@@ -105,18 +115,18 @@ def test_joining_datasets_needs_one_schema(tmp_path):
 
 
 def test_segments():
-    label_at = D.label_function(D.parse_segments('0:1.5:stand, 2:4:t_pose'))
+    label_at = R.label_function(R.parse_segments('0:1.5:stand, 2:4:t_pose'))
     assert [label_at(t) for t in (0.0, 1.49, 1.7, 2.0, 3.99, 4.0)] == [
         'stand', 'stand', None, 't_pose', 't_pose', None]
-    assert D.label_function('dab')(123.0) == 'dab'
+    assert R.label_function('dab')(123.0) == 'dab'
     for bad in ('0:1', '0:x:stand', '', '2:1:stand', '0:1:unknown'):
         with pytest.raises(ValueError):
-            D.label_function(D.parse_segments(bad))
+            R.label_function(R.parse_segments(bad))
 
 
 def test_countdown_recorder():
     ds = D.Dataset(COCO17)
-    rec = D.CountdownRecorder(ds, ['stand', 't_pose'], countdown_s=2.0, capture_s=1.0,
+    rec = R.CountdownRecorder(ds, ['stand', 't_pose'], countdown_s=2.0, capture_s=1.0,
                               min_interval_s=0.1)
     kp = syn.generate('stand', 1, np.random.default_rng(0))[0]
     phases = []
@@ -133,13 +143,13 @@ def test_countdown_recorder():
     counts = ds.counts()
     assert set(counts) == {'stand', 't_pose'} and all(9 <= n <= 11 for n in counts.values())
     assert ds.samples[0].stamp >= 102.0 and ds.samples[0].source == 'live'
-    capped = D.CountdownRecorder(D.Dataset(COCO17), ['dab'], 0.0, 1.0, max_per_label=3)
+    capped = R.CountdownRecorder(D.Dataset(COCO17), ['dab'], 0.0, 1.0, max_per_label=3)
     for i in range(20):
         capped.offer(i * 0.05, kp)
         capped.offer(i * 0.05, None)                 # nobody seen: nothing recorded
     assert capped.captured == {'dab': 3}
     with pytest.raises(ValueError):
-        D.CountdownRecorder(ds, [])
+        R.CountdownRecorder(ds, [])
 
 
 class FakeBackend(PoseBackend):
@@ -168,17 +178,17 @@ def test_record_from_folders(tmp_path):
             cv2.imwrite(str(tmp_path / label / f'{i}.png'), np.zeros((48, 64, 3), np.uint8))
     (tmp_path / 'stand' / 'notes.txt').write_text('not an image')
     (tmp_path / 't_pose' / 'broken.jpg').write_bytes(b'not a jpeg')
-    report = D.RecordReport()
-    ds = D.record_from_folders(tmp_path, FakeBackend(), report=report)
+    report = R.RecordReport()
+    ds = R.record_from_folders(tmp_path, BodyPipeline(FakeBackend()), report=report)
     assert ds.counts() == {'stand': 3, 't_pose': 3} and ds.backend == 'fake'
     assert report.skipped_files and report.frames == 6
     assert all(s.track_id == 1 and s.image_size == (64, 48) for s in ds)      # the largest
     assert ds.samples[0].source == 'stand/0.png'
-    both = D.record_from_folders(tmp_path, FakeBackend(), all_people=True)
+    both = R.record_from_folders(tmp_path, BodyPipeline(FakeBackend()), all_people=True)
     assert len(both) == 12
     (tmp_path / 'bad label').mkdir()
     with pytest.raises(ValueError, match='bad label'):
-        D.record_from_folders(tmp_path, FakeBackend())
+        R.record_from_folders(tmp_path, BodyPipeline(FakeBackend()))
 
 
 def test_record_from_video(tmp_path):
@@ -188,9 +198,9 @@ def test_record_from_video(tmp_path):
         writer.write(np.zeros((48, 64, 3), np.uint8))
     writer.release()
     backend = FakeBackend()
-    report = D.RecordReport()
-    ds = D.record_from_video(path, [(0.0, 0.95, 'stand'), (1.0, 9.0, 't_pose')], backend,
-                             every=2, report=report)
+    report = R.RecordReport()
+    ds = R.record_from_video(path, [(0.0, 0.95, 'stand'), (1.0, 9.0, 't_pose')],
+                             BodyPipeline(backend), every=2, report=report)
     assert backend.calls == 20                      # every frame runs, every 2nd is kept
     assert ds.counts() == {'stand': 5, 't_pose': 5} and ds.source == f'video:{path}'
     assert ds.samples[1].source == 'clip.avi#2'
@@ -231,9 +241,9 @@ def test_record_from_a_bag_of_people_messages(tmp_path):
     frames.insert(3, (1000.25, FrameResult([], 'yolo', 640, 480)))      # nobody
     bag = tmp_path / 'people_bag'
     _people_bag(bag, frames)
-    assert D.bag_people_topic(bag) == '/people'
-    report = D.RecordReport()
-    ds = D.record_from_bag(bag, [(0.0, 0.55, 'dab'), (0.55, 5.0, 'stand')], report=report)
+    assert R.bag_people_topic(bag) == '/people'
+    report = R.RecordReport()
+    ds = R.record_from_bag(bag, [(0.0, 0.55, 'dab'), (0.55, 5.0, 'stand')], report=report)
     assert ds.counts() == {'dab': 6, 'stand': 6} and ds.schema is COCO17
     assert report.frames == 13 and report.empty == 1 and ds.backend == 'yolo'
     for sample, kp in zip(ds, expected):
@@ -242,15 +252,11 @@ def test_record_from_a_bag_of_people_messages(tmp_path):
     assert ds.samples[0].stamp == pytest.approx(1000.0)
 
 
-def test_record_from_the_photo_fixture_bag_with_yolo(tmp_path):
-    from pose_ros.tools.build_fixtures import ensure_fixtures
-    try:
-        bag = ensure_fixtures(only=['photos'])['photos']
-    except MediaMissing as error:
-        pytest.skip(str(error))
-    report = D.RecordReport()
-    ds = D.record_from_bag(bag, [(0.0, 0.85, 'stand'), (0.85, 10.0, 'wave_hello')], 'yolo',
-                           backend_options={'tracker': 'none'}, report=report)
+def test_record_from_the_photo_fixture_bag_with_yolo(tmp_path, photo_bag):
+    report = R.RecordReport()
+    ds = R.record_from_bag(photo_bag, [(0.0, 0.85, 'stand'), (0.85, 10.0, 'wave_hello')],
+                           body_config({'backend': 'yolo', 'yolo.tracker': 'none'}),
+                           report=report)
     assert report.frames == 18 and ds.schema is COCO17 and ds.backend == 'yolo'
     assert ds.counts() == {'stand': 9, 'wave_hello': 9}
     assert all(s.image_size == (640, 480) for s in ds)
@@ -285,10 +291,94 @@ def test_record_and_train_command_lines(tmp_path, capsys):
     (['--synthetic', '5'], '--synthetic needs --labels'),
     (['--synthetic', '5', '--labels', 'moonwalk'], 'moonwalk'),
     (['--folders', '.', '--label', 'x'], 'subfolder names'),
+    (['--folders', '.', '--param', 'yolo.confidance=0.3'],
+     "unknown parameter(s) ['yolo.confidance']"),
+    (['--video', 'x.avi', '--label', 'a', '--param', 'yolo.confidence=7'],
+     'yolo.confidence must be in [0.0, 1.0]; got 7'),
+    (['--bag', 'b', '--label', 'a', '--param', 'hands.enabled'], '--param wants NAME=VALUE'),
+    (['--folders', '.', '--params-file', 'missing.yaml'], 'missing.yaml not found'),
 ])
 def test_record_command_line_errors(tmp_path, capsys, argv, message):
     assert cli.record_main([str(tmp_path / 'o.jsonl')] + argv) == 2
     assert message in capsys.readouterr().err
+
+
+def test_record_option_is_gone(tmp_path, capsys):
+    """--option KEY=VALUE became --param NAME=VALUE (body_node's parameter names)."""
+    with pytest.raises(SystemExit) as exit_:
+        cli.record_main([str(tmp_path / 'o.jsonl'), '--folders', '.', '--option', 'device=cpu'])
+    assert exit_.value.code == 2 and '--option' in capsys.readouterr().err
+
+
+class _Built:
+    """build_pipeline as the recorders call it: the configurations asked for, fake models."""
+
+    def __init__(self, monkeypatch):
+        self.configs, self.pipelines = [], []
+        monkeypatch.setattr(R, 'build_pipeline', self)
+
+    def __call__(self, config):
+        self.configs.append(config)
+        pipeline = BodyPipeline(FakeBackend(), config)
+        pipeline.closed = False
+        pipeline.close = lambda: setattr(pipeline, 'closed', True)
+        self.pipelines.append(pipeline)
+        return pipeline
+
+
+def test_recorders_build_the_pipeline_from_the_node_configuration(tmp_path, monkeypatch):
+    """
+    A BodyConfig is built with build_pipeline (and closed); a pipeline is used as given.
+
+    Recording leaves out heads and hands (a dataset holds neither); photos are not tracked
+    nor smoothed; everything else is the configuration given.
+    """
+    built = _Built(monkeypatch)
+    (tmp_path / 'stand').mkdir()
+    cv2.imwrite(str(tmp_path / 'stand' / 'a.png'), np.zeros((48, 64, 3), np.uint8))
+    config = body_config({'yolo.confidence': 0.4, 'hands.enabled': True})
+    assert len(R.record_from_folders(tmp_path, config)) == 1
+    photos = built.configs[-1]
+    assert (photos.yolo.tracker, photos.smoothing.enabled) == ('none', False)
+    assert not photos.head.enabled and not photos.hands.enabled
+    assert photos.yolo.confidence == 0.4 and built.pipelines[-1].closed
+    path = tmp_path / 'clip.avi'
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*'MJPG'), 10.0, (64, 48))
+    for _ in range(4):
+        writer.write(np.zeros((48, 64, 3), np.uint8))
+    writer.release()
+    assert len(R.record_from_video(path, 'stand', config)) == 4
+    video = built.configs[-1]
+    assert video.yolo.tracker == 'bytetrack.yaml' and video.smoothing.enabled
+    assert not video.head.enabled and not video.hands.enabled and built.pipelines[-1].closed
+    R.record_from_video(path, 'stand')                      # no configuration: the defaults
+    assert built.configs[-1] == body_config({'head.enabled': False})
+    mine = BodyPipeline(FakeBackend())
+    mine.close = lambda: pytest.fail('a pipeline given is left open')
+    R.record_from_video(path, 'stand', mine)
+    assert len(built.configs) == 3
+
+
+def test_record_command_line_uses_the_node_configuration(tmp_path):
+    """pose_record --params-file config/pose_ros.yaml: yolo_onnx; --backend mediapipe: 33."""
+    try:
+        photos = [find_media('bus.jpg'), find_media('zidane.jpg')]
+    except MediaMissing as e:
+        pytest.skip(str(e))
+    for label, photo in zip(('stand', 't_pose'), photos):
+        (tmp_path / 'in' / label).mkdir(parents=True)
+        cv2.imwrite(str(tmp_path / 'in' / label / photo.name), cv2.imread(str(photo)))
+    out = tmp_path / 'a.jsonl'
+    assert cli.record_main([str(out), '--folders', str(tmp_path / 'in'), '--no-progress',
+                            '--params-file', str(ROOT / 'config' / 'pose_ros.yaml'),
+                            '--param', 'yolo.confidence=0.5']) == 0
+    ds = D.Dataset.load(out)
+    assert ds.backend == 'yolo_onnx' == BodyConfig().backend and ds.schema is COCO17
+    assert ds.counts() == {'stand': 1, 't_pose': 1}
+    assert cli.record_main([str(out), '--folders', str(tmp_path / 'in'), '--no-progress',
+                            '--backend', 'mediapipe']) == 0
+    ds = D.Dataset.load(out)
+    assert ds.backend == 'mediapipe' and ds.schema is BLAZEPOSE33
 
 
 def test_train_command_line_errors(tmp_path, capsys):

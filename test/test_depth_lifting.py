@@ -7,11 +7,11 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from pose_ros.depth_lifting import back_project
-from pose_ros.depth_lifting import CameraIntrinsics
-from pose_ros.depth_lifting import check_depth_matches
-from pose_ros.depth_lifting import lift_keypoints
-from pose_ros.depth_lifting import sample_depth
+from pose_ros.geometry.camera import back_project
+from pose_ros.geometry.camera import CameraIntrinsics
+from pose_ros.geometry.depth import check_depth_matches
+from pose_ros.geometry.depth import lift_keypoints
+from pose_ros.geometry.depth import sample_depth
 from pose_ros.people import Keypoints, PositionSource
 from pose_ros.schemas import COCO17
 

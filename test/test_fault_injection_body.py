@@ -28,7 +28,7 @@ from pose_ros_msgs.msg import People, PoseCommand
 import psutil
 import pytest
 from rclpy.qos import QoSProfile, ReliabilityPolicy
-from ros_helpers import RosContext, spin_in_thread, wait_for
+from ros_helpers import RosContext, spin_in_thread, wait_for, wait_for_node
 from sensor_msgs.msg import CameraInfo, CompressedImage, Image
 from std_msgs.msg import Header
 from test_image_codec import jpeg_frame
@@ -74,11 +74,6 @@ def start_body(tmp_path, name='body_node', **params):
         remaps={'image': '/camera/image', 'image/compressed': '/camera/image/compressed',
                 'camera_info': '/camera/camera_info', 'depth': '/camera/depth'},
         params={'reliable_input': True, **params}), log_path=tmp_path / f'{name}.log')
-
-
-def wait_subscribed(node, proc, topic, timeout=90.0):
-    ok = wait_for(lambda: node.count_subscribers(topic) > 0 or not proc.alive(), timeout)
-    assert proc.alive() and ok, f'no subscriber on {topic}:\n{proc.log_tail(30)}'
 
 
 def header_at(t):
@@ -133,7 +128,7 @@ def test_misbehaving_stamps_never_freeze_the_skeleton(tmp_path, pattern):
             out = Outputs(node)
             pub = node.create_publisher(Image, '/camera/image', RELIABLE)
             with spin_in_thread(node):
-                wait_subscribed(node, proc, '/camera/image')
+                wait_for_node(node, proc, ['/camera/image'])
                 xs = []
                 for frame, stamp in zip(frames, stamps):
                     before = out.count()
@@ -160,9 +155,9 @@ def test_decompression_bombs_are_failed_frames(tmp_path):
     """
     Defect 5: a 4 KB arithmetic-coded JPEG claiming 13000x13000 decoded to ~500 MB.
 
-    Valid JPEG frames at 10 Hz with bombs at 2 Hz for 8 s (SOF9 JPEG, a PNG claiming 13000 x
-    13000, and a real 1280x960 JPEG above max_image_pixels): the valid frames are served, every
-    bomb is a failed frame, and the node's memory stays put.
+    80 valid JPEG frames at 10 Hz and a bomb after every fifth (SOF9 JPEG, a PNG claiming
+    13000 x 13000, and a real 1280x960 JPEG above max_image_pixels): the valid frames are
+    served, every bomb is a failed frame, and the node's memory stays put.
     """
     valid = walking_frames(1)[0]
     big = cv2.resize(valid, (1280, 960))
@@ -180,7 +175,7 @@ def test_decompression_bombs_are_failed_frames(tmp_path):
             pub = node.create_publisher(CompressedImage, '/camera/image/compressed',
                                         QoSProfile(depth=50, reliability=RELIABLE.reliability))
             with spin_in_thread(node):
-                wait_subscribed(node, proc, '/camera/image/compressed')
+                wait_for_node(node, proc, ['/camera/image/compressed'])
                 rss = psutil.Process(proc.proc.pid)
                 good = bgr_to_compressed(valid)
                 for i in range(10):                                   # warm up
@@ -198,16 +193,21 @@ def test_decompression_bombs_are_failed_frames(tmp_path):
                     pub.publish(good)
                     sent_valid += 1
                     if i % 5 == 2:
+                        # After a valid frame's People: the bomb is the only frame waiting,
+                        # so it is decoded (and refused), never replaced by a newer frame.
+                        wait_for(lambda: out.count() - served_before >= sent_valid, 5.0)
                         bomb = CompressedImage(header=header_at(t + 0.05), format='jpeg')
                         bomb.data = bombs[(i // 5) % len(bombs)]
                         pub.publish(bomb)
                         sent_bombs += 1
+                        time.sleep(0.3)
                     peak = max(peak, rss.memory_info().rss)
                     time.sleep(0.1)
                 wait_for(lambda: out.count() - served_before >= sent_valid, 5.0)
                 served = out.count() - served_before
                 assert wait_for(lambda: int(_value(out.last_diag(), 'frames_failed'))
-                                >= sent_bombs, 5.0)
+                                >= sent_bombs, 5.0), (_value(out.last_diag(), 'frames_failed'),
+                                                      sent_bombs, proc.log_tail(10))
                 failed = int(_value(out.last_diag(), 'frames_failed'))
         finally:
             code = proc.stop()
@@ -215,10 +215,9 @@ def test_decompression_bombs_are_failed_frames(tmp_path):
     assert served >= 0.9 * sent_valid, (served, sent_valid)
     assert failed == sent_bombs, (failed, sent_bombs)
     assert peak - rss_before < 150 * 2 ** 20, (peak - rss_before) / 2 ** 20
-    log = proc.log_text()
-    for reason in ('arithmetic-coded JPEG (SOF9) is not supported',
-                   'PNG claims 13000x13000 pixels', 'max_image_pixels'):
-        assert reason in log, reason
+    # The errors are logged at most every 2 s (each bomb's reason is checked in
+    # test_image_codec.py); the first one shows.
+    assert 'bad image skipped: arithmetic-coded JPEG (SOF9) is not supported' in proc.log_text()
 
 
 def _png_chunk(kind, payload):
@@ -269,8 +268,8 @@ def test_bad_camera_info_and_depth_are_warnings(tmp_path):
             pub_info = node.create_publisher(CameraInfo, '/camera/camera_info', RELIABLE)
             pub_depth = node.create_publisher(Image, '/camera/depth', RELIABLE)
             with spin_in_thread(node):
-                wait_subscribed(node, proc, '/camera/image')
-                wait_subscribed(node, proc, '/camera/depth')
+                wait_for_node(node, proc, ['/camera/image'])
+                wait_for_node(node, proc, ['/camera/depth'])
                 for i in range(10):
                     header = header_at(3000.0 + i / 10)
                     absurd.header = header
@@ -324,7 +323,7 @@ def test_body_node_killed_and_restarted_under_a_running_classifier(tmp_path):
             node.create_subscription(PoseCommand, '/pose_commands',
                                      lambda m: labels.append(time.monotonic()), 100)
             with spin_in_thread(node):
-                wait_subscribed(node, body, '/camera/image')
+                wait_for_node(node, body, ['/camera/image'])
                 player = threading.Thread(target=replay_bag, kwargs={
                     'node': ros.node('player'), 'bag_path': bag, 'loop': True, 'stop': stop,
                     'remap': {'/camera/color/image_raw': '/camera/image',

@@ -7,16 +7,17 @@ Filter time from misbehaving stamps (FrameClock), and smoothing that never freez
 Defect 4 of the fault-injection report: One-Euro returns its previous output for a stamp not
 later than the last one, so one frame stamped +1000 s froze a shoulder for the next frames,
 and all-zero stamps froze it for good. The body node feeds the pipeline the FrameClock's time
-and restarts the filters when it says so; :func:`run` does exactly that.
+and restarts the filters when it says so; :func:`run` runs the pipeline as body_node does.
 """
 
 from typing import List, Sequence
 
 import numpy as np
 from pose_ros.backends.base import PoseBackend
-from pose_ros.frame_clock import FrameClock, FrameTime
+from pose_ros.config import BodyConfig
+from pose_ros.filters.frame_clock import FrameClock, FrameTime
 from pose_ros.people import Keypoints, Person
-from pose_ros.pipeline import BodyPipeline, PipelineOptions
+from pose_ros.pipeline import BodyPipeline, Frame
 from pose_ros.schemas import COCO17
 import pytest
 
@@ -42,18 +43,16 @@ class WalkingBackend(PoseBackend):
 
 def run(stamps: Sequence[float]):
     """Smooth the walk as body_node does; return (measured x, smoothed x, problems)."""
-    pipeline = BodyPipeline(WalkingBackend(), PipelineOptions())
-    clock = FrameClock()
+    pipeline = BodyPipeline(WalkingBackend(), BodyConfig())
     image = np.zeros((48, 64, 3), np.uint8)
     raw, smooth, problems = [], [], []
     for i, stamp in enumerate(stamps):
-        frame_time = clock.tick(stamp, 500.0 + i / FPS)       # received: a monotonic clock
-        problems.append(frame_time.problem)
-        result = pipeline.detect(image, frame_time.t)
-        raw.append(float(result.people[0].body.xy[5, 0]))
-        if frame_time.restart:
-            pipeline.reset_filters()
-        smooth.append(float(pipeline.finish(image, result, frame_time.t).people[0].body.xy[5, 0]))
+        frame = Frame(image, stamp, received=500.0 + i / FPS)   # arrival: a monotonic clock
+        detected = pipeline.detect(frame)
+        raw.append(float(detected.result.people[0].body.xy[5, 0]))
+        result = pipeline.finish(frame, detected)
+        problems.append(result.stamp_problem)
+        smooth.append(float(result.people[0].body.xy[5, 0]))
     return np.array(raw), np.array(smooth), problems
 
 

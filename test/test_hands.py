@@ -3,14 +3,15 @@
 
 """Hands and bodies without models: handedness, assignment, wrist crops, dedup, options."""
 
+from conftest import body_config
 import numpy as np
 from pose_ros.backends.mediapipe_face import deduplicate as deduplicate_faces
 from pose_ros.backends.mediapipe_graphs import padded_crop
 from pose_ros.backends.mediapipe_hands import deduplicate
+from pose_ros.geometry.head_pose import head_region
 from pose_ros.hands import (assign_hands, attach_hands, crop_around_wrist,
                             handedness_to_person_side, person_scale)
-from pose_ros.head_hands_stage import assign_faces, HeadHandsOptions
-from pose_ros.head_pose import head_region
+from pose_ros.head_hands_stage import assign_faces, HeadHandsTuning
 from pose_ros.people import Hand, Keypoints, Person
 from pose_ros.schemas import BLAZEPOSE33, COCO17, HAND21
 import pytest
@@ -208,9 +209,12 @@ def test_head_region_and_face_assignment():
 
 
 def test_options_are_validated():
-    HeadHandsOptions().validate()
-    for bad in ({'hand_model_complexity': 2}, {'hand_max_dist': 0.0}, {'depth_window': 4},
-                {'face_min_detection_confidence': 1.5}, {'min_depth': 5.0, 'max_depth': 1.0},
-                {'hand_mismatch_cost': -1.0}):
+    HeadHandsTuning()
+    for bad in ({'face_min_detection_confidence': 1.5}, {'hand_mismatch_cost': -1.0}):
         with pytest.raises(ValueError):
-            HeadHandsOptions(**bad).validate()
+            HeadHandsTuning(**bad)
+    # Those that are parameters: the configuration checks them, naming the parameter.
+    for bad in ({'hands.model_complexity': 2}, {'hands.max_dist': 0.0}, {'depth.window': 4},
+                {'depth.min': 5.0, 'depth.max': 1.0}):
+        with pytest.raises(ValueError, match=next(iter(bad)).split('.')[0]):
+            body_config(bad)

@@ -6,15 +6,16 @@
 import math
 
 from builtin_interfaces.msg import Time
+from conftest import body_config
 from media_helpers import photo
 import numpy as np
-from pose_ros.backends import create_backend
 from pose_ros.backends.mediapipe_face import FaceEstimator
 from pose_ros.backends.mediapipe_hands import HandEstimator
-from pose_ros.head_hands_stage import HeadHandsOptions, HeadHandsStage
-from pose_ros.head_pose import default_intrinsics, estimate_head_pose, gaze_from_iris
+from pose_ros.geometry.camera import default_intrinsics
+from pose_ros.geometry.head_pose import estimate_head_pose, gaze_from_iris
+from pose_ros.head_hands_stage import HeadHandsStage, HeadHandsTuning
 from pose_ros.people import FrameResult, GazeSource, Keypoints, Person, PositionSource
-from pose_ros.pipeline import BodyPipeline
+from pose_ros.pipeline import BodyPipeline, Frame
 from pose_ros.ros_conversion import tf_message
 from pose_ros.schemas import COCO17, HAND21
 import pytest
@@ -38,11 +39,11 @@ def hands():
     est.close()
 
 
-@pytest.fixture(scope='module')
-def yolo():
-    backend = create_backend('yolo', {'tracker': 'none'})
-    yield backend
-    backend.close()
+def make_stage(hands=True, head=True, tuning=None, **changes):
+    """Return a hands/head stage with ``changes`` (dotted names), for still photos."""
+    config = body_config({'hands.enabled': hands, 'head.enabled': head,
+                          **{k.replace('__', '.'): v for k, v in changes.items()}})
+    return HeadHandsStage(config, tuning or HeadHandsTuning(static_image_mode=True))
 
 
 def head_of(faces, img):
@@ -130,9 +131,8 @@ def test_mirrored_option_takes_the_label_as_is():
 
 
 def stage_on(yolo, img, **options):
-    result = BodyPipeline(yolo).process(img, 1.0)
-    stage = HeadHandsStage(options.pop('hands', True), options.pop('head', True),
-                           HeadHandsOptions(static_image_mode=True, **options))
+    result = BodyPipeline(yolo).process(Frame(img, 1.0))
+    stage = make_stage(**options)
     try:
         stage.process(img, result, None, None, 1.0)
     finally:
@@ -189,9 +189,8 @@ def test_hand_depth_lifting_and_full_image_mode():
     person = Person(Keypoints.from_arrays(COCO17, body, conf),
                     bbox=np.array([-300, 0, 20, 480], np.float32), track_id=3)
     result = FrameResult([person], 'test', w, h)
-    stage = HeadHandsStage(hands=True, head=False,
-                           options=HeadHandsOptions(static_image_mode=True, hand_crops=False,
-                                                    hand_max_dist=0.3))
+    stage = make_stage(hands=True, head=False, hands__max_dist=0.3,
+                       tuning=HeadHandsTuning(static_image_mode=True, hand_crops=False))
     depth = np.full((h, w), 0.6, np.float32)
     try:
         stage.process(img, result, default_intrinsics(w, h), depth, 2.0)
@@ -208,11 +207,10 @@ def test_hand_depth_lifting_and_full_image_mode():
 
 def test_face_and_gaze_tf_frames_carry_the_image_stamp(faces, yolo):
     img = photo('230501201_1.jpg')
-    result = BodyPipeline(yolo).process(img, 1.0)
+    result = BodyPipeline(yolo).process(Frame(img, 1.0))
     assert len(result.people) == 1
     result.people[0].track_id = 7
-    stage = HeadHandsStage(hands=False, head=True,
-                           options=HeadHandsOptions(static_image_mode=True))
+    stage = make_stage(hands=False, head=True)
     try:
         stage.process(img, result, None, None, 1234.5)
     finally:
@@ -233,19 +231,20 @@ def test_face_and_gaze_tf_frames_carry_the_image_stamp(faces, yolo):
 def test_stage_tracks_and_smooths_a_head_over_frames(yolo):
     img = photo('227943776_1.jpg')
     h, w = img.shape[:2]
-    body = BodyPipeline(yolo).process(img, 0.0).people
+    body = BodyPipeline(yolo).process(Frame(img, 0.0)).people
     assert len(body) == 1
-    stage = HeadHandsStage(hands=True, head=True, options=HeadHandsOptions(track_timeout=0.5))
+    stage = make_stage(hands=True, head=True, tuning=HeadHandsTuning(),
+                       smoothing__track_timeout=0.5)
     try:
         yaws = []
         for i in range(5):
             frame = FrameResult([Person(body[0].body, body[0].bbox, track_id=0)], 'yolo', w, h)
             stage.process(img, frame, None, None, i / 30.0)
             assert frame.people[0].head is not None
+            assert frame.intrinsics == default_intrinsics(w, h)
             yaws.append(frame.people[0].head.yaw)
             assert frame.people[0].hands == []          # no hands in this portrait
         assert np.ptp(yaws) < math.radians(1.0)         # a still image: a still head
-        assert stage.last_intrinsics == default_intrinsics(w, h)
         assert stage._smoother.track_ids == (0,)
         # Nobody for longer than track_timeout: the filter is dropped, nothing else runs.
         empty = FrameResult([], 'yolo', w, h)
@@ -262,7 +261,7 @@ def test_graphs_in_parallel_give_what_they_give_one_after_another(yolo, name):
     img = photo(name)
     outputs = []
     for threads in (1, 2):
-        result = stage_on(yolo, img, threads=threads)
+        result = stage_on(yolo, img, head_hands__threads=threads)
         outputs.append([(p.track_id, [(h.side, h.keypoints.xy) for h in p.hands],
                          None if p.head is None else p.head.quaternion)
                         for p in result.people])

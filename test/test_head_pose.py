@@ -6,8 +6,11 @@
 import math
 
 import numpy as np
-from pose_ros import head_pose as hp
-from pose_ros.depth_lifting import CameraIntrinsics
+from pose_ros.config import BodyConfig
+from pose_ros.filters.one_euro import HeadSmoother
+from pose_ros.geometry import head_pose as hp
+from pose_ros.geometry.camera import CameraIntrinsics, default_intrinsics
+from pose_ros.geometry.vectors import slerp
 from pose_ros.people import GazeSource, Head
 import pytest
 from transforms3d.quaternions import mat2quat, quat2mat
@@ -97,7 +100,7 @@ def test_frontal_face_anywhere_in_the_image_has_zero_angles():
 
 
 def test_default_intrinsics_53_degree_fov():
-    k = hp.default_intrinsics(640, 480)
+    k = default_intrinsics(640, 480)
     assert (k.fx, k.fy, k.cx, k.cy) == (640.0, 640.0, 319.5, 239.5)
     assert math.degrees(2 * math.atan(k.width / 2 / k.fx)) == pytest.approx(53.13, abs=0.01)
 
@@ -298,7 +301,7 @@ def make_head(yaw_deg=0.0, pos=(0.0, 0.0, 1.0), gaze=None, source=GazeSource.HEA
 
 def test_smoother_reduces_jitter_and_follows_a_still_head():
     rng = np.random.default_rng(3)
-    smoother = hp.HeadSmoother()
+    smoother = HeadSmoother.from_config(BodyConfig())
     raw, smooth = [], []
     for i in range(60):
         noisy = make_head(yaw_deg=10 + rng.normal(0, 2.0),
@@ -312,7 +315,7 @@ def test_smoother_reduces_jitter_and_follows_a_still_head():
 
 
 def test_smoother_is_immune_to_quaternion_sign_flips():
-    smoother = hp.HeadSmoother()
+    smoother = HeadSmoother.from_config(BodyConfig())
     head = make_head(yaw_deg=30)
     first = smoother.smooth(1, head, 0.0)
     for i in range(1, 20):
@@ -326,7 +329,7 @@ def test_smoother_is_immune_to_quaternion_sign_flips():
 
 
 def test_smoother_follows_a_fast_turn():
-    smoother = hp.HeadSmoother()
+    smoother = HeadSmoother.from_config(BodyConfig())
     for i in range(10):
         smoother.smooth(2, make_head(0.0), i / 30.0)
     for i in range(10, 25):
@@ -335,7 +338,7 @@ def test_smoother_follows_a_fast_turn():
 
 
 def test_smoother_tracks_untracked_stamps_and_pruning():
-    smoother = hp.HeadSmoother()
+    smoother = HeadSmoother.from_config(BodyConfig())
     head = make_head(20)
     untracked = smoother.smooth(-1, head, 0.0)
     assert untracked is not head and untracked.yaw == head.yaw
@@ -353,7 +356,7 @@ def test_smoother_tracks_untracked_stamps_and_pruning():
 
 
 def test_smoother_restarts_gaze_when_its_source_changes():
-    smoother = hp.HeadSmoother()
+    smoother = HeadSmoother.from_config(BodyConfig())
     iris = np.array([1.0, 0.0, -1.0]) / math.sqrt(2)
     smoother.smooth(1, make_head(0, gaze=iris, source=GazeSource.IRIS), 0.0)
     head = make_head(0)
@@ -364,8 +367,8 @@ def test_smoother_restarts_gaze_when_its_source_changes():
 
 def test_smoother_parameters_are_validated_and_changeable():
     with pytest.raises(ValueError):
-        hp.HeadSmoother(min_cutoff=0.0)
-    smoother = hp.HeadSmoother()
+        HeadSmoother(0.0, 2.0, 1.0, 0.3, 1.0)
+    smoother = HeadSmoother.from_config(BodyConfig())
     smoother.smooth(1, make_head(0), 0.0)
     smoother.set_params(2.0, 1.0, 2.0, 0.5, 1.0)
     assert smoother.params == (2.0, 1.0, 2.0, 0.5, 1.0)
@@ -375,6 +378,6 @@ def test_smoother_parameters_are_validated_and_changeable():
 def test_slerp_takes_the_short_way():
     a = mat2quat(np.eye(3))
     b = -mat2quat(hp.rotation_from_angles(0.2, 0.0, 0.0, [0, 0, 1]) @ hp.FACING_CAMERA.T)
-    mid = hp.slerp(a, b, 0.5)
+    mid = slerp(a, b, 0.5)
     assert np.linalg.norm(mid) == pytest.approx(1.0)
     assert abs(np.dot(mid, a)) > 0.99

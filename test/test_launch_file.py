@@ -14,14 +14,14 @@ import importlib.util
 from pathlib import Path
 import re
 
-from pose_ros.nodes.params import BODY_PARAMS, CLASSIFIER_PARAMS
+from pose_ros.config import BodyConfig, ClassifierConfig, flat_specs
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 LAUNCH = ROOT / 'launch' / 'bringup.launch.py'
 TREE = ast.parse(LAUNCH.read_text())
-PACKAGE_PARAMS = {'body_node': {p.name for p in BODY_PARAMS},
-                  'classifier_node': {p.name for p in CLASSIFIER_PARAMS}}
+PACKAGE_PARAMS = {'body_node': {name for name, _ in flat_specs(BodyConfig)},
+                  'classifier_node': {name for name, _ in flat_specs(ClassifierConfig)}}
 
 
 def calls(name):

@@ -17,48 +17,19 @@ import time
 
 import cv2
 from lifecycle_msgs.msg import State, Transition
-from lifecycle_msgs.srv import ChangeState, GetState
 from media_helpers import photo
 from pose_ros.image_codec import numpy_to_image
 from pose_ros.tools.graph import NodeProcess, ros_args, share_file
 from pose_ros_msgs.msg import People
 import psutil
 from rclpy.qos import QoSProfile, ReliabilityPolicy
-from ros_helpers import RosContext, spin_in_thread, wait_for
+from ros_helpers import Lifecycle, RosContext, spin_in_thread, wait_for
 from sensor_msgs.msg import Image
 
 CYCLES = 60
 FRAMES = 2                 # per cycle: the face graphs and the inference buffers get made
 MAX_GROWTH = 0.05          # RSS after the last cycle over RSS after the first, less one
 RELIABLE = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
-
-
-class Lifecycle:
-    """Blocking calls of body_node's lifecycle services."""
-
-    def __init__(self, node, name: str = 'body_node') -> None:
-        self._change = node.create_client(ChangeState, f'/{name}/change_state')
-        self._get = node.create_client(GetState, f'/{name}/get_state')
-
-    def wait_ready(self, timeout: float) -> bool:
-        return (self._change.wait_for_service(timeout_sec=timeout)
-                and self._get.wait_for_service(timeout_sec=timeout))
-
-    def change(self, transition: int, timeout: float = 60.0) -> bool:
-        """Trigger ``transition``; return whether the node says it succeeded."""
-        request = ChangeState.Request()
-        request.transition.id = transition
-        return bool(self._call(self._change, request, timeout).success)
-
-    def state(self, timeout: float = 10.0) -> int:
-        """Return the id of the node's current state, a lifecycle_msgs/msg/State constant."""
-        return self._call(self._get, GetState.Request(), timeout).current_state.id
-
-    @staticmethod
-    def _call(client, request, timeout: float):
-        future = client.call_async(request)
-        assert wait_for(future.done, timeout), f'{client.srv_name}: no answer in {timeout} s'
-        return future.result()
 
 
 class PeopleCounter:

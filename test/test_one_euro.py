@@ -5,7 +5,7 @@
 
 import numpy as np
 
-from pose_ros.one_euro import OneEuroFilter, TrackSmoother
+from pose_ros.filters.one_euro import OneEuroFilter, TrackSmoother
 from pose_ros.people import Keypoints, PositionSource
 from pose_ros.schemas import COCO17, HAND21
 

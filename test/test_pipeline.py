@@ -5,11 +5,15 @@
 
 from typing import List
 
+from conftest import body_config
 import numpy as np
 from pose_ros.backends.base import PoseBackend
 from pose_ros.people import Keypoints, Person
-from pose_ros.pipeline import BodyPipeline, PipelineOptions
+from pose_ros.pipeline import BodyPipeline, Frame
 from pose_ros.schemas import COCO17
+
+
+SMOOTH = body_config({'smoothing.min_cutoff': 0.5, 'smoothing.beta': 0.0})
 
 
 class NoisyBackend(PoseBackend):
@@ -34,17 +38,17 @@ class NoisyBackend(PoseBackend):
 
 
 def run(order: str) -> List[np.ndarray]:
-    pipeline = BodyPipeline(NoisyBackend(), PipelineOptions(min_cutoff=0.5, beta=0.0))
+    pipeline = BodyPipeline(NoisyBackend(), SMOOTH)
     image = np.zeros((48, 64, 3), np.uint8)
-    stamps = [i / 30.0 for i in range(12)]
+    frames = [Frame(image, i / 30.0) for i in range(12)]
     if order == 'process':
-        results = [pipeline.process(image, t) for t in stamps]
+        results = [pipeline.process(frame) for frame in frames]
     else:   # the body node's two workers: detect of frame i+1 before finish of frame i
         results = []
-        pending = pipeline.detect(image, stamps[0])
-        for i, t in enumerate(stamps):
-            following = pipeline.detect(image, stamps[i + 1]) if i + 1 < len(stamps) else None
-            results.append(pipeline.finish(image, pending, t))
+        pending = pipeline.detect(frames[0])
+        for i, frame in enumerate(frames):
+            following = pipeline.detect(frames[i + 1]) if i + 1 < len(frames) else None
+            results.append(pipeline.finish(frame, pending))
             pending = following
     return [np.stack([p.body.xy for p in r.people]) for r in results]
 
@@ -57,13 +61,15 @@ def test_two_halves_interleaved_give_what_process_gives():
 
 def test_smoothing_happens_in_finish():
     """finish() smooths (the jitter shrinks), detect() alone does not."""
-    pipeline = BodyPipeline(NoisyBackend(), PipelineOptions(min_cutoff=0.5, beta=0.0))
+    pipeline = BodyPipeline(NoisyBackend(), SMOOTH)
     image = np.zeros((48, 64, 3), np.uint8)
     raw, smooth = [], []
     for i in range(30):
-        result = pipeline.detect(image, i / 30.0)
-        raw.append(result.people[0].body.xy.copy())
-        smooth.append(pipeline.finish(image, result, i / 30.0).people[0].body.xy.copy())
+        frame = Frame(image, i / 30.0)
+        detected = pipeline.detect(frame)
+        raw.append(detected.result.people[0].body.xy.copy())
+        result = pipeline.finish(frame, detected)
+        smooth.append(result.people[0].body.xy.copy())
         assert {'inference', 'lifting', 'smoothing'} <= set(result.timings_ms)
     assert np.std(np.stack(smooth[10:]), axis=0).mean() < 0.5 * np.std(
         np.stack(raw[10:]), axis=0).mean()

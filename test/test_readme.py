@@ -6,7 +6,7 @@
 from pathlib import Path
 import re
 
-from pose_ros.nodes.params import BODY_PARAMS, CLASSIFIER_PARAMS
+from pose_ros.config import BodyConfig, ClassifierConfig, flat_specs
 from pose_ros.tools.interface_doc import render
 import pytest
 from rclpy.parameter import parameter_value_to_python
@@ -36,12 +36,12 @@ def test_parameter_table_is_current():
         'README parameter table is stale: run python -m pose_ros.tools.interface_doc'
 
 
-@pytest.mark.parametrize('node, table', [('body_node', BODY_PARAMS),
-                                         ('classifier_node', CLASSIFIER_PARAMS)])
-def test_config_yaml_sets_exactly_the_declared_parameters(node, table):
+@pytest.mark.parametrize('node, cls', [('body_node', BodyConfig),
+                                       ('classifier_node', ClassifierConfig)])
+def test_config_yaml_sets_exactly_the_declared_parameters(node, cls):
     config = yaml.safe_load((ROOT / 'config' / 'pose_ros.yaml').read_text())
     values = dict(flatten(config[f'/**/{node}']['ros__parameters']))
-    declared = {p.name: p.default for p in table}
+    declared = {name: spec.default for name, spec in flat_specs(cls)}
     assert set(values) == set(declared)
     assert values == declared, 'config/pose_ros.yaml defaults differ from the declarations'
     # One comment per parameter line.
@@ -56,22 +56,22 @@ def live_node():
     from pose_ros.nodes.body_node import BodyNode
     with RosContext() as ros:
         node = BodyNode(context=ros.context)
-        assert node._state_machine.current_state[1] == 'active'
+        assert node.state == 'active'
         yield node
         node._stop_worker()
         node.destroy_node()
 
 
 def test_declared_parameters_match_readme(live_node):
-    for p in BODY_PARAMS:
-        assert live_node.has_parameter(p.name)
-        descriptor = live_node.describe_parameter(p.name)
-        assert descriptor.description == p.description
-        assert descriptor.read_only == p.read_only
-        assert f'| `{p.name}` |' in README
+    for name, spec in flat_specs(BodyConfig):
+        assert live_node.has_parameter(name)
+        descriptor = live_node.describe_parameter(name)
+        assert descriptor.description == spec.description
+        assert descriptor.read_only == spec.read_only
+        assert f'| `{name}` |' in README
     builtin = {'use_sim_time', 'start_type_description_service'}
     names = {n for n in live_node._parameters if n not in builtin}
-    assert names == {p.name for p in BODY_PARAMS}
+    assert names == {name for name, _ in flat_specs(BodyConfig)}
 
 
 def test_topics_match_readme(live_node):
@@ -94,10 +94,12 @@ def test_runtime_parameter_change_is_validated(live_node):
     from rclpy.parameter import Parameter
     ok = live_node.set_parameters([Parameter('smoothing.beta', value=0.5)])[0]
     assert ok.successful
-    assert live_node.pipeline.options.beta == 0.5
+    assert live_node.config.smoothing.beta == 0.5
+    assert live_node.pipeline._next is live_node.config      # taken before the next frame
     bad = live_node.set_parameters([Parameter('depth.window', value=4)])[0]
     assert not bad.successful and 'odd' in bad.reason
     assert parameter_value_to_python(
         live_node.get_parameter('depth.window').get_parameter_value()) == 5
     inverted = live_node.set_parameters([Parameter('depth.min', value=20.0)])[0]
-    assert not inverted.successful and 'min_depth' in inverted.reason
+    assert not inverted.successful and 'depth: min (20.0) must be below max' in inverted.reason
+    assert live_node.config.depth.min == 0.1

@@ -14,6 +14,7 @@ import numpy as np
 
 from pose_ros import ros_conversion as rc
 from pose_ros.colors import rgb_to_bgr255, track_color, track_color_bgr
+from pose_ros.geometry.frames import body_rotation, UPRIGHT_FACING_CAMERA
 from pose_ros.people import (
     FrameResult, GazeSource, Hand, Head, Keypoints, Person, PositionSource)
 from pose_ros.schemas import BLAZEPOSE33, COCO17, HAND21
@@ -329,11 +330,11 @@ def test_body_rotation_fallbacks_are_proper_rotations():
     """Missing shoulders or hips fall back to proper rotations."""
     body = body_keypoints()
     body.xyz[[COCO17.index('left_shoulder'), COCO17.index('right_shoulder')]] = np.nan
-    rot = rc.body_rotation(body)            # no shoulders: z is the camera's up
+    rot = body_rotation(body)            # no shoulders: z is the camera's up
     np.testing.assert_allclose(rot, FACING_CAMERA, atol=1e-6)
-    assert np.linalg.det(rc.UPRIGHT_FACING_CAMERA) == pytest.approx(1.0)
-    rot = rc.body_rotation(Keypoints.empty(COCO17))
-    np.testing.assert_allclose(rot, rc.UPRIGHT_FACING_CAMERA)
+    assert np.linalg.det(UPRIGHT_FACING_CAMERA) == pytest.approx(1.0)
+    rot = body_rotation(Keypoints.empty(COCO17))
+    np.testing.assert_allclose(rot, UPRIGHT_FACING_CAMERA)
 
 
 def test_untracked_and_people_without_camera_3d_are_skipped():

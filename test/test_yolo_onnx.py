@@ -6,10 +6,12 @@
 import subprocess
 import sys
 
+from conftest import body_config
 from media_helpers import photo
 import numpy as np
 from pose_ros.backends import BackendError, create_backend, resolve_model_path
 from pose_ros.backends.yolo_onnx import nms, YoloOnnxOptions
+from pose_ros.config import ConfigError
 import pytest
 
 ONNX = 'yolo11n-pose.onnx'
@@ -24,10 +26,16 @@ def onnx_path():
                     f'scripts/bootstrap.sh runs, makes it from yolo11n-pose.pt): {e}')
 
 
+def onnx_backend(path, changes=None):
+    """Return the yolo_onnx backend on the model at ``path`` (with ``changes``)."""
+    return create_backend(body_config({'backend': 'yolo_onnx', 'onnx.weights': str(path),
+                                       **(changes or {})}))
+
+
 @pytest.fixture(scope='module')
 def backends(onnx_path):
-    onnx = create_backend('yolo_onnx', {'weights': str(onnx_path), 'tracker': 'none'})
-    torch = create_backend('yolo', {'tracker': 'none'})
+    onnx = onnx_backend(onnx_path, {'yolo.tracker': 'none'})
+    torch = create_backend(body_config({'backend': 'yolo', 'yolo.tracker': 'none'}))
     yield onnx, torch
     onnx.close()
     torch.close()
@@ -76,8 +84,8 @@ def test_keypoints_are_in_original_image_pixels(backends):
 
 def test_track_ids_are_stable_and_match_ultralytics_on_a_still_sequence(onnx_path):
     image = photo('bus.jpg')
-    onnx = create_backend('yolo_onnx', {'weights': str(onnx_path)})
-    torch = create_backend('yolo')
+    onnx = onnx_backend(onnx_path)
+    torch = create_backend(body_config({'backend': 'yolo'}))
     try:
         for backend in (onnx, torch):
             backend.reset()
@@ -94,7 +102,7 @@ def test_track_ids_are_stable_and_match_ultralytics_on_a_still_sequence(onnx_pat
 
 def test_reset_starts_ids_again(onnx_path):
     image = photo('zidane.jpg')
-    onnx = create_backend('yolo_onnx', {'weights': str(onnx_path)})
+    onnx = onnx_backend(onnx_path)
     first = sorted(p.track_id for p in onnx.infer(image))
     onnx.infer(image)
     onnx.reset()
@@ -111,7 +119,7 @@ def test_an_empty_image_gives_no_people(backends):
 
 def test_missing_onnx_file_says_how_to_export_it(tmp_path):
     with pytest.raises(BackendError) as error:
-        create_backend('yolo_onnx', {'weights': str(tmp_path / 'nothing.onnx')})
+        onnx_backend(tmp_path / 'nothing.onnx')
     message = str(error.value)
     assert 'nothing.onnx' in message and 'export_onnx' in message
 
@@ -120,16 +128,21 @@ def test_a_damaged_onnx_file_is_a_backend_error(tmp_path):
     bad = tmp_path / 'bad.onnx'
     bad.write_bytes(b'not an onnx model')
     with pytest.raises(BackendError, match='cannot load the ONNX model'):
-        create_backend('yolo_onnx', {'weights': str(bad)})
+        onnx_backend(bad)
 
 
-@pytest.mark.parametrize('options, match', [
-    ({'tracker': 'deepsort'}, 'tracker'), ({'image_size': 100}, 'image_size'),
-    ({'threads': -1}, 'threads'), ({'device': 'gpu'}, 'device'), ({'iou': 0.0}, 'iou'),
-    ({'confidence': 2.0}, 'confidence')])
-def test_bad_options_are_rejected_with_a_reason(options, match):
-    with pytest.raises(BackendError, match=match):
-        YoloOnnxOptions(**options)
+@pytest.mark.parametrize('changes, match', [
+    ({'yolo.tracker': 'deepsort'}, 'tracker'), ({'yolo.image_size': 100}, 'image_size'),
+    ({'onnx.threads': -1}, 'threads'), ({'yolo.device': 'gpu'}, 'device'),
+    ({'yolo.confidence': 2.0}, 'confidence')])
+def test_bad_options_are_rejected_with_a_reason(changes, match):
+    with pytest.raises(ConfigError, match=match):
+        body_config(changes)
+
+
+def test_bad_nms_threshold_is_rejected_with_a_reason():
+    with pytest.raises(BackendError, match='iou'):
+        YoloOnnxOptions.from_config(body_config(), iou=0.0)
 
 
 def test_cuda_without_a_cuda_onnxruntime_is_a_clear_error(onnx_path):
@@ -137,14 +150,15 @@ def test_cuda_without_a_cuda_onnxruntime_is_a_clear_error(onnx_path):
     if 'CUDAExecutionProvider' in onnxruntime.get_available_providers():
         pytest.skip('this onnxruntime has CUDA')
     with pytest.raises(BackendError, match='onnxruntime-gpu'):
-        create_backend('yolo_onnx', {'weights': str(onnx_path), 'device': 'cuda'})
+        onnx_backend(onnx_path, {'yolo.device': 'cuda'})
 
 
 def test_without_a_tracker_torch_is_never_imported(onnx_path, tmp_path):
     code = ('import sys, numpy as np\n'
             'from pose_ros.backends import create_backend\n'
-            f'b = create_backend("yolo_onnx", {{"weights": {str(onnx_path)!r}, '
-            '"tracker": "none"})\n'
+            'from pose_ros.config import BodyConfig, replace\n'
+            f'b = create_backend(replace(BodyConfig(), {{"onnx.weights": {str(onnx_path)!r}, '
+            '"yolo.tracker": "none"}))\n'
             'b.infer(np.zeros((480, 640, 3), np.uint8))\n'
             'assert "torch" not in sys.modules and "ultralytics" not in sys.modules\n')
     subprocess.run([sys.executable, '-c', code], check=True, timeout=120, cwd=tmp_path)
@@ -171,14 +185,14 @@ def test_an_invalid_stride_in_the_metadata_is_a_clear_error(onnx_path, tmp_path,
     bad = tmp_path / 'stride.onnx'
     onnx.save(model, str(bad))
     with pytest.raises(BackendError, match=f"declares stride '{stride}'"):
-        create_backend('yolo_onnx', {'weights': str(bad)})
+        onnx_backend(bad)
 
 
 def test_empty_and_unreadable_model_files_say_so(tmp_path, monkeypatch):
     empty = tmp_path / 'empty.onnx'
     empty.write_bytes(b'')
     with pytest.raises(BackendError, match=r'is empty \(0 bytes\)'):
-        create_backend('yolo_onnx', {'weights': str(empty)})
+        onnx_backend(empty)
     real_open = open
 
     def denied(path, *args, **kwargs):
@@ -191,4 +205,4 @@ def test_empty_and_unreadable_model_files_say_so(tmp_path, monkeypatch):
     monkeypatch.setattr('builtins.open', denied)
     with pytest.raises(BackendError, match='may not read it .permission denied.: make it '
                                            'readable'):
-        create_backend('yolo_onnx', {'weights': str(denied_path)})
+        onnx_backend(denied_path)

@@ -18,6 +18,7 @@ from typing import List, Optional, Sequence
 
 import numpy as np
 
+from pose_ros.config import BodyConfig
 from pose_ros.people import Person
 from pose_ros.schemas import KeypointSchema
 
@@ -42,6 +43,9 @@ class PoseBackend(ABC):
     @abstractmethod
     def infer(self, bgr: np.ndarray) -> List[Person]:
         """Estimate the people in one BGR image (H, W, 3) uint8."""
+
+    def update(self, config: BodyConfig) -> None:
+        """Take the run-time settings of a new configuration (read-only ones stay)."""
 
     def reset(self) -> None:
         """Forget tracking state (a new sequence starts)."""

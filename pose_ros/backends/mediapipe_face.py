@@ -9,7 +9,7 @@ Two modes of :meth:`FaceEstimator.infer`:
 - no people: the whole image goes to one graph, up to ``max_faces`` faces. Its face detector
   is the short-range BlazeFace, made for faces that fill a good part of the image (selfie,
   webcam at arm's length): in the people photos (bus, zidane, messi5) it finds no face at all.
-- people given: a square crop around each person's head (:func:`pose_ros.head_pose.
+- people given: a square crop around each person's head (:func:`pose_ros.geometry.head_pose.
   head_region` from the body's nose, eyes, ears and shoulders, ``crop_scale`` face heights on
   a side, padded with black where it leaves the image), one face per crop, landmarks mapped
   back to image pixels, duplicates removed. This finds the faces of people a few metres away.
@@ -27,17 +27,17 @@ from typing import Hashable, List, Optional, Sequence
 
 import numpy as np
 from pose_ros.backends.base import BackendError, mediapipe_solutions
-from pose_ros.backends.mediapipe_graphs import CropEstimator, CropJob
-from pose_ros.head_pose import FACE_MESH_IRIS_POINTS, FACE_MESH_POINTS, head_region
+from pose_ros.backends.mediapipe_graphs import CropEstimator, CropJob, extent
+from pose_ros.geometry.head_pose import (FACE_MESH_IRIS_POINTS, FACE_MESH_POINTS,
+                                         head_region)
 from pose_ros.people import Person
 
 # Two meshes are the same face when their points are this close on average (fraction of the
 # face's size).
 DUPLICATE_FRACTION = 0.15
-
-
-def _size(xy: np.ndarray) -> float:
-    return float(np.linalg.norm(xy.max(axis=0) - xy.min(axis=0)))
+# MediaPipe's own defaults for the face detector and mesh tracker; not parameters.
+MIN_DETECTION_CONFIDENCE = 0.5
+MIN_TRACKING_CONFIDENCE = 0.5
 
 
 def deduplicate(faces: Sequence[np.ndarray],
@@ -47,7 +47,7 @@ def deduplicate(faces: Sequence[np.ndarray],
     for face in faces:
         if not any(np.mean(np.linalg.norm(face[:FACE_MESH_POINTS] - k[:FACE_MESH_POINTS],
                                           axis=1))
-                   < fraction * max(_size(face), _size(k)) for k in kept):
+                   < fraction * max(extent(face), extent(k)) for k in kept):
             kept.append(face)
     return kept
 
@@ -56,7 +56,8 @@ class FaceEstimator(CropEstimator):
     """MediaPipe Face Mesh on the full image or on crops around body heads."""
 
     def __init__(self, max_faces: int = 5, refine_landmarks: bool = True,
-                 min_detection_confidence: float = 0.5, min_tracking_confidence: float = 0.5,
+                 min_detection_confidence: float = MIN_DETECTION_CONFIDENCE,
+                 min_tracking_confidence: float = MIN_TRACKING_CONFIDENCE,
                  static_image_mode: bool = False, crop_scale: float = 2.0,
                  min_crop_px: int = 48) -> None:
         """

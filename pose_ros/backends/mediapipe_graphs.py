@@ -133,6 +133,11 @@ class GraphPool:
         self._kinds.clear()
 
 
+def extent(xy: np.ndarray) -> float:
+    """Return the diagonal of the box around points ``xy`` (N, 2): a mesh's or hand's size."""
+    return float(np.linalg.norm(xy.max(axis=0) - xy.min(axis=0)))
+
+
 def padded_crop(image: np.ndarray, box: Tuple[int, int, int, int]) -> np.ndarray:
     """Return the pixels of ``box`` (x0, y0, x1, y1), black where it leaves the image."""
     x0, y0, x1, y1 = box

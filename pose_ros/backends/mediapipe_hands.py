@@ -33,7 +33,8 @@ from typing import Hashable, List, Optional, Sequence
 
 import numpy as np
 from pose_ros.backends.base import BackendError, mediapipe_solutions
-from pose_ros.backends.mediapipe_graphs import CropEstimator, CropJob
+from pose_ros.backends.mediapipe_graphs import CropEstimator, CropJob, extent
+from pose_ros.config import HandsConfig
 from pose_ros.hands import crop_around_wrist, handedness_to_person_side, SIDES
 from pose_ros.people import Hand, Keypoints, Person, PositionSource
 from pose_ros.schemas import HAND21
@@ -42,10 +43,8 @@ from pose_ros.schemas import HAND21
 # hand's size): real neighbouring hands are never that close, the same hand seen from two
 # crops always is.
 DUPLICATE_FRACTION = 0.2
-
-
-def _size(xy: np.ndarray) -> float:
-    return float(np.linalg.norm(xy.max(axis=0) - xy.min(axis=0)))
+_HANDS = HandsConfig()                 # the hands.* parameters' defaults
+MIN_TRACKING_CONFIDENCE = 0.5          # MediaPipe's own default; not a parameter
 
 
 def deduplicate(hands: Sequence[Hand], fraction: float = DUPLICATE_FRACTION) -> List[Hand]:
@@ -54,9 +53,9 @@ def deduplicate(hands: Sequence[Hand], fraction: float = DUPLICATE_FRACTION) -> 
     kept: List[Hand] = []
     for i in order:
         xy = hands[i].keypoints.xy.astype(np.float64)
-        size = _size(xy)
+        size = extent(xy)
         if not any(np.mean(np.linalg.norm(xy - k.keypoints.xy, axis=1))
-                   < fraction * max(size, _size(k.keypoints.xy)) for k in kept):
+                   < fraction * max(size, extent(k.keypoints.xy)) for k in kept):
             kept.append(hands[i])
     return kept
 
@@ -64,8 +63,10 @@ def deduplicate(hands: Sequence[Hand], fraction: float = DUPLICATE_FRACTION) -> 
 class HandEstimator(CropEstimator):
     """MediaPipe Hands on the full image or on crops around body wrists."""
 
-    def __init__(self, max_hands: int = 2, min_detection_confidence: float = 0.5,
-                 model_complexity: int = 1, min_tracking_confidence: float = 0.5,
+    def __init__(self, max_hands: int = 2,
+                 min_detection_confidence: float = _HANDS.min_detection_confidence,
+                 model_complexity: int = _HANDS.model_complexity,
+                 min_tracking_confidence: float = MIN_TRACKING_CONFIDENCE,
                  static_image_mode: bool = False, mirrored: bool = False,
                  crop_scale: float = 2.0, min_crop_px: int = 48) -> None:
         """

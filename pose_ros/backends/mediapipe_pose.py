@@ -17,6 +17,7 @@ parallel to the camera optical frame (x right, y down, z away from the camera); 
 reported with PositionSource.MODEL_ROOT.
 """
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Dict, List, Optional
 
@@ -24,39 +25,39 @@ import cv2
 import numpy as np
 
 from pose_ros.backends.base import BackendError, mediapipe_solutions, PoseBackend
+from pose_ros.backends.yolo_ultralytics import YoloOptions
+from pose_ros.config import BodyConfig, MediaPipeConfig
 from pose_ros.people import Keypoints, Person, PositionSource
 from pose_ros.schemas import BLAZEPOSE33
 
-DETECTORS = ('none', 'yolo')
+# The YOLO person detector in front of BlazePose never goes below this score: lower ones give
+# crops without a person in them.
+MIN_DETECTOR_CONFIDENCE = 0.25
 
 
-@dataclass
+@dataclass(frozen=True)
 class MediaPipeOptions:
-    """Settings of the BlazePose backend (validated on construction)."""
+    """Settings of the BlazePose backend: the mediapipe.* parameters and the detector's."""
 
-    model_complexity: int = 1            # 0 lite, 1 full, 2 heavy
-    min_detection_confidence: float = 0.5
-    min_tracking_confidence: float = 0.5
-    person_detector: str = 'none'        # 'none' (single person) or 'yolo' (multi-person)
-    max_people: int = 5
+    mediapipe: MediaPipeConfig           # mediapipe.* parameters
+    max_people: int
+    detector: Optional[YoloOptions]      # the YOLO person detector (person_detector: yolo)
     crop_margin: float = 0.1             # box growth on each side for the per-person crop
     lost_frames: int = 5                 # single-person mode: frames before a new track id
-    yolo_weights: str = 'yolo11n-pose.pt'
-    yolo_image_size: int = 640
-    yolo_confidence: float = 0.4
-    device: str = 'cpu'
 
-    def __post_init__(self) -> None:
-        if self.model_complexity not in (0, 1, 2):
-            raise BackendError(f'model_complexity must be 0, 1 or 2, got {self.model_complexity}')
-        for name in ('min_detection_confidence', 'min_tracking_confidence', 'yolo_confidence'):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                raise BackendError(f'{name} must be in [0, 1], got {getattr(self, name)}')
-        if self.person_detector not in DETECTORS:
-            raise BackendError(
-                f'person_detector must be one of {DETECTORS}, got {self.person_detector!r}')
-        if self.max_people < 1:
-            raise BackendError(f'max_people must be >= 1, got {self.max_people}')
+    @classmethod
+    def from_config(cls, config: BodyConfig) -> 'MediaPipeOptions':
+        """
+        Return the options of ``config``.
+
+        The person detector is the YOLO of ``yolo.*``, at a confidence of at least 0.25: lower
+        scores give crops without a person in them.
+        """
+        detector = None
+        if config.mediapipe.person_detector == 'yolo':
+            detector = dataclasses.replace(YoloOptions.from_config(config), confidence=max(
+                config.yolo.confidence, MIN_DETECTOR_CONFIDENCE))
+        return cls(config.mediapipe, config.max_people, detector)
 
 
 class MediaPipePoseBackend(PoseBackend):
@@ -65,20 +66,17 @@ class MediaPipePoseBackend(PoseBackend):
     name = 'mediapipe'
     schema = BLAZEPOSE33
 
-    def __init__(self, options: MediaPipeOptions = MediaPipeOptions()) -> None:
+    def __init__(self, options: MediaPipeOptions) -> None:
         self.options = options
         self._mp_pose = mediapipe_solutions('the mediapipe backend').pose
         self._check_model_file()
         self._graphs: Dict[int, object] = {}
         self._detector = None
-        if options.person_detector == 'yolo':
-            from pose_ros.backends.yolo_ultralytics import YoloOptions, YoloPoseBackend
-            self._detector = YoloPoseBackend(YoloOptions(
-                weights=options.yolo_weights, image_size=options.yolo_image_size,
-                confidence=options.yolo_confidence, device=options.device,
-                max_people=options.max_people))
+        if options.detector is not None:
+            from pose_ros.backends.yolo_ultralytics import YoloPoseBackend
+            self._detector = YoloPoseBackend(options.detector)
         names = {0: 'lite', 1: 'full', 2: 'heavy'}
-        self.model = (f'pose_landmark_{names[options.model_complexity]}.tflite'
+        self.model = (f'pose_landmark_{names[options.mediapipe.model_complexity]}.tflite'
                       + (f' + {self._detector.model}' if self._detector else ' single-person'))
         # Single-person mode: current track id and frames since the person was last seen.
         self._next_id = 0
@@ -90,18 +88,19 @@ class MediaPipePoseBackend(PoseBackend):
         import mediapipe as mp
         names = {0: 'lite', 1: 'full', 2: 'heavy'}
         path = (Path(mp.__file__).parent / 'modules' / 'pose_landmark'
-                / f'pose_landmark_{names[self.options.model_complexity]}.tflite')
+                / f'pose_landmark_{names[self.options.mediapipe.model_complexity]}.tflite')
         if not path.is_file():
             # MediaPipe would try to download it: refuse instead, with the remedy.
             raise BackendError(
-                f'BlazePose model {path} is missing (model_complexity='
-                f'{self.options.model_complexity}); scripts/bootstrap.sh copies the lite and '
-                'heavy models from the npm package @mediapipe/pose, or use model_complexity=1')
+                f'BlazePose model {path} is missing (mediapipe.model_complexity='
+                f'{self.options.mediapipe.model_complexity}); scripts/bootstrap.sh copies the '
+                'lite and heavy models from the npm package @mediapipe/pose, or use '
+                'mediapipe.model_complexity 1')
 
     def _graph(self, key: int):
         graph = self._graphs.get(key)
         if graph is None:
-            o = self.options
+            o = self.options.mediapipe
             graph = self._mp_pose.Pose(
                 static_image_mode=False, model_complexity=o.model_complexity,
                 smooth_landmarks=True, enable_segmentation=False,
@@ -157,6 +156,12 @@ class MediaPipePoseBackend(PoseBackend):
         for key in [k for k in self._graphs if k not in seen]:
             self._graphs.pop(key).close()
         return people
+
+    def update(self, config: BodyConfig) -> None:
+        """Take the run-time settings of a new configuration (the detector's confidence)."""
+        if self._detector is not None:
+            self._detector.update(dataclasses.replace(config, yolo=dataclasses.replace(
+                config.yolo, confidence=max(config.yolo.confidence, MIN_DETECTOR_CONFIDENCE))))
 
     def reset(self) -> None:
         for graph in self._graphs.values():

@@ -26,10 +26,10 @@ that size.
 The YOLO11 weights are AGPL-3.0 (the ONNX file is derived from them); onnxruntime is MIT.
 """
 
+import dataclasses
 from dataclasses import dataclass
 import os
 from pathlib import Path
-import re
 import shutil
 import tempfile
 import time
@@ -41,37 +41,36 @@ import numpy as np
 from pose_ros.backends.base import (BackendError, physical_cores, PoseBackend,
                                     resolve_model_path)
 from pose_ros.backends.yolo_ultralytics import YoloOptions
+from pose_ros.config import BodyConfig, OnnxConfig, YoloConfig
 from pose_ros.people import Keypoints, Person
 from pose_ros.schemas import COCO17
 
 NUM_KEYPOINTS = 17
 PAD_VALUE = 114                      # ultralytics' letterbox grey
 MAX_NMS = 30000                      # candidates kept for NMS at most (as ultralytics)
-_DEVICE = re.compile(r'^(cpu|cuda(:\d+)?)$')
 
 EXPORT_REMEDY = ('export it once from the .pt weights: python3 scripts/export_onnx.py '
                  '(scripts/bootstrap.sh does this), or in Python: '
                  'pose_ros.backends.yolo_onnx.export_onnx(PT, ONNX)')
 
 
-@dataclass
+@dataclass(frozen=True)
 class YoloOnnxOptions(YoloOptions):
     """
-    Settings of the ONNX Runtime YOLO-pose backend (validated on construction).
+    Settings of the ONNX Runtime YOLO-pose backend.
 
     Those of the ultralytics backend (same model, same meaning; ``device`` 'cuda' needs
-    onnxruntime-gpu), with an .onnx file and ONNX Runtime's thread count.
+    onnxruntime-gpu), with the .onnx file (``onnx.weights``) and ONNX Runtime's thread count
+    (``onnx.threads``, 0: physical cores).
     """
 
-    weights: str = 'yolo11n-pose.onnx'  # .onnx file: a path, or a name in POSE_ROS_MODEL_DIR
-    threads: int = 0                  # ONNX Runtime intra-op threads; 0: physical cores
+    threads: int = OnnxConfig().threads
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.threads < 0:
-            raise BackendError(f'threads must be >= 0 (0: physical cores), got {self.threads}')
-        if not _DEVICE.match(self.device):
-            raise BackendError(f"device must be 'cpu', 'cuda' or 'cuda:N', got {self.device!r}")
+    @classmethod
+    def from_config(cls, config: BodyConfig, **extra: Any) -> 'YoloOnnxOptions':
+        """Return the options of ``config``: yolo.* with onnx.weights and onnx.threads."""
+        options = super().from_config(config, threads=config.onnx.threads, **extra)
+        return dataclasses.replace(options, weights=config.onnx.weights)
 
 
 @dataclass
@@ -120,7 +119,7 @@ class YoloOnnxBackend(PoseBackend):
     name = 'yolo_onnx'
     schema = COCO17
 
-    def __init__(self, options: YoloOnnxOptions = YoloOnnxOptions()) -> None:
+    def __init__(self, options: YoloOnnxOptions) -> None:
         self.options = options
         try:
             path = resolve_model_path(options.weights)
@@ -240,6 +239,10 @@ class YoloOnnxBackend(PoseBackend):
         index = tracks[:, -1].astype(np.int64)
         return _to_people(tracks[:, :4].astype(np.float32), tracks[:, 5].astype(np.float32),
                           found.keypoints[index], tracks[:, 4].astype(np.int64))
+
+    def update(self, config: BodyConfig) -> None:
+        """Take the run-time settings of a new configuration (``yolo.confidence``)."""
+        self.options = dataclasses.replace(self.options, confidence=config.yolo.confidence)
 
     def reset(self) -> None:
         if self._tracker is not None:
@@ -374,7 +377,8 @@ def onnxslim_available() -> bool:
     return True
 
 
-def export_onnx(pt_path: Union[str, Path], out_path: Union[str, Path], image_size: int = 640,
+def export_onnx(pt_path: Union[str, Path], out_path: Union[str, Path],
+                image_size: int = YoloConfig().image_size,
                 dynamic: bool = True, opset: Optional[int] = None) -> Path:
     """
     Export YOLO-pose ``.pt`` weights to ONNX with ultralytics' exporter, offline.

@@ -8,43 +8,47 @@ ultralytics and its weights are AGPL-3.0: this module is imported only when the 
 backend is chosen, so the rest of pose_ros stays importable (and Apache-2.0) without it.
 """
 
+import dataclasses
 from dataclasses import dataclass
 import os
-from typing import List
+from typing import Any, List
 
 import numpy as np
 
 from pose_ros.backends.base import BackendError, PoseBackend, resolve_model_path
+from pose_ros.config import BodyConfig
 from pose_ros.people import Keypoints, Person
 from pose_ros.schemas import COCO17
 
-TRACKERS = ('bytetrack.yaml', 'botsort.yaml', 'none')
 
-
-@dataclass
+@dataclass(frozen=True)
 class YoloOptions:
-    """Settings of the YOLO-pose backend (validated on construction)."""
+    """
+    Settings of the YOLO-pose backend.
 
-    weights: str = 'yolo11n-pose.pt'
-    device: str = 'cpu'               # 'cpu', 'cuda', 'cuda:0', ...
-    image_size: int = 640             # network input size (pixels, multiple of 32)
-    confidence: float = 0.25          # minimum person score
-    iou: float = 0.7                  # NMS IoU threshold
-    tracker: str = 'bytetrack.yaml'   # one of TRACKERS; 'none' gives track_id -1
-    max_people: int = 20
+    The parameters ``yolo.*`` and ``max_people`` (their defaults and checks are in
+    :mod:`pose_ros.config`), and the NMS threshold.
+    """
+
+    weights: str
+    device: str                       # 'cpu', 'cuda', 'cuda:0', ...
+    image_size: int                   # network input size (pixels, multiple of 32)
+    confidence: float                 # minimum person score
+    tracker: str                      # one of config.TRACKERS; 'none' gives track_id -1
+    max_people: int
+    iou: float = 0.7                  # NMS IoU threshold (not a parameter)
 
     def __post_init__(self) -> None:
-        if self.image_size < 32 or self.image_size % 32:
-            raise BackendError(f'image_size must be a positive multiple of 32, got '
-                               f'{self.image_size}')
-        if not 0.0 <= self.confidence <= 1.0:
-            raise BackendError(f'confidence must be in [0, 1], got {self.confidence}')
         if not 0.0 < self.iou <= 1.0:
             raise BackendError(f'iou must be in (0, 1], got {self.iou}')
-        if self.tracker not in TRACKERS:
-            raise BackendError(f'tracker must be one of {TRACKERS}, got {self.tracker!r}')
-        if self.max_people < 1:
-            raise BackendError(f'max_people must be >= 1, got {self.max_people}')
+
+    @classmethod
+    def from_config(cls, config: BodyConfig, **extra: Any) -> 'YoloOptions':
+        """Return the options of ``config`` (``extra``: the settings that are no parameter)."""
+        y = config.yolo
+        return cls(weights=y.weights, device=y.device, image_size=y.image_size,
+                   confidence=y.confidence, tracker=y.tracker, max_people=config.max_people,
+                   **extra)
 
 
 class YoloPoseBackend(PoseBackend):
@@ -53,7 +57,7 @@ class YoloPoseBackend(PoseBackend):
     name = 'yolo'
     schema = COCO17
 
-    def __init__(self, options: YoloOptions = YoloOptions()) -> None:
+    def __init__(self, options: YoloOptions) -> None:
         self.options = options
         path = resolve_model_path(options.weights)
         try:
@@ -89,6 +93,10 @@ class YoloPoseBackend(PoseBackend):
         if self._torch.get_num_threads() != self._threads:
             self._torch.set_num_threads(self._threads)
         return _to_people(result)
+
+    def update(self, config: BodyConfig) -> None:
+        """Take the run-time settings of a new configuration (``yolo.confidence``)."""
+        self.options = dataclasses.replace(self.options, confidence=config.yolo.confidence)
 
     def reset(self) -> None:
         self._persist = False

@@ -37,9 +37,11 @@ import math
 from typing import Optional, Sequence, Tuple
 
 import numpy as np
+from pose_ros.config import CONTROL_POLICIES, ControlConfig
 from pose_ros.people import Person, PositionSource
 
-POLICIES = ('engage', 'nearest', 'largest')
+POLICIES = CONTROL_POLICIES
+_DEFAULTS = ControlConfig()        # the control.* parameters' defaults
 
 
 @dataclass
@@ -85,8 +87,10 @@ class ControlArbiter:
     ``'released: track jumped'``; ``released_id`` is the track that lost control in it.
     """
 
-    def __init__(self, policy: str = 'engage', engage_label: str = 'both_arms_up',
-                 disengage_label: str = 'arms_crossed', lost_timeout_s: float = 1.0,
+    def __init__(self, policy: str = _DEFAULTS.policy,
+                 engage_label: str = _DEFAULTS.engage_label,
+                 disengage_label: str = _DEFAULTS.disengage_label,
+                 lost_timeout_s: float = _DEFAULTS.lost_timeout,
                  switch_margin: float = 0.2) -> None:
         if policy not in POLICIES:
             raise ValueError(f'unknown control policy {policy!r}; choose one of {POLICIES}')

@@ -7,11 +7,14 @@ Command lines: ``pose_record`` builds a labelled dataset, ``pose_train`` trains 
     pose_record OUT.jsonl --folders ROOT                 # ROOT/<label>/<images>
     pose_record OUT.jsonl --video FILE --label t_pose
     pose_record OUT.jsonl --bag BAG --segments 0:5:stand,5:10:t_pose [--topic /people]
+        [--params-file config/pose_ros.yaml] [--param NAME=VALUE ...] [--backend B]
     pose_record OUT.jsonl --synthetic 200 --labels stand,t_pose,dab   # stick figures, no camera
     pose_train DATA.jsonl [MORE.jsonl ...] --out model.pt [--mirror]
 
-``pose_train`` writes the model file, ``<model>.metrics.txt`` (the table), ``<model>.metrics.json``
-and ``<model>.confusion.png`` next to it (or in ``--report-dir``). Both exit with 2 and a
+Images run through body_node's pipeline with body_node's configuration (``--params-file``,
+``--param`` and ``--backend``: see :mod:`pose_ros.config_args`). ``pose_train`` writes the
+model file, ``<model>.metrics.txt`` (the table), ``<model>.metrics.json`` and
+``<model>.confusion.png`` next to it (or in ``--report-dir``). Both exit with 2 and a
 one-line reason on bad input, and print the dataset / metrics summary on success.
 """
 
@@ -19,24 +22,14 @@ import argparse
 import json
 from pathlib import Path
 import sys
-from typing import Any, Dict, List, Optional, Sequence
+from typing import List, Optional, Sequence
 
 from pose_ros.backends import BackendError
-from pose_ros.classifier.dataset import (
-    Dataset, parse_segments, record_from_bag, record_from_folders, record_from_video,
-    RecordReport)
+from pose_ros.classifier.dataset import Dataset
 from pose_ros.classifier.features import SchemaMismatch
-import yaml
-
-
-def _backend_options(pairs: Sequence[str]) -> Dict[str, Any]:
-    options: Dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition('=')
-        if not sep or not key:
-            raise ValueError(f'--option wants key=value, got {pair!r}')
-        options[key.strip()] = yaml.safe_load(value)
-    return options
+from pose_ros.classifier.recording import (
+    parse_segments, record_from_bag, record_from_folders, record_from_video, RecordReport)
+from pose_ros.config_args import add_config_arguments, config_from_arguments
 
 
 def _counts(ds: Dataset) -> str:
@@ -61,9 +54,7 @@ def record_main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument('--segments', help='labels by time, start:end:label in seconds from the '
                         'first frame, comma-separated (video, bag), e.g. 0:5:stand,5:10:t_pose')
     parser.add_argument('--labels', help='comma-separated labels (--synthetic)')
-    parser.add_argument('--backend', default='yolo', choices=('yolo', 'mediapipe'))
-    parser.add_argument('--option', action='append', default=[], metavar='KEY=VALUE',
-                        help='backend option, e.g. device=cuda:0 (repeatable)')
+    add_config_arguments(parser)
     parser.add_argument('--topic', help='bag topic to read (default: its People topic, else '
                         'its first image topic)')
     parser.add_argument('--every', type=int, default=1, help='keep every n-th frame')
@@ -81,24 +72,25 @@ def record_main(argv: Optional[Sequence[str]] = None) -> int:
         if args.synthetic is not None:
             ds = _synthetic(args, existing)
         else:
-            options = _backend_options(args.option)
+            config = config_from_arguments(args)
             if args.folders is not None:
                 if args.label or args.segments:
                     raise ValueError('--folders takes labels from its subfolder names; '
                                      'drop --label/--segments')
-                ds = record_from_folders(args.folders, args.backend, existing, options,
-                                         args.all_people, progress, report)
+                ds = record_from_folders(args.folders, config, dataset=existing,
+                                         all_people=args.all_people, progress=progress,
+                                         report=report)
             else:
                 if bool(args.label) == bool(args.segments):
                     raise ValueError('give exactly one of --label and --segments')
                 label = args.label or parse_segments(args.segments)
                 if args.video is not None:
-                    ds = record_from_video(args.video, label, args.backend, existing, options,
+                    ds = record_from_video(args.video, label, config, dataset=existing,
                                            every=args.every, all_people=args.all_people,
                                            progress=progress, report=report)
                 else:
-                    ds = record_from_bag(args.bag, label, args.backend, args.topic, existing,
-                                         options, every=args.every,
+                    ds = record_from_bag(args.bag, label, config, topic=args.topic,
+                                         dataset=existing, every=args.every,
                                          all_people=args.all_people, progress=progress,
                                          report=report)
             print(f'pose_record: {report.summary()}')

@@ -54,16 +54,14 @@ import re
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from pose_ros.classifier.rules import RULE_LABELS, UNKNOWN
+from pose_ros.config import ConfigError     # a command map is configuration too
+from pose_ros.yaml_loading import parse_unique_yaml
 import yaml
 
 CONFIG_VERSION = 1
 LIGHT_COMMANDS = ('on', 'off', 'toggle')
 _TOP_KEYS = ('version', 'outputs', 'twist', 'lights', 'actions')
 _TOPIC = re.compile(r'^[~/]?[A-Za-z_][A-Za-z0-9_/]*$')
-
-
-class ConfigError(ValueError):
-    """A command configuration is invalid; the message says where and what is expected."""
 
 
 @dataclass
@@ -140,27 +138,11 @@ def load_config(source: Union[str, Path, Mapping[str, Any]],
         except OSError as e:
             raise ConfigError(f'cannot read command config {where}: {e}') from None
         try:
-            data = yaml.load(text, Loader=_UniqueKeyLoader)
+            data = parse_unique_yaml(text)
         except yaml.YAMLError as e:
             raise ConfigError(f'{where}: not valid YAML: {e}') from None
     known = tuple(labels) if labels is not None else known_labels()
     return _parse(data, known, where)
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """yaml.safe_load that refuses a key given twice (YAML keeps the last, silently)."""
-
-    def construct_mapping(self, node, deep=False):
-        seen = {}
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    'while reading a mapping', node.start_mark,
-                    f'the key {key!r} is given twice (first at line {seen[key] + 1}); '
-                    'remove one of them', key_node.start_mark)
-            seen[key] = key_node.start_mark.line
-        return super().construct_mapping(node, deep)
 
 
 def _err(where: str, what: str) -> ConfigError:

@@ -41,9 +41,11 @@ import threading
 from typing import Hashable, List, Optional, Protocol, Sequence, Set, Tuple
 
 from pose_ros.classifier.arbitration import Candidate, ControlArbiter
-from pose_ros.classifier.commands import CommandOutput, CommandPolicy
+from pose_ros.classifier.commands import (CommandConfig, CommandOutput, CommandPolicy,
+                                          known_labels)
 from pose_ros.classifier.hysteresis import LabelFilter
-from pose_ros.classifier.rules import UNKNOWN
+from pose_ros.classifier.rules import GestureRecogniser, UNKNOWN
+from pose_ros.config import ClassifierConfig, ConfigError
 from pose_ros.people import Keypoints, Person
 
 # Most people one frame may hold; body_node reports at most 100 (its max_people limit).
@@ -119,7 +121,8 @@ class ControlLoop:
     """
 
     def __init__(self, labeller: Labeller, label_filter: LabelFilter, arbiter: ControlArbiter,
-                 policy: Optional[CommandPolicy], input_timeout: float = 0.5) -> None:
+                 policy: Optional[CommandPolicy],
+                 input_timeout: float = ClassifierConfig().input_timeout) -> None:
         if not (math.isfinite(input_timeout) and input_timeout > 0):
             raise ValueError(f'input_timeout must be > 0 s, got {input_timeout}')
         self.labeller = labeller        # labeller and filter: the frame thread's only
@@ -317,3 +320,30 @@ class ControlLoop:
         self._controller = None
         self._controller_label = None
         self._evidence_at = -math.inf
+
+
+def build_control_loop(config: ClassifierConfig, commands: Optional[CommandConfig] = None,
+                       model=None) -> ControlLoop:
+    """
+    Assemble the control loop ``config`` describes (classifier_node's one factory).
+
+    :param commands: the validated command map (``commands_file``), or None: labels only.
+    :param model: the trained classifier (``classifier: model``), or None: the built-in rules.
+    :raises ConfigError: the engage or disengage gesture is not a label this classifier gives.
+    """
+    labels = known_labels(model.labels if model is not None else ())
+    control = config.control
+    for name, label in (('control.engage_label', control.engage_label),
+                        ('control.disengage_label', control.disengage_label)):
+        if label and label not in labels:
+            raise ConfigError(f'{name} {label!r} is not a known label; known: '
+                              f'{", ".join(labels)}')
+    h = config.hysteresis
+    return ControlLoop(
+        ModelLabeller(model) if model is not None else GestureRecogniser(),
+        LabelFilter(enter=h.enter, exit=h.exit, min_hold_s=h.min_hold),
+        ControlArbiter(policy=control.policy, engage_label=control.engage_label,
+                       disengage_label=control.disengage_label,
+                       lost_timeout_s=control.lost_timeout),
+        CommandPolicy(commands) if commands is not None else None,
+        input_timeout=config.input_timeout)

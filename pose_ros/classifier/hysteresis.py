@@ -31,9 +31,11 @@ from dataclasses import dataclass, field
 import math
 from typing import Dict, Optional, Tuple
 
-from pose_ros.track_state import PerTrackState
+from pose_ros.config import HysteresisConfig
+from pose_ros.filters.track_state import PerTrackState
 
 UNKNOWN = 'unknown'
+_DEFAULTS = HysteresisConfig()     # the hysteresis.* parameters' defaults
 
 
 @dataclass
@@ -54,8 +56,9 @@ class LabelFilter(PerTrackState[_Track]):
     :param tau_s: time constant of the score's moving average; 0 uses raw confidences.
     """
 
-    def __init__(self, enter: float = 0.7, exit: float = 0.5,  # noqa: A002 (the issue's name)
-                 min_hold_s: float = 0.5,
+    def __init__(self, enter: float = _DEFAULTS.enter,
+                 exit: float = _DEFAULTS.exit,  # noqa: A002 (the parameter's name)
+                 min_hold_s: float = _DEFAULTS.min_hold,
                  tau_s: float = 0.3) -> None:
         if not (0.0 <= exit <= enter <= 1.0):
             raise ValueError(f'need 0 <= exit <= enter <= 1, got enter={enter}, exit={exit}')

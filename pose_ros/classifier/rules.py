@@ -56,8 +56,9 @@ import math
 from typing import Deque, Dict, List, Optional, Tuple
 
 import numpy as np
+from pose_ros.filters.track_state import PerTrackState
+from pose_ros.geometry.vectors import unit
 from pose_ros.people import Keypoints
-from pose_ros.track_state import PerTrackState
 
 UNKNOWN = 'unknown'
 NEUTRAL = 'stand'
@@ -142,11 +143,6 @@ class PersonFrame:
     from_hips: bool
 
 
-def _unit(v: np.ndarray) -> Optional[np.ndarray]:
-    n = float(np.hypot(v[0], v[1]))
-    return v / n if np.isfinite(n) and n > 1e-6 else None
-
-
 def _angle_between(a: np.ndarray, b: np.ndarray) -> float:
     na, nb = np.hypot(*a), np.hypot(*b)
     if na < 1e-9 or nb < 1e-9:
@@ -186,7 +182,7 @@ def person_frame(keypoints: Keypoints, th: Optional[RuleThresholds] = None
     across = pts['left_shoulder'] - pts['right_shoulder']
     if l_hip is not None and r_hip is not None:
         origin = (l_hip + r_hip) / 2.0
-        up = _unit(shoulder_mid - origin)
+        up = unit(shoulder_mid - origin, 1e-6)
         if up is None:
             return None
         torso = float(np.hypot(*(shoulder_mid - origin)))
@@ -195,7 +191,7 @@ def person_frame(keypoints: Keypoints, th: Optional[RuleThresholds] = None
             lat = -lat
         from_hips = True
     else:
-        lat = _unit(across)
+        lat = unit(across, 1e-6)
         if lat is None:
             return None
         up = np.array([lat[1], -lat[0]])

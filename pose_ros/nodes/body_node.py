@@ -4,33 +4,29 @@
 """
 body_node: camera images in; people, TF, markers, an annotated image and diagnostics out.
 
-A lifecycle node and a thin adapter: it subscribes, converts, calls BodyPipeline and
-publishes. Frames are never queued: the subscription callback only stores the newest frame,
-and frames replaced before processing are counted as dropped. Two worker threads split each
-frame (body model; then hands, head, smoothing and publishing), so two frames are in progress
-at once. TF, markers and the annotated image are made only while someone subscribes.
+A lifecycle node and a thin adapter: it subscribes, converts, calls the pipeline that
+:func:`pose_ros.pipeline.build_pipeline` makes from its configuration, and publishes. Frames
+are never queued: the subscription callback only stores the newest frame, and frames replaced
+before processing are counted as dropped. Two worker threads split each frame (body model;
+then hands, head, smoothing and publishing), so two frames are in progress at once. TF,
+markers and the annotated image are made only while someone subscribes.
 """
 
-from collections import deque
 import threading
 import time
-from typing import Dict, NamedTuple, Optional, Tuple
+from typing import Any, Dict, NamedTuple, Optional, Tuple
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
-import numpy as np
 from pose_ros.annotate import draw_frame
-from pose_ros.backends import BackendError, create_backend
-from pose_ros.depth_lifting import CameraIntrinsics
-from pose_ros.frame_clock import FrameClock, FrameTime
-from pose_ros.head_hands_stage import HeadHandsOptions, HeadHandsStage
+from pose_ros.backends import BackendError
+from pose_ros.config import BodyConfig
+from pose_ros.depth_pairing import DepthPairing
+from pose_ros.geometry.camera import CameraIntrinsics
 from pose_ros.image_codec import (compressed_to_bgr, depth_to_metres, image_to_bgr,
                                   ImageConversionError, numpy_to_image)
 from pose_ros.nodes import node_main
-from pose_ros.nodes.params import (backend_options, body_check, BODY_PARAMS, declare_params,
-                                   head_hands_options, ParamTable, pipeline_options,
-                                   start_failure)
-from pose_ros.people import FrameResult
-from pose_ros.pipeline import BodyPipeline, PipelineOptions
+from pose_ros.nodes.params import ConfigParams, start_failure
+from pose_ros.pipeline import BodyPipeline, build_pipeline, Detected, Frame
 from pose_ros.ros_conversion import (frame_to_people_msg, marker_array, stamp_seconds,
                                      tf_message)
 from pose_ros.stats import RateMeter, StageStats
@@ -44,42 +40,38 @@ from std_msgs.msg import Header
 from tf2_msgs.msg import TFMessage
 from visualization_msgs.msg import MarkerArray
 
-
 # How long a problem keeps /diagnostics at WARN or ERROR after it was last seen (seconds).
 _DIAG_HOLD_S = 5.0
 
 
-class _Detected(NamedTuple):
+class _Handoff(NamedTuple):
     """A frame after the body model, waiting for its second half (:meth:`BodyNode._finish`)."""
 
     header: Header
-    bgr: np.ndarray
-    depth: Optional[np.ndarray]            # metres, or None
-    intrinsics: Optional[CameraIntrinsics]
-    result: FrameResult
+    frame: Frame
+    detected: Detected
     stages: Dict[str, float]               # queue and decode times, ms
     received: float                        # perf_counter() when the image arrived
-    detected: float                        # perf_counter() when the body model was done
-    time: FrameTime                        # the filters' time for this frame
+    done: float                            # perf_counter() when the body model was done
 
 
 class BodyNode(LifecycleNode):
-    """Lifecycle node around BodyPipeline (see README for topics, parameters and frames)."""
+    """Lifecycle node around the body pipeline (see README: topics, parameters, frames)."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__('body_node', **kwargs)
-        self.params = ParamTable(self, declare_params(self, BODY_PARAMS), self._on_params,
-                                 body_check)
+        self.params: ConfigParams[BodyConfig] = ConfigParams(self, BodyConfig, self._on_config)
         self.pipeline: Optional[BodyPipeline] = None
-        self._pubs = {}
+        self.state = 'unconfigured'        # the lifecycle state, as the callbacks left it
+        self._pubs: Dict[str, Any] = {}
         self._subs = []
         self._latest = None               # (image msg, receive time) awaiting processing
         self._cond = threading.Condition()
         self._workers = []
         self._running = False
-        self._handoff = None              # a detected frame awaiting its second half
+        self._handoff: Optional[_Handoff] = None   # a detected frame awaiting its second half
         self._handoff_cond = threading.Condition()
-        self._depth = deque(maxlen=10)    # recent depth messages, paired by stamp
+        self._depth = DepthPairing()
         self._camera_info: Optional[CameraInfo] = None
         self.stats = StageStats()
         self.input_rate = RateMeter()
@@ -88,49 +80,42 @@ class BodyNode(LifecycleNode):
         self.errors = 0
         self.last_error = ''
         self._last_error_time = -1e9
-        self.clock = FrameClock()
         self._configure_error = ''        # why the last configure failed ('' if it did not)
         # Problems that do not stop a frame (stamps, depth, CameraInfo): kind -> (text, time).
         self._warnings: Dict[str, Tuple[str, float]] = {}
         self.warning_counts: Dict[str, int] = {'stamp': 0, 'depth': 0, 'camera_info': 0}
+        self.unassigned_hands = 0
         # /diagnostics in every lifecycle state: a node that failed to configure says why.
         self._pub_diag = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
-        self._diag_timer = self.create_timer(self.params['diagnostics_period'],
+        self._diag_timer = self.create_timer(self.config.diagnostics_period,
                                              self._publish_diagnostics)
-        if self.params['autostart']:
+        if self.config.autostart:
             # Without a lifecycle manager (ros2 run, tests) the node brings itself up.
-            self.trigger_configure()
-            if self._state_machine.current_state[1] == 'inactive':
+            if self.trigger_configure() == TransitionCallbackReturn.SUCCESS:
                 self.trigger_activate()
-            if self._state_machine.current_state[1] != 'active':
-                self.get_logger().error('autostart failed: node is '
-                                        f'{self._state_machine.current_state[1]}')
+            if self.state != 'active':
+                self.get_logger().error(f'autostart failed: node is {self.state}')
+
+    @property
+    def config(self) -> BodyConfig:
+        """Return the current configuration (replaced whole on a parameter change)."""
+        return self.params.config
+
+    def _on_config(self, config: BodyConfig, changed: Dict[str, Any]) -> None:
+        if self.pipeline is not None:
+            self.pipeline.update(config)       # taken by the workers between two frames
 
     # --- lifecycle -------------------------------------------------------------------------
     def on_configure(self, state: State) -> TransitionCallbackReturn:
-        p = self.params
-        stage = backend = None
         try:
-            if p['head.enabled'] or p['hands.enabled']:
-                stage = HeadHandsStage(hands=p['hands.enabled'], head=p['head.enabled'],
-                                       options=HeadHandsOptions(
-                                           **head_hands_options(p.values())))
-            backend = create_backend(p['backend'], backend_options(p.values()))
-            self.pipeline = BodyPipeline(backend, PipelineOptions(**pipeline_options(p.values())),
-                                         stage)
-            backend.warmup()
+            self.pipeline = build_pipeline(self.config)
         except Exception as e:  # noqa: B902 - any failure leaves the node up and says why
             reason = str(e) if isinstance(e, (BackendError, ValueError)) else (
                 f'{type(e).__name__}: {e}')
             self._configure_error = reason
             self.get_logger().error(f'cannot configure: {reason}')
-            for part in (backend, stage):     # what was built before the failure
-                if part is not None:
-                    part.close()
-            self.pipeline = None
             return TransitionCallbackReturn.FAILURE
         self._configure_error = ''
-        self.clock.reset()
         reliable = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
         self._pubs['people'] = self.create_lifecycle_publisher(People, 'people', reliable)
         self._pubs['markers'] = self.create_lifecycle_publisher(MarkerArray, 'markers', reliable)
@@ -143,18 +128,19 @@ class BodyNode(LifecycleNode):
         self.get_logger().info(f'configured: backend {self.pipeline.backend.name} '
                                f'({self.pipeline.backend.model})'
                                + (f'; {stage.model}' if stage is not None else ''))
+        self.state = 'inactive'
         return TransitionCallbackReturn.SUCCESS
 
     def on_activate(self, state: State) -> TransitionCallbackReturn:
-        p = self.params
-        qos = QoSProfile(depth=1, reliability=(ReliabilityPolicy.RELIABLE if p['reliable_input']
+        c = self.config
+        qos = QoSProfile(depth=1, reliability=(ReliabilityPolicy.RELIABLE if c.reliable_input
                                                else ReliabilityPolicy.BEST_EFFORT))
-        if p['compressed']:
+        if c.compressed:
             self._subs.append(self.create_subscription(CompressedImage, 'image/compressed',
                                                        self._on_image, qos))
         else:
             self._subs.append(self.create_subscription(Image, 'image', self._on_image, qos))
-        if p['use_depth']:
+        if c.use_depth:
             depth_qos = QoSProfile(depth=2, reliability=qos.reliability)
             self._subs.append(self.create_subscription(Image, 'depth', self._on_depth,
                                                        depth_qos))
@@ -169,23 +155,29 @@ class BodyNode(LifecycleNode):
             worker.start()
         self.get_logger().info(
             f'active: listening on {self._subs[0].topic_name} '
-            f'({"reliable" if p["reliable_input"] else "best effort"})')
-        return super().on_activate(state)
+            f'({"reliable" if c.reliable_input else "best effort"})')
+        result = super().on_activate(state)
+        self.state = 'active'
+        return result
 
     def on_deactivate(self, state: State) -> TransitionCallbackReturn:
         self._stop_worker()
         for sub in self._subs:
             self.destroy_subscription(sub)
         self._subs = []
+        self._depth.clear()
+        self.state = 'inactive'
         return super().on_deactivate(state)
 
     def on_cleanup(self, state: State) -> TransitionCallbackReturn:
         self._release()
+        self.state = 'unconfigured'
         return TransitionCallbackReturn.SUCCESS
 
     def on_shutdown(self, state: State) -> TransitionCallbackReturn:
         self._stop_worker()
         self._release()
+        self.state = 'finalized'
         return TransitionCallbackReturn.SUCCESS
 
     def _release(self) -> None:
@@ -210,20 +202,9 @@ class BodyNode(LifecycleNode):
         self._workers = []
         self._handoff = None
 
-    def _on_params(self, changed) -> None:
-        """Apply run-time parameter changes (already validated by the ParamTable)."""
-        if self.pipeline is None:
-            return
-        self.pipeline.update_options(**pipeline_options(self.params.values()))
-        if self.pipeline.head_hands is not None:
-            self.pipeline.head_hands.update_options(**head_hands_options(self.params.values()))
-        backend_opts = getattr(self.pipeline.backend, 'options', None)
-        if 'yolo.confidence' in changed and hasattr(backend_opts, 'confidence'):
-            backend_opts.confidence = changed['yolo.confidence']
-
     # --- input -----------------------------------------------------------------------------
     def _on_depth(self, msg: Image) -> None:
-        self._depth.append(msg)
+        self._depth.add(stamp_seconds(msg.header.stamp), msg)
 
     def _on_camera_info(self, msg: CameraInfo) -> None:
         self._camera_info = msg
@@ -282,10 +263,10 @@ class BodyNode(LifecycleNode):
         self.get_logger().error(reason, throttle_duration_sec=2.0)
 
     # --- one frame ----------------------------------------------------------------------
-    def _detect(self, msg, received: float) -> Optional[_Detected]:
+    def _detect(self, msg, received: float) -> Optional[_Handoff]:
         """Decode and run the body model: the frame for :meth:`_finish`, or None."""
         t0 = time.perf_counter()
-        limit = self.params['max_image_pixels']
+        limit = self.config.max_image_pixels
         try:
             bgr = (compressed_to_bgr(msg, max_pixels=limit) if isinstance(msg, CompressedImage)
                    else image_to_bgr(msg, max_pixels=limit))
@@ -294,62 +275,59 @@ class BodyNode(LifecycleNode):
             return None
         t1 = time.perf_counter()
         depth, intrinsics = self._depth_for(msg, bgr.shape[1], bgr.shape[0])
-        frame_time = self.clock.tick(stamp_seconds(msg.header.stamp), received)
-        if frame_time.problem:
-            self._warn('stamp', frame_time.problem)
-        result = self.pipeline.detect(bgr, frame_time.t, depth, intrinsics)
-        if self.pipeline.last_depth_problem:
-            self._warn('depth', f'{self.pipeline.last_depth_problem}: publishing 2D only')
+        frame = Frame(bgr, stamp_seconds(msg.header.stamp), received, depth, intrinsics)
+        detected = self.pipeline.detect(frame)
+        if detected.result.stamp_problem:
+            self._warn('stamp', detected.result.stamp_problem)
+        if detected.result.depth_problem:
+            self._warn('depth', f'{detected.result.depth_problem}: publishing 2D only')
         stages = {'queue': (t0 - received) * 1e3, 'decode': (t1 - t0) * 1e3}
-        return _Detected(msg.header, bgr, depth, intrinsics, result, stages, received,
-                         time.perf_counter(), frame_time)
+        return _Handoff(msg.header, frame, detected, stages, received, time.perf_counter())
 
-    def _finish(self, job: _Detected) -> None:
+    def _finish(self, job: _Handoff) -> None:
         """Hands, head and smoothing, then publish everything of one frame."""
-        p = self.params
-        header, bgr, intrinsics, result = job.header, job.bgr, job.intrinsics, job.result
+        c = self.config
+        header = job.header
         t2 = time.perf_counter()
-        if job.time.restart:
-            self.pipeline.reset_filters()
-        self.pipeline.finish(bgr, result, job.time.t, job.depth, intrinsics)
+        result = self.pipeline.finish(job.frame, job.detected)
+        self.unassigned_hands = result.unassigned_hands
         t3 = time.perf_counter()
         self._pubs['people'].publish(frame_to_people_msg(result, header))
         # Optional outputs cost drawing and serialising: made only when someone listens.
-        if p['publish_tf'] and _listened(self._pubs['tf']):
-            tf = tf_message(result, header, joint_frames=p['tf_joint_frames'])
+        if c.publish_tf and _listened(self._pubs['tf']):
+            tf = tf_message(result, header, joint_frames=c.tf_joint_frames)
             if tf.transforms:
                 self._pubs['tf'].publish(tf)
-        if p['publish_markers'] and _listened(self._pubs['markers']):
+        if c.publish_markers and _listened(self._pubs['markers']):
             self._pubs['markers'].publish(marker_array(result, header,
-                                                       lifetime_s=p['marker_lifetime']))
-        if p['publish_annotated'] and _listened(self._pubs['annotated']):
-            stage = self.pipeline.head_hands
-            drawn = draw_frame(bgr, result, copy=False, intrinsics=intrinsics or (
-                stage.last_intrinsics if stage is not None else None))
+                                                       lifetime_s=c.marker_lifetime))
+        if c.publish_annotated and _listened(self._pubs['annotated']):
+            drawn = draw_frame(job.frame.bgr, result, copy=False, intrinsics=result.intrinsics)
             self._pubs['annotated'].publish(numpy_to_image(drawn, 'bgr8', header))
         t4 = time.perf_counter()
         self.output_rate.tick()
-        self.stats.add({**job.stages, **result.timings_ms, 'handoff': (t2 - job.detected) * 1e3,
+        self.stats.add({**job.stages, **result.timings_ms, 'handoff': (t2 - job.done) * 1e3,
                         'publish': (t4 - t3) * 1e3, 'total': (t4 - job.received) * 1e3})
 
     def _depth_for(self, msg, width: int, height: int):
         """Aligned depth (metres) and intrinsics for this frame, or (None, None) with a reason."""
+        c = self.config
         info = self._camera_info
         intrinsics = self._intrinsics(info, width, height) if info is not None else None
-        if not self.params['use_depth']:
+        if not c.use_depth:
             return None, intrinsics
         if info is None:
             self._warn('depth', 'no CameraInfo received yet: publishing 2D only')
             return None, None
         if intrinsics is None:
             return None, None
-        best = self._wait_for_depth(stamp_seconds(msg.header.stamp))
+        best = self._depth.wait_nearest(stamp_seconds(msg.header.stamp), c.sync_tolerance)
         if best is None:
             self._warn('depth', 'no depth image within sync_tolerance of the colour image: '
                                 'publishing 2D only')
             return None, intrinsics
         try:
-            return depth_to_metres(best, max_pixels=self.params['max_image_pixels']), intrinsics
+            return depth_to_metres(best, max_pixels=c.max_image_pixels), intrinsics
         except ImageConversionError as e:
             self._warn('depth', f'invalid depth image ({e}): publishing 2D only')
             return None, intrinsics
@@ -373,29 +351,10 @@ class BodyNode(LifecycleNode):
         self._warnings[kind] = (text, time.monotonic())
         self.get_logger().warning(text, throttle_duration_sec=5.0)
 
-    def _wait_for_depth(self, stamp: float) -> Optional[Image]:
-        """
-        Depth image nearest ``stamp`` within sync_tolerance, waiting as long for it.
-
-        Drivers publish colour and depth separately, in either order: a depth image still in
-        flight gets up to sync_tolerance seconds of wall time to arrive.
-        """
-        tolerance = self.params['sync_tolerance']
-        deadline = time.monotonic() + tolerance
-        while True:
-            # list(): a snapshot, taken at once, while the executor thread appends.
-            best = min(list(self._depth),
-                       key=lambda d: abs(stamp_seconds(d.header.stamp) - stamp), default=None)
-            if best is not None and abs(stamp_seconds(best.header.stamp) - stamp) <= tolerance:
-                return best
-            if time.monotonic() >= deadline:
-                return None
-            time.sleep(0.002)
-
     # --- diagnostics -----------------------------------------------------------------------
     def _publish_diagnostics(self) -> None:
         now = time.monotonic()
-        state = self._state_machine.current_state[1]
+        state = self.state
         status = DiagnosticStatus(name=f'{self.get_name()}: pose pipeline',
                                   hardware_id=self.get_fully_qualified_name())
         backend = self.pipeline.backend if self.pipeline else None
@@ -412,6 +371,7 @@ class BodyNode(LifecycleNode):
             'frames_failed': str(self.errors),
             'last_error': self.last_error,
             'configure_error': self._configure_error,
+            'hands_unassigned': str(self.unassigned_hands),
             **{f'{kind}_problems': str(n) for kind, n in self.warning_counts.items()},
             **{f'last_{kind}_problem': text for kind, (text, _) in self._warnings.items()},
         }
@@ -447,7 +407,7 @@ def main(args=None) -> None:
     try:
         node = BodyNode()
     except Exception as e:  # noqa: B902 - any start failure is one FATAL line and exit 2
-        node_main.fail_start('body_node', start_failure(e, BODY_PARAMS))
+        node_main.fail_start('body_node', start_failure(e, BodyConfig))
     # The callbacks only store messages; the work is in the node's own threads. rclpy's
     # multi-threaded executor costs a third of the frame rate here (17 vs 25 FPS with hands
     # and head at 30 FPS input, 2 cores): its Python threads compete for the GIL.

@@ -20,15 +20,11 @@ from typing import Any, Dict, Hashable, Optional
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import Twist
 from pose_ros.backends.base import resolve_model_path
-from pose_ros.classifier.arbitration import ControlArbiter
-from pose_ros.classifier.commands import (CommandOutput, CommandPolicy, ConfigError,
-                                          known_labels, load_config)
-from pose_ros.classifier.control_loop import ControlLoop, MAX_PEOPLE, ModelLabeller
-from pose_ros.classifier.hysteresis import LabelFilter
-from pose_ros.classifier.rules import GestureRecogniser
+from pose_ros.classifier.commands import CommandOutput, ConfigError, known_labels, load_config
+from pose_ros.classifier.control_loop import build_control_loop, MAX_PEOPLE
+from pose_ros.config import ClassifierConfig
 from pose_ros.nodes import node_main
-from pose_ros.nodes.params import (classifier_check, CLASSIFIER_PARAMS, declare_params,
-                                   ParamTable, start_failure)
+from pose_ros.nodes.params import ConfigParams, start_failure
 from pose_ros.ros_conversion import decode_people, stamp_seconds
 from pose_ros_msgs.msg import People, PoseCommand
 from rclpy.executors import SingleThreadedExecutor
@@ -48,33 +44,22 @@ class ClassifierNode(Node):
 
     def __init__(self, **kwargs) -> None:
         super().__init__('classifier_node', **kwargs)
-        self.params = ParamTable(self, declare_params(self, CLASSIFIER_PARAMS), self._on_params,
-                                 classifier_check)
-        p = self.params
+        self.params: ConfigParams[ClassifierConfig] = ConfigParams(self, ClassifierConfig,
+                                                                   self._on_config)
+        c = self.params.config
         model = None
-        if p['classifier'] == 'model':
+        if c.classifier == 'model':
             from pose_ros.classifier.model import load
-            model = load(resolve_model_path(p['model_path']))
-            self.source = f'model:{model.name or Path(p["model_path"]).name}'
+            model = load(resolve_model_path(c.model_path))
+            self.source = f'model:{model.name or Path(c.model_path).name}'
         else:
             self.source = 'rules'
-        labels = known_labels(model.labels if model else ())
-        for key in ('control.engage_label', 'control.disengage_label'):
-            if p[key] and p[key] not in labels:
-                raise ConfigError(f'{key} {p[key]!r} is not a known label; known: '
-                                  f'{", ".join(labels)}')
-        policy = None
-        if p['commands_file']:
-            policy = CommandPolicy(load_config(_config_path(p['commands_file']), labels))
-        self.loop = ControlLoop(
-            ModelLabeller(model) if model is not None else GestureRecogniser(),
-            LabelFilter(enter=p['hysteresis.enter'], exit=p['hysteresis.exit'],
-                        min_hold_s=p['hysteresis.min_hold']),
-            ControlArbiter(policy=p['control.policy'], engage_label=p['control.engage_label'],
-                           disengage_label=p['control.disengage_label'],
-                           lost_timeout_s=p['control.lost_timeout']),
-            policy, input_timeout=p['input_timeout'])
-        self.policy = policy
+        commands = None
+        if c.commands_file:
+            commands = load_config(_config_path(c.commands_file),
+                                   known_labels(model.labels if model else ()))
+        self.loop = build_control_loop(c, commands, model)
+        policy = self.loop.policy
         self._last_problem = ''
         self._problem_at = -1e9
         self._problem_logged_at = -1e9
@@ -101,7 +86,7 @@ class ClassifierNode(Node):
             for topic in cfg.string_topics:
                 self.pub_strings[topic] = self.create_publisher(String, topic, reliable)
         qos = QoSProfile(depth=10, reliability=(ReliabilityPolicy.RELIABLE
-                                                if p['reliable_input']
+                                                if c.reliable_input
                                                 else ReliabilityPolicy.BEST_EFFORT))
         # Raw bytes in: a message is checked for size before it is deserialized, and a
         # message that does not deserialize is an error here, not in the executor.
@@ -111,13 +96,12 @@ class ClassifierNode(Node):
                                           daemon=True)
         self._commands.start()
         self.get_logger().info(
-            f'classifier {self.source}; control {p["control.policy"]}; commands '
-            f'{p["commands_file"] or "none (labels only)"}')
+            f'classifier {self.source}; control {c.control.policy}; commands '
+            f'{c.commands_file or "none (labels only)"}')
 
-    def _on_params(self, changed: Dict[str, Any]) -> None:
-        p = self.params
-        self.loop.set_hysteresis(p['hysteresis.enter'], p['hysteresis.exit'],
-                                 p['hysteresis.min_hold'])
+    def _on_config(self, config: ClassifierConfig, changed: Dict[str, Any]) -> None:
+        h = config.hysteresis
+        self.loop.set_hysteresis(h.enter, h.exit, h.min_hold)
 
     # --- input -----------------------------------------------------------------------------
     def _on_people(self, data: bytes, info: Optional[dict] = None) -> None:
@@ -134,7 +118,7 @@ class ClassifierNode(Node):
                 self._log_event(event)
 
     def _handle(self, data: bytes, info: dict) -> None:
-        limit = self.params['max_message_bytes']
+        limit = self.params.config.max_message_bytes
         if len(data) > limit:
             self._refused += 1
             self._problem(f'People message of {len(data)} bytes exceeds max_message_bytes '
@@ -170,8 +154,8 @@ class ClassifierNode(Node):
     # --- commands --------------------------------------------------------------------------
     def _command_loop(self) -> None:
         """Step the commands at ``rate`` and publish diagnostics, until shut down."""
-        period = 1.0 / self.params['rate']
-        diag_period = self.params['diagnostics_period']
+        period = 1.0 / self.params.config.rate
+        diag_period = self.params.config.diagnostics_period
         next_step = next_diag = time.monotonic()
         while not self._stop.wait(max(0.0, next_step - time.monotonic())):
             self._step()
@@ -314,7 +298,7 @@ def main(args=None) -> None:
         node = ClassifierNode()
     except Exception as e:  # noqa: B902 - any start failure is one FATAL line and exit 2
         # A bad configuration stops the node before it ever commands.
-        node_main.fail_start('classifier_node', start_failure(e, CLASSIFIER_PARAMS))
+        node_main.fail_start('classifier_node', start_failure(e, ClassifierConfig))
     node_main.spin(node, SingleThreadedExecutor(), node.shut_down)
 
 

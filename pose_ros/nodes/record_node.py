@@ -18,7 +18,8 @@ from pathlib import Path
 import sys
 from typing import List, Optional, Sequence
 
-from pose_ros.classifier.dataset import CountdownRecorder, Dataset, pick_subject
+from pose_ros.classifier.dataset import Dataset, pick_subject
+from pose_ros.classifier.recording import CountdownRecorder
 from pose_ros.ros_conversion import decode_people, stamp_seconds
 from pose_ros_msgs.msg import People
 import rclpy

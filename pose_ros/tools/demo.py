@@ -20,6 +20,7 @@ from typing import Dict, List, Optional, Sequence
 
 import cv2
 from diagnostic_msgs.msg import DiagnosticArray
+from pose_ros.config import BACKENDS, BodyConfig, ConfigError, load_params_file
 from pose_ros.image_codec import image_to_bgr
 from pose_ros.media import MediaMissing, repo_root
 from pose_ros.ros_conversion import message_to_dict
@@ -71,14 +72,17 @@ class Recorder(Node):
                 self.tf_frames[t.child_frame_id] = self.tf_frames.get(t.child_frame_id, 0) + 1
 
 
-def run_demo(out_dir: Path, backend: str = 'yolo_onnx', rate: float = 1.0,
+def run_demo(out_dir: Path, backend: str = BodyConfig().backend, rate: float = 1.0,
              params: Optional[Dict[str, object]] = None, log=print) -> Dict[str, object]:
     """Replay the photo bag through body_node, record outputs into ``out_dir``; a summary."""
+    params_file = share_file('config/pose_ros.yaml')
+    node_params = {'backend': backend, **(params or {})}
+    # A parameter body_node does not have, or a bad value, fails here with its name.
+    load_params_file(params_file, BodyConfig, 'body_node', node_params)
     out_dir.mkdir(parents=True, exist_ok=True)
     bag = ensure_fixtures(only=['photos'])['photos']
-    node_params = {'backend': backend, **(params or {})}
-    body = NodeProcess('body_node', ros_args([share_file('config/pose_ros.yaml')],
-                                             remaps=CAMERA_REMAPS, params=node_params),
+    body = NodeProcess('body_node', ros_args([params_file], remaps=CAMERA_REMAPS,
+                                             params=node_params),
                        log_path=out_dir / 'body_node.log')
     rclpy.init()
     recorder = Recorder()
@@ -181,14 +185,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     parser.add_argument('--out', type=Path, default=None,
                         help='output folder (default: out/demo/<backend> in the repository)')
-    parser.add_argument('--backend', default='yolo_onnx',
-                        choices=('yolo_onnx', 'yolo', 'mediapipe'))
+    parser.add_argument('--backend', default=BodyConfig().backend, choices=BACKENDS)
     parser.add_argument('--rate', type=float, default=1.0, help='replay speed factor')
     args = parser.parse_args(argv)
     try:
         out = args.out or repo_root() / 'out' / 'demo' / args.backend
         summary = run_demo(out, backend=args.backend, rate=args.rate)
-    except MediaMissing as e:
+    except (MediaMissing, ConfigError) as e:
         print(f'demo: {e}')
         return 2
     d = summary['diagnostics']

@@ -2,28 +2,29 @@
 # Licensed under the Apache License, Version 2.0
 
 """
-Render the README's parameter tables from the parameter declarations.
+Render the README's parameter tables from the configuration classes (pose_ros.config).
 
 ``python -m pose_ros.tools.interface_doc`` rewrites the generated blocks of README.md;
-test_readme.py fails when they differ from what the nodes declare.
+test_readme.py fails when they differ from the configuration (and so from what the nodes
+declare).
 """
 
 from pathlib import Path
 import re
 import sys
-from typing import Dict, Iterable
+from typing import Dict, Type
 
-from pose_ros.nodes.params import BODY_PARAMS, CLASSIFIER_PARAMS, Param
+from pose_ros.config import BodyConfig, ClassifierConfig, flat_specs, Section
 
-TABLES: Dict[str, Iterable[Param]] = {'body_node': BODY_PARAMS,
-                                      'classifier_node': CLASSIFIER_PARAMS}
+TABLES: Dict[str, Type[Section]] = {'body_node': BodyConfig, 'classifier_node': ClassifierConfig}
 
 
-def param_table(params: Iterable[Param]) -> str:
+def param_table(cls: Type[Section]) -> str:
+    """Return the markdown table of the parameters of ``cls``."""
     rows = ['| parameter | default | RO | description |', '|---|---|---|---|']
-    for p in params:
-        rows.append(f'| `{p.name}` | `{p.default!r}` | {"RO" if p.read_only else ""} | '
-                    f'{p.description} |')
+    for name, spec in flat_specs(cls):
+        rows.append(f'| `{name}` | `{spec.default!r}` | {"RO" if spec.read_only else ""} | '
+                    f'{spec.description} |')
     return '\n'.join(rows)
 
 
@@ -33,8 +34,8 @@ def block_pattern(node: str) -> 're.Pattern':
 
 
 def render(readme: str) -> str:
-    for node, params in TABLES.items():
-        readme = block_pattern(node).sub(lambda m: m.group(1) + param_table(params)
+    for node, cls in TABLES.items():
+        readme = block_pattern(node).sub(lambda m: m.group(1) + param_table(cls)
                                          + m.group(3), readme)
     return readme
 

@@ -4,9 +4,9 @@
 """
 State kept per track id, and its end: what the keypoint, head and label filters share.
 
-A filter that remembers something per person (:class:`pose_ros.one_euro.TrackSmoother`,
-:class:`pose_ros.head_pose.HeadSmoother`, :class:`pose_ros.classifier.hysteresis.LabelFilter`)
-keeps it in ``self._tracks`` and gets from here how that state ends: explicitly
+A filter that remembers something per person (:class:`pose_ros.filters.one_euro.TrackSmoother`
+and ``HeadSmoother``, :class:`pose_ros.classifier.hysteresis.LabelFilter`, the gesture rules'
+wave detector) keeps it in ``self._tracks`` and gets from here how that state ends: explicitly
 (:meth:`PerTrackState.prune`), after a track has been unseen for a while
 (:meth:`PerTrackState.expire`: a short occlusion keeps it), or all at once (``reset``).
 """

@@ -47,10 +47,10 @@ from typing import Dict, Iterable, Optional, Tuple
 
 import cv2
 import numpy as np
-from pose_ros.depth_lifting import back_project, CameraIntrinsics
-from pose_ros.one_euro import OneEuroFilter
+from pose_ros.config import HeadConfig
+from pose_ros.geometry.camera import back_project, CameraIntrinsics, project
+from pose_ros.geometry.vectors import unit
 from pose_ros.people import GazeSource, Head, Keypoints
-from pose_ros.track_state import PerTrackState
 from transforms3d.euler import euler2mat, mat2euler
 from transforms3d.quaternions import mat2quat, quat2mat
 
@@ -120,9 +120,11 @@ MIN_PNP_POINTS = 6
 # Refusal thresholds of estimate_head_pose. The real portraits (and their mirror images) fit
 # with an RMS error of 1.1 to 2.4 % of the face size (3 to 6 pixels); 6 % leaves room for
 # expressions and faces unlike the average one.
-MAX_REPROJ_PX = 25.0
-MAX_REPROJ_RATIO = 0.06
-BORDER_MARGIN_PX = 2.0
+# The defaults of the head.* parameters (pose_ros.config is where they are set).
+_HEAD = HeadConfig()
+MAX_REPROJ_PX = _HEAD.max_reprojection_px
+MAX_REPROJ_RATIO = _HEAD.max_reprojection_ratio
+BORDER_MARGIN_PX = _HEAD.border_margin_px
 
 # Per eye: outer corner, inner corner, iris centre, upper lid, lower lid.
 RIGHT_EYE = (33, 133, 468, 159, 145)
@@ -175,18 +177,6 @@ def head_region(body: Keypoints, min_conf: float = 0.3) -> Optional[Tuple[np.nda
     return np.mean(head, axis=0), size
 
 
-def default_intrinsics(width: int, height: int) -> CameraIntrinsics:
-    """
-    Intrinsics to use when there is no CameraInfo: fx = fy = width (53 deg horizontal FOV).
-
-    The principal point is the image centre. Angles stay good (they barely depend on the focal
-    length for a face near the image centre) but the head's distance scales with the true
-    focal length, so translation is then only approximate.
-    """
-    return CameraIntrinsics(fx=float(width), fy=float(width), cx=(width - 1) / 2.0,
-                            cy=(height - 1) / 2.0, width=int(width), height=int(height))
-
-
 def model_points(indices: Iterable[int] = PNP_LANDMARKS) -> np.ndarray:
     """Return the (N, 3) float64 face-model positions (metres, face frame) of ``indices``."""
     return np.array([FACE_MODEL[i] for i in indices], np.float64)
@@ -231,18 +221,12 @@ def rotation_from_angles(yaw: float, pitch: float, roll: float,
     return facing_camera_rotation(position) @ euler2mat(yaw, pitch, roll, 'rzyx')
 
 
-def _project(points: np.ndarray, intrinsics: CameraIntrinsics) -> np.ndarray:
-    z = points[:, 2]
-    return np.stack([intrinsics.fx * points[:, 0] / z + intrinsics.cx,
-                     intrinsics.fy * points[:, 1] / z + intrinsics.cy], axis=1)
-
-
 def project_face_model(rotation: np.ndarray, position: np.ndarray,
                        intrinsics: CameraIntrinsics,
                        indices: Iterable[int] = tuple(FACE_MODEL)) -> np.ndarray:
     """Return the (N, 2) pixels of the model points ``indices`` for a head pose (for tests)."""
     pts = model_points(indices) @ np.asarray(rotation, np.float64).T
-    return _project(pts + np.asarray(position, np.float64).reshape(1, 3), intrinsics)
+    return project(pts + np.asarray(position, np.float64).reshape(1, 3), intrinsics)
 
 
 def touches_border(landmarks_px: np.ndarray, width: int, height: int,
@@ -320,7 +304,7 @@ def estimate_head_pose(landmarks_px: np.ndarray, intrinsics: CameraIntrinsics,
     cam = obj @ rot.T + t
     if not np.isfinite(cam).all() or (cam[:, 2] <= 1e-3).any():
         return None
-    err = float(np.sqrt(np.mean(np.sum((_project(cam, intrinsics) - img) ** 2, axis=1))))
+    err = float(np.sqrt(np.mean(np.sum((project(cam, intrinsics) - img) ** 2, axis=1))))
     if not (err <= max_reproj_px and err <= max_reproj_ratio * face_size_px(lm)):
         return None
     yaw, pitch, roll = head_angles(rot, t)
@@ -329,23 +313,16 @@ def estimate_head_pose(landmarks_px: np.ndarray, intrinsics: CameraIntrinsics,
                 gaze=np.full(3, np.nan), gaze_source=GazeSource.NONE)
 
 
-def _unit(v: np.ndarray) -> Optional[np.ndarray]:
-    n = float(np.linalg.norm(v))
-    if not math.isfinite(n) or n < 1e-12:
-        return None
-    return v / n
-
-
 def _rotate_toward(a: np.ndarray, b: np.ndarray, angle: float) -> np.ndarray:
     """Return the unit vector ``angle`` radians from unit ``a`` toward unit ``b``."""
-    perp = _unit(b - np.dot(a, b) * a)
+    perp = unit(b - np.dot(a, b) * a)
     if perp is None:
         return a.copy()
     return math.cos(angle) * a + math.sin(angle) * perp
 
 
 def gaze_from_iris(landmarks_px: np.ndarray, head: Head, intrinsics: CameraIntrinsics,
-                   min_eye_px: float = 12.0, min_eye_openness: float = 0.12,
+                   min_eye_px: float = _HEAD.min_eye_px, min_eye_openness: float = 0.12,
                    max_eye_angle: float = math.radians(50.0)) -> Tuple[np.ndarray, GazeSource]:
     """
     Return the gaze direction (unit (3,), camera optical frame) and where it came from.
@@ -367,7 +344,7 @@ def gaze_from_iris(landmarks_px: np.ndarray, head: Head, intrinsics: CameraIntri
     :returns: (gaze, GazeSource.IRIS), or (the head's x axis, GazeSource.HEAD) when neither eye
         is resolvable (too small, closed, iris points missing or NaN).
     """
-    q = _unit(np.asarray(head.quaternion, np.float64))
+    q = unit(np.asarray(head.quaternion, np.float64))
     if q is None:
         return np.full(3, np.nan), GazeSource.NONE
     rot = quat2mat(q)
@@ -391,14 +368,14 @@ def gaze_from_iris(landmarks_px: np.ndarray, head: Head, intrinsics: CameraIntri
             continue
         corners = back_project(px[:2, 0], px[:2, 1], depth, intrinsics)
         centre = corners.mean(axis=0) - EYE_ROTATION_RADIUS_M * x_head
-        ray = _unit(np.array([(px[2, 0] - intrinsics.cx) / intrinsics.fx,
-                              (px[2, 1] - intrinsics.cy) / intrinsics.fy, 1.0]))
+        ray = unit(np.array([(px[2, 0] - intrinsics.cx) / intrinsics.fx,
+                             (px[2, 1] - intrinsics.cy) / intrinsics.fy, 1.0]))
         b = float(np.dot(ray, centre))
         disc = b * b - (float(np.dot(centre, centre)) - EYE_ROTATION_RADIUS_M ** 2)
         # The near intersection is the visible iris; a ray that misses the sphere (iris
         # beyond the eyeball's outline) takes its closest approach.
         point = (b - math.sqrt(disc)) * ray if disc >= 0.0 else b * ray
-        g = _unit(point - centre)
+        g = unit(point - centre)
         if g is None:
             continue
         angle = math.acos(max(-1.0, min(1.0, float(np.dot(g, x_head)))))
@@ -406,135 +383,7 @@ def gaze_from_iris(landmarks_px: np.ndarray, head: Head, intrinsics: CameraIntri
             g = _rotate_toward(x_head, g, max_eye_angle)
         total += width * g
         weight += width
-    gaze = _unit(total) if weight > 0.0 else None
+    gaze = unit(total) if weight > 0.0 else None
     if gaze is None:
         return fallback
     return gaze, GazeSource.IRIS
-
-
-def slerp(q0: np.ndarray, q1: np.ndarray, fraction: float) -> np.ndarray:
-    """Spherical interpolation of unit quaternions, along the shorter arc."""
-    q0 = np.asarray(q0, np.float64)
-    q1 = np.asarray(q1, np.float64)
-    dot = float(np.dot(q0, q1))
-    if dot < 0.0:
-        q1, dot = -q1, -dot
-    if dot > 0.9995:    # nearly equal: linear interpolation is exact enough and stable
-        out = q0 + fraction * (q1 - q0)
-        return out / np.linalg.norm(out)
-    theta = math.acos(dot)
-    s = math.sin(theta)
-    return (math.sin((1.0 - fraction) * theta) * q0 + math.sin(fraction * theta) * q1) / s
-
-
-def _alpha(cutoff: float, dt: float) -> float:
-    tau = 1.0 / (2.0 * math.pi * cutoff)
-    return 1.0 / (1.0 + tau / dt)
-
-
-class QuaternionOneEuro:
-    """
-    One Euro filter on rotations: the same adaptive low-pass, with slerp as the blend.
-
-    The speed is the angular speed (rad/s) between the last output and the new measurement, so
-    the cutoff adapts to how fast the head turns whatever the axis, and ``q`` and ``-q`` (the
-    same rotation) are the same input: each measurement is taken on the hemisphere of the last
-    output before blending, so a sign flip from solvePnP never makes the filter swing.
-    """
-
-    def __init__(self, min_cutoff: float = 1.0, beta: float = 0.3, d_cutoff: float = 1.0):
-        OneEuroFilter(min_cutoff, beta, d_cutoff)    # validates the parameters
-        self.min_cutoff, self.beta, self.d_cutoff = min_cutoff, beta, d_cutoff
-        self.reset()
-
-    def reset(self) -> None:
-        self._q: Optional[np.ndarray] = None
-        self._speed = 0.0
-        self._t: Optional[float] = None
-
-    def __call__(self, q: np.ndarray, t: float) -> np.ndarray:
-        """Filter unit quaternion ``q`` (w, x, y, z) measured at ``t`` seconds."""
-        q = _unit(np.asarray(q, np.float64).reshape(4))
-        if q is None:
-            raise ValueError('quaternion one euro filter: quaternion must be finite, non-zero')
-        if self._q is None:
-            self._q, self._t = q, float(t)
-            return q.copy()
-        if t <= self._t:
-            return self._q.copy()
-        dt = float(t) - self._t
-        if np.dot(q, self._q) < 0.0:
-            q = -q
-        angle = 2.0 * math.acos(min(1.0, float(np.dot(q, self._q))))
-        self._speed += _alpha(self.d_cutoff, dt) * (angle / dt - self._speed)
-        cutoff = self.min_cutoff + self.beta * abs(self._speed)
-        self._q = slerp(self._q, q, _alpha(cutoff, dt))
-        self._t = float(t)
-        return self._q.copy()
-
-
-class HeadSmoother(PerTrackState[list]):
-    """
-    Temporal smoothing of head poses and gaze, per track.
-
-    Position: element-wise One Euro (metres, ``beta`` in 1 / (m/s)). Rotation:
-    :class:`QuaternionOneEuro` (``rot_beta`` in 1 / (rad/s)); yaw, pitch and roll are recomputed
-    from the smoothed rotation and position. Gaze: One Euro on the unit vector, renormalised;
-    it restarts when the gaze source changes (iris and head-axis gaze are not blended).
-    Negative track ids (untracked) pass through unchanged.
-    """
-
-    def __init__(self, min_cutoff: float = 1.0, beta: float = 2.0, rot_min_cutoff: float = 1.0,
-                 rot_beta: float = 0.3, d_cutoff: float = 1.0):
-        OneEuroFilter(min_cutoff, beta, d_cutoff)
-        OneEuroFilter(rot_min_cutoff, rot_beta, d_cutoff)
-        super().__init__()   # track id -> [position, rotation, gaze filter, gaze source]
-        self._params = (min_cutoff, beta, rot_min_cutoff, rot_beta, d_cutoff)
-
-    @property
-    def params(self) -> Tuple[float, float, float, float, float]:
-        """Return (min_cutoff, beta, rot_min_cutoff, rot_beta, d_cutoff)."""
-        return self._params
-
-    def set_params(self, min_cutoff: float, beta: float, rot_min_cutoff: float,
-                   rot_beta: float, d_cutoff: float) -> None:
-        """Change the parameters of all current and future filters (state is kept)."""
-        OneEuroFilter(min_cutoff, beta, d_cutoff)
-        OneEuroFilter(rot_min_cutoff, rot_beta, d_cutoff)
-        self._params = (min_cutoff, beta, rot_min_cutoff, rot_beta, d_cutoff)
-        for f_pos, f_rot, f_gaze, _ in self._tracks.values():
-            f_pos.min_cutoff, f_pos.beta, f_pos.d_cutoff = min_cutoff, beta, d_cutoff
-            f_rot.min_cutoff, f_rot.beta, f_rot.d_cutoff = rot_min_cutoff, rot_beta, d_cutoff
-            f_gaze.min_cutoff, f_gaze.beta, f_gaze.d_cutoff = rot_min_cutoff, rot_beta, d_cutoff
-
-    def _new_state(self) -> list:
-        p_cut, p_beta, r_cut, r_beta, d_cut = self._params
-        return [OneEuroFilter(p_cut, p_beta, d_cut), QuaternionOneEuro(r_cut, r_beta, d_cut),
-                OneEuroFilter(r_cut, r_beta, d_cut), GazeSource.NONE]
-
-    def smooth(self, track_id: int, head: Head, t: float) -> Head:
-        """Return a new, smoothed Head for ``track_id`` measured at ``t`` (image stamp, s)."""
-        if track_id < 0:
-            return Head(np.array(head.position, np.float64),
-                        np.array(head.quaternion, np.float64), head.yaw, head.pitch,
-                        head.roll, head.reprojection_error,
-                        np.array(head.gaze, np.float64), head.gaze_source)
-        state = self._tracks.get(track_id)
-        if state is None:
-            state = self._tracks[track_id] = self._new_state()
-        f_pos, f_rot, f_gaze, source = state
-        position = f_pos(np.asarray(head.position, np.float64), t)
-        quat = f_rot(head.quaternion, t)
-        if head.gaze_source != source:
-            f_gaze.reset()
-            state[3] = head.gaze_source
-        gaze = np.asarray(head.gaze, np.float64)
-        if np.isfinite(gaze).all():
-            unit = _unit(f_gaze(gaze, t))
-            gaze = unit if unit is not None else np.full(3, np.nan)
-        else:
-            f_gaze.reset()
-        yaw, pitch, roll = head_angles(quat2mat(quat), position)
-        return Head(position=position, quaternion=quat, yaw=yaw, pitch=pitch, roll=roll,
-                    reprojection_error=head.reprojection_error, gaze=gaze,
-                    gaze_source=head.gaze_source)

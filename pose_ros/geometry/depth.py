@@ -14,121 +14,15 @@ here; converting 16UC1 millimetres or 32FC1 metres is the caller's job.
 the centre of pixel (0, 0) is at (0.0, 0.0).
 """
 
-from dataclasses import dataclass
-import math
-from math import isfinite
-from typing import Any, Optional, Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 
+from pose_ros.config import DepthConfig
+from pose_ros.geometry.camera import back_project, CameraIntrinsics
 from pose_ros.people import Keypoints, PositionSource
 
-
-# Plausible fields of view of a CameraInfo, degrees: a pinhole K outside this range is a
-# calibration in the wrong units or of another image (fx 1e-300 or 1e300 were seen).
-MIN_FOV_DEG = 1.0
-MAX_FOV_DEG = 170.0
-
-
-@dataclass(frozen=True)
-class CameraIntrinsics:
-    """Pinhole intrinsics (pixels) of an image of ``width`` x ``height`` pixels."""
-
-    fx: float
-    fy: float
-    cx: float
-    cy: float
-    width: int
-    height: int
-
-    def __post_init__(self) -> None:
-        for name in ('fx', 'fy'):
-            value = getattr(self, name)
-            if not (isfinite(value) and value > 0):
-                raise ValueError(f'camera intrinsics: {name} must be finite and > 0, '
-                                 f'got {value}')
-        for name in ('cx', 'cy'):
-            if not isfinite(getattr(self, name)):
-                raise ValueError(f'camera intrinsics: {name} must be finite, '
-                                 f'got {getattr(self, name)}')
-        if self.width <= 0 or self.height <= 0:
-            raise ValueError(f'camera intrinsics: image size must be positive, '
-                             f'got {self.width}x{self.height}')
-
-    @classmethod
-    def from_camera_info(cls, msg: Any) -> 'CameraIntrinsics':
-        """
-        Build from a sensor_msgs/CameraInfo (duck-typed: ``k``, ``width``, ``height``).
-
-        ``k`` is the row-major 3x3 camera matrix. Raises ValueError when the message carries
-        no calibration (an uncalibrated camera publishes K all zeros) or an implausible one:
-        a field of view outside :data:`MIN_FOV_DEG`..:data:`MAX_FOV_DEG` on either axis (from
-        a telephoto lens to a fisheye), or a principal point outside the image.
-        """
-        k = np.asarray(msg.k, dtype=np.float64).reshape(-1)
-        if k.size != 9:
-            raise ValueError(f'CameraInfo.k must have 9 elements, got {k.size}')
-        fx, cx, fy, cy = float(k[0]), float(k[2]), float(k[4]), float(k[5])
-        if not (isfinite(fx) and isfinite(fy) and fx > 0 and fy > 0):
-            raise ValueError(
-                f'CameraInfo has no valid calibration: K = {k.tolist()} (fx={fx}, fy={fy}); '
-                'fx and fy must be finite and > 0. Is the camera calibrated, and is this the '
-                'camera_info of the colour image?')
-        width, height = int(msg.width), int(msg.height)
-        if width <= 0 or height <= 0:
-            raise ValueError(f'CameraInfo has image size {width}x{height}: width and height '
-                             'must be the calibrated image size in pixels')
-        for name, f, side in (('fx', fx, width), ('fy', fy, height)):
-            fov = math.degrees(2.0 * math.atan2(side / 2.0, f))
-            if not MIN_FOV_DEG <= fov <= MAX_FOV_DEG:
-                raise ValueError(
-                    f'CameraInfo K has {name}={f:.6g} for an image {side} px '
-                    f'{"wide" if name == "fx" else "high"}: a field of view of {fov:.3g} '
-                    f'degrees, outside the plausible {MIN_FOV_DEG:g}..{MAX_FOV_DEG:g}; is K in '
-                    'pixels of this image size, and is this the camera_info of the colour '
-                    'image?')
-        if not (0.0 <= cx <= width and 0.0 <= cy <= height):
-            raise ValueError(f'CameraInfo K puts the principal point at ({cx:.6g}, {cy:.6g}), '
-                             f'outside the {width}x{height} image: is K for this image size?')
-        return cls(fx=fx, fy=fy, cx=cx, cy=cy, width=width, height=height)
-
-    def scaled(self, width: int, height: int) -> 'CameraIntrinsics':
-        """
-        Return the intrinsics of the same camera for the image resized to ``width`` x ``height``.
-
-        Uses the pixel-centre convention of cv2.resize: u' = (u + 0.5) * s - 0.5.
-        """
-        if width <= 0 or height <= 0:
-            raise ValueError(f'scaled: size must be positive, got {width}x{height}')
-        sx = width / self.width
-        sy = height / self.height
-        return CameraIntrinsics(fx=self.fx * sx, fy=self.fy * sy,
-                                cx=(self.cx + 0.5) * sx - 0.5, cy=(self.cy + 0.5) * sy - 0.5,
-                                width=int(width), height=int(height))
-
-    def as_matrix(self) -> np.ndarray:
-        """Return the 3x3 camera matrix K (float64)."""
-        return np.array([[self.fx, 0.0, self.cx],
-                         [0.0, self.fy, self.cy],
-                         [0.0, 0.0, 1.0]], dtype=np.float64)
-
-
-def back_project(u, v, z, intrinsics: CameraIntrinsics) -> np.ndarray:
-    """
-    Back-project pixels (u, v) at depth z (metres) to 3D points in the optical frame.
-
-    Pinhole model: X = (u - cx) z / fx, Y = (v - cy) z / fy, Z = z. Inputs broadcast against
-    each other; returns float64 of shape ``broadcast + (3,)``. NaN in any input makes the
-    whole point NaN.
-    """
-    u, v, z = np.broadcast_arrays(np.asarray(u, np.float64), np.asarray(v, np.float64),
-                                  np.asarray(z, np.float64))
-    x = (u - intrinsics.cx) * z / intrinsics.fx
-    y = (v - intrinsics.cy) * z / intrinsics.fy
-    xyz = np.stack([x, y, z], axis=-1)
-    # A point is known entirely or not at all: never a half-NaN point.
-    xyz[np.isnan(xyz).any(axis=-1)] = np.nan
-    return xyz
+_DEPTH = DepthConfig()        # the depth.* parameters' defaults
 
 
 def _as_depth_2d(depth_m: np.ndarray) -> np.ndarray:
@@ -145,7 +39,8 @@ def _as_depth_2d(depth_m: np.ndarray) -> np.ndarray:
     return depth
 
 
-def sample_depth(depth_m: np.ndarray, uv, window: int = 5, min_valid: int = 1) -> np.ndarray:
+def sample_depth(depth_m: np.ndarray, uv, window: int = _DEPTH.window,
+                 min_valid: int = 1) -> np.ndarray:
     """
     Return a robust depth (metres) at each pixel: the median of the valid depths around it.
 
@@ -219,8 +114,8 @@ def check_depth_matches(depth_shape: Sequence[int], image_width: int,
 
 
 def lift_keypoints(keypoints: Keypoints, depth_m: np.ndarray, intrinsics: CameraIntrinsics,
-                   window: int = 5, min_depth: float = 0.1,
-                   max_depth: float = 20.0) -> Keypoints:
+                   window: int = _DEPTH.window, min_depth: float = _DEPTH.min,
+                   max_depth: float = _DEPTH.max) -> Keypoints:
     """
     Return a copy of ``keypoints`` with xyz from the aligned depth image.
 

@@ -2,7 +2,7 @@
 # Licensed under the Apache License, Version 2.0
 
 """
-One Euro filter (Casiez, Roussel and Vogel, CHI 2012) for keypoint smoothing.
+One Euro filters (Casiez, Roussel and Vogel, CHI 2012) for keypoints, heads and gaze.
 
 An adaptive low-pass filter: at low speed a low cutoff removes jitter, at high speed the
 cutoff rises with the (filtered) speed so fast motion lags little. Here it runs element-wise
@@ -15,8 +15,12 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from pose_ros.people import Keypoints, PositionSource
-from pose_ros.track_state import PerTrackState
+from pose_ros.config import BodyConfig
+from pose_ros.filters.track_state import PerTrackState
+from pose_ros.geometry.head_pose import head_angles
+from pose_ros.geometry.vectors import slerp, unit
+from pose_ros.people import GazeSource, Head, Keypoints, PositionSource
+from transforms3d.quaternions import quat2mat
 
 
 def _validate(min_cutoff: float, beta: float, d_cutoff: float) -> None:
@@ -179,3 +183,117 @@ class TrackSmoother(PerTrackState[Tuple[str, PositionSource, OneEuroFilter, OneE
         _, _, f_xy, f_xyz = state
         return Keypoints(keypoints.schema, f_xy(keypoints.xy, t), keypoints.conf.copy(),
                          f_xyz(keypoints.xyz, t), keypoints.position_source)
+
+
+class QuaternionOneEuro:
+    """
+    One Euro filter on rotations: the same adaptive low-pass, with slerp as the blend.
+
+    The speed is the angular speed (rad/s) between the last output and the new measurement, so
+    the cutoff adapts to how fast the head turns whatever the axis, and ``q`` and ``-q`` (the
+    same rotation) are the same input: each measurement is taken on the hemisphere of the last
+    output before blending, so a sign flip from solvePnP never makes the filter swing.
+    """
+
+    def __init__(self, min_cutoff: float = 1.0, beta: float = 0.3, d_cutoff: float = 1.0):
+        OneEuroFilter(min_cutoff, beta, d_cutoff)    # validates the parameters
+        self.min_cutoff, self.beta, self.d_cutoff = min_cutoff, beta, d_cutoff
+        self.reset()
+
+    def reset(self) -> None:
+        self._q: Optional[np.ndarray] = None
+        self._speed = 0.0
+        self._t: Optional[float] = None
+
+    def __call__(self, q: np.ndarray, t: float) -> np.ndarray:
+        """Filter unit quaternion ``q`` (w, x, y, z) measured at ``t`` seconds."""
+        q = unit(np.asarray(q, np.float64).reshape(4))
+        if q is None:
+            raise ValueError('quaternion one euro filter: quaternion must be finite, non-zero')
+        if self._q is None:
+            self._q, self._t = q, float(t)
+            return q.copy()
+        if t <= self._t:
+            return self._q.copy()
+        dt = float(t) - self._t
+        if np.dot(q, self._q) < 0.0:
+            q = -q
+        angle = 2.0 * math.acos(min(1.0, float(np.dot(q, self._q))))
+        self._speed += _alpha(self.d_cutoff, dt) * (angle / dt - self._speed)
+        cutoff = self.min_cutoff + self.beta * abs(self._speed)
+        self._q = slerp(self._q, q, _alpha(cutoff, dt))
+        self._t = float(t)
+        return self._q.copy()
+
+
+class HeadSmoother(PerTrackState[list]):
+    """
+    Temporal smoothing of head poses and gaze, per track.
+
+    Position: element-wise One Euro (metres, ``beta`` in 1 / (m/s)). Rotation:
+    :class:`QuaternionOneEuro` (``rot_beta`` in 1 / (rad/s)); yaw, pitch and roll are recomputed
+    from the smoothed rotation and position. Gaze: One Euro on the unit vector, renormalised;
+    it restarts when the gaze source changes (iris and head-axis gaze are not blended).
+    Negative track ids (untracked) pass through unchanged.
+    """
+
+    def __init__(self, min_cutoff: float, beta: float, rot_min_cutoff: float,
+                 rot_beta: float, d_cutoff: float):
+        OneEuroFilter(min_cutoff, beta, d_cutoff)
+        OneEuroFilter(rot_min_cutoff, rot_beta, d_cutoff)
+        super().__init__()   # track id -> [position, rotation, gaze filter, gaze source]
+        self._params = (min_cutoff, beta, rot_min_cutoff, rot_beta, d_cutoff)
+
+    @classmethod
+    def from_config(cls, config: BodyConfig) -> 'HeadSmoother':
+        """Return the smoother of ``config``: head.* cutoffs and betas, smoothing.d_cutoff."""
+        h = config.head
+        return cls(h.min_cutoff, h.beta, h.rot_min_cutoff, h.rot_beta, config.smoothing.d_cutoff)
+
+    @property
+    def params(self) -> Tuple[float, float, float, float, float]:
+        """Return (min_cutoff, beta, rot_min_cutoff, rot_beta, d_cutoff)."""
+        return self._params
+
+    def set_params(self, min_cutoff: float, beta: float, rot_min_cutoff: float,
+                   rot_beta: float, d_cutoff: float) -> None:
+        """Change the parameters of all current and future filters (state is kept)."""
+        OneEuroFilter(min_cutoff, beta, d_cutoff)
+        OneEuroFilter(rot_min_cutoff, rot_beta, d_cutoff)
+        self._params = (min_cutoff, beta, rot_min_cutoff, rot_beta, d_cutoff)
+        for f_pos, f_rot, f_gaze, _ in self._tracks.values():
+            f_pos.min_cutoff, f_pos.beta, f_pos.d_cutoff = min_cutoff, beta, d_cutoff
+            f_rot.min_cutoff, f_rot.beta, f_rot.d_cutoff = rot_min_cutoff, rot_beta, d_cutoff
+            f_gaze.min_cutoff, f_gaze.beta, f_gaze.d_cutoff = rot_min_cutoff, rot_beta, d_cutoff
+
+    def _new_state(self) -> list:
+        p_cut, p_beta, r_cut, r_beta, d_cut = self._params
+        return [OneEuroFilter(p_cut, p_beta, d_cut), QuaternionOneEuro(r_cut, r_beta, d_cut),
+                OneEuroFilter(r_cut, r_beta, d_cut), GazeSource.NONE]
+
+    def smooth(self, track_id: int, head: Head, t: float) -> Head:
+        """Return a new, smoothed Head for ``track_id`` measured at ``t`` (image stamp, s)."""
+        if track_id < 0:
+            return Head(np.array(head.position, np.float64),
+                        np.array(head.quaternion, np.float64), head.yaw, head.pitch,
+                        head.roll, head.reprojection_error,
+                        np.array(head.gaze, np.float64), head.gaze_source)
+        state = self._tracks.get(track_id)
+        if state is None:
+            state = self._tracks[track_id] = self._new_state()
+        f_pos, f_rot, f_gaze, source = state
+        position = f_pos(np.asarray(head.position, np.float64), t)
+        quat = f_rot(head.quaternion, t)
+        if head.gaze_source != source:
+            f_gaze.reset()
+            state[3] = head.gaze_source
+        gaze = np.asarray(head.gaze, np.float64)
+        if np.isfinite(gaze).all():
+            direction = unit(f_gaze(gaze, t))
+            gaze = direction if direction is not None else np.full(3, np.nan)
+        else:
+            f_gaze.reset()
+        yaw, pitch, roll = head_angles(quat2mat(quat), position)
+        return Head(position=position, quaternion=quat, yaw=yaw, pitch=pitch, roll=roll,
+                    reprojection_error=head.reprojection_error, gaze=gaze,
+                    gaze_source=head.gaze_source)

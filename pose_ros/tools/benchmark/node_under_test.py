@@ -1,0 +1,143 @@
+# Copyright 2026 pose_ros maintainers
+# Licensed under the Apache License, Version 2.0
+
+"""
+body_node in a process of its own, fed with images and watched: the end-to-end and soak runs.
+
+The node gets the parameter file of the run (``--params-file``, default the installed
+config/pose_ros.yaml) and, with ``-p``, the parameters of its :class:`Case`; the benchmark
+builds the same configuration in this process (:meth:`Case.config`), so that an invalid one
+is refused before a process starts and the in-process sections compare like with like.
+"""
+
+from dataclasses import dataclass, field
+import json
+from pathlib import Path
+import time
+from typing import Any, Dict, List, Tuple
+
+from pose_ros.config import BodyConfig
+from pose_ros.tools.benchmark.common import Config, IMAGE_TOPIC, PEOPLE_TOPIC
+from pose_ros.tools.benchmark.processes import (child_env, Helper, peak_rss_mb, publish_at,
+                                                read_samples, RosSide, wait_file)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One body_node configuration: a backend and parameters over the parameter file."""
+
+    backend: str
+    setup: str
+    params: Tuple[Tuple[str, Any], ...] = ()
+
+    @property
+    def tag(self) -> str:
+        """Return a file-name-safe name of the case."""
+        return f'{self.backend}_{self.setup}'.replace(' ', '_').replace('+', 'and')
+
+    @property
+    def changes(self) -> Dict[str, Any]:
+        """Return the parameters set over the parameter file (``-p``), backend included."""
+        return {'backend': self.backend, **dict(self.params)}
+
+    def config(self, cfg: Config) -> BodyConfig:
+        """Return the configuration body_node runs this case with (validated)."""
+        return cfg.body_config(self.changes)
+
+
+@dataclass
+class RunStats:
+    """One input rate through body_node."""
+
+    rate: float
+    published: int = 0
+    received: int = 0
+    seconds: float = 0.0
+    latencies_ms: List[float] = field(default_factory=list)
+    cpu_percent: float = float('nan')
+    peak_rss_mb: float = float('nan')
+    rss_mb: List[Tuple[float, float]] = field(default_factory=list)   # (t s, rss MiB)
+    diagnostics: Dict[str, str] = field(default_factory=dict)
+
+
+class NodeUnderTest:
+    """body_node in its own process, a People subscriber process, and our image publisher."""
+
+    def __init__(self, cfg: Config, case: Case, ros: RosSide, workdir: Path) -> None:
+        from pose_ros.tools.graph import ros_args
+        from rclpy.qos import QoSProfile, ReliabilityPolicy
+        from sensor_msgs.msg import Image
+        case.config(cfg)                  # an invalid configuration starts no process
+        self.workdir = workdir
+        tag = case.tag
+        self.samples = workdir / f'people_{tag}.txt'
+        self.diag = workdir / f'diagnostics_{tag}.json'
+        ready = workdir / f'people_{tag}.ready'
+        for stale in (self.samples, self.diag, ready):   # from an earlier run in --workdir
+            stale.unlink(missing_ok=True)
+        env = child_env(ros.domain_id)
+        self.subscriber = Helper('benchmark', ['--role', 'people_sub', '--topic', PEOPLE_TOPIC,
+                                               '--out', str(self.samples), '--ready',
+                                               str(ready), '--diagnostics', str(self.diag)],
+                                 env, workdir / f'people_sub_{tag}.log')
+        args = ros_args(params_files=[cfg.node_params_file()], params=case.changes,
+                        remaps={'image': IMAGE_TOPIC, 'people': PEOPLE_TOPIC})
+        self.node = Helper('body_node', args, env, workdir / f'body_node_{tag}.log')
+        qos = QoSProfile(depth=1, reliability=ReliabilityPolicy.BEST_EFFORT)
+        self.ros = ros
+        self.publisher = ros.node.create_publisher(Image, IMAGE_TOPIC, qos)
+        try:
+            deadline = time.monotonic() + 180.0
+            while self.publisher.get_subscription_count() < 1:
+                if not self.node.alive():
+                    raise RuntimeError(f'body_node exited: {self.node.log_tail()}')
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f'body_node did not subscribe in 180 s: '
+                                       f'{self.node.log_tail()}')
+                time.sleep(0.05)
+            if not wait_file(ready, 30.0, self.subscriber.alive):
+                raise RuntimeError(f'People subscriber not matched: '
+                                   f'{self.subscriber.log_tail()}')
+        except BaseException:
+            # A setup that failed must not leave its processes running on the machine.
+            self.close()
+            raise
+        import psutil
+        self.process = psutil.Process(self.node.proc.pid)
+
+    def run(self, msgs, rate: float, seconds: float, settle: float) -> RunStats:
+        """Publish at ``rate``: ``settle`` s unmeasured, then ``seconds`` s measured."""
+        stats = RunStats(rate)
+        publish_at(self.ros.node, self.publisher, msgs, rate, settle)
+        cpu0 = sum(self.process.cpu_times()[:2])
+        wall0 = time.monotonic()
+        last_sample = [0.0]
+
+        def sample_rss():
+            now = time.monotonic()
+            if now - last_sample[0] >= 1.0:
+                last_sample[0] = now
+                stats.rss_mb.append((now - wall0, self.process.memory_info().rss / 2**20))
+        first, last, count = publish_at(self.ros.node, self.publisher, msgs, rate, seconds,
+                                        sample_rss)
+        stats.cpu_percent = (sum(self.process.cpu_times()[:2]) - cpu0) / (
+            time.monotonic() - wall0) * 100.0
+        stats.peak_rss_mb = peak_rss_mb(self.process.pid)
+        time.sleep(1.0)   # let the last frames come out
+        rows = read_samples(self.samples)
+        window = rows[(rows[:, 0] >= first) & (rows[:, 0] <= last)]
+        stats.published = count
+        stats.received = len(window)
+        stats.seconds = seconds
+        stats.latencies_ms = ((window[:, 1] - window[:, 0]) / 1e6).tolist()
+        try:
+            stats.diagnostics = json.loads(self.diag.read_text())
+        except (OSError, ValueError):
+            pass
+        return stats
+
+    def close(self) -> None:
+        """Stop the node and the subscriber process; drop the publisher."""
+        self.ros.node.destroy_publisher(self.publisher)
+        self.node.stop()
+        self.subscriber.stop()

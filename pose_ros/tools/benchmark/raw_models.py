@@ -1,0 +1,158 @@
+# Copyright 2026 pose_ros maintainers
+# Licensed under the Apache License, Version 2.0
+
+"""
+Section 1, raw: each model alone in this process, as its library is normally called.
+
+YOLO11n-pose through ultralytics (``predict``, torch) and through ONNX Runtime
+(:meth:`YoloOnnxBackend.detect`: ``session.run`` with its minimal numpy pre/post), MediaPipe
+pose, hands and face mesh, and the three MediaPipe graphs one after another. The model
+settings (files, input size, thresholds, complexity) are those of body_node's configuration
+(:meth:`Config.body_config <pose_ros.tools.benchmark.common.Config.body_config>`).
+"""
+
+from typing import Callable, Dict, List, Optional, Tuple
+
+import numpy as np
+from pose_ros.backends.base import physical_cores
+from pose_ros.config import BodyConfig
+from pose_ros.tools.benchmark.common import Config, fmt, letterboxed_media, pct, timed
+from pose_ros.tools.benchmark.report import Report, Table
+
+COMPLEXITY = {0: 'lite', 1: 'full', 2: 'heavy'}
+
+
+def raw_row_name(backend: str, body: BodyConfig) -> str:
+    """Return the name of the raw model row a body backend's pipeline is compared with."""
+    if backend == 'yolo':
+        return 'YOLO11n-pose, ultralytics torch'
+    if backend == 'yolo_onnx':
+        return 'YOLO11n-pose, ONNX Runtime'
+    return f'MediaPipe pose ({COMPLEXITY[body.mediapipe.model_complexity]})'
+
+
+def raw_section(cfg: Config, frames: List[np.ndarray], report: Report) -> Table:
+    """Raw latency of each model in this process."""
+    table = Table('Raw model latency (one process, 640x480 frames)',
+                  ['model', 'p50 ms', 'p95 ms', 'FPS at p50', 'notes'])
+    body = cfg.body_config()
+
+    def add(name: str, fn: Callable[[], Tuple[List[float], str]]) -> None:
+        try:
+            times, note = fn()
+        except Exception as e:  # noqa: B902 - a missing model is a row, not a crash
+            table.rows.append([name, '–', '–', '–', f'not measured: {type(e).__name__}: {e}'])
+            return
+        p50, p95 = pct(times)
+        report.raw_p50[name] = p50
+        table.rows.append([name, fmt(p50), fmt(p95), fmt(1000.0 / p50), note])
+
+    n = len(frames)
+    add(raw_row_name('yolo', body), lambda: _raw_ultralytics(cfg, body, frames))
+    add('YOLO11n-pose, ultralytics torch, torch threads = cores',
+        lambda: _raw_ultralytics(cfg, body, frames, physical_cores()))
+    add(raw_row_name('yolo_onnx', body), lambda: _raw_onnx(cfg, body, frames))
+    rgb = [np.ascontiguousarray(f[:, :, ::-1]) for f in frames]
+    add(raw_row_name('mediapipe', body), lambda: _raw_mediapipe('pose', rgb, cfg, body))
+    hand = letterboxed_media('handSrc.jpg')
+    add('MediaPipe hands',
+        lambda: _raw_mediapipe('hands', _need(hand, 'handSrc.jpg'), cfg, body))
+    face = letterboxed_media('face_swapped.jpg')
+    add('MediaPipe face mesh (refined, 478)',
+        lambda: _raw_mediapipe('face', _need(face, 'face_swapped.jpg'), cfg, body))
+    add('MediaPipe pose + hands + face mesh, in turn',
+        lambda: _raw_mediapipe('all', rgb, cfg, body))
+    table.notes.append(f'{n} frame(s) of the photos fixture, cycled; {cfg.iterations} timed '
+                       f'calls after {cfg.warmup} untimed ones. MediaPipe runs in tracking mode '
+                       '(static_image_mode=False), on RGB prepared beforehand; hands run on '
+                       "OpenCV's handSrc.jpg, face mesh on face_swapped.jpg (each letterboxed "
+                       'to 640x480); the last row runs all three on the photos frames.')
+    table.notes.append("Model files, input size, confidences and complexity: body_node's "
+                       f'configuration ({cfg.params_source()}); ONNX Runtime without a tracker.')
+    return table
+
+
+def _need(image, name):
+    if image is None:
+        raise FileNotFoundError(f'{name} is not installed (scripts/bootstrap.sh)')
+    return [np.ascontiguousarray(image[:, :, ::-1])]
+
+
+def _raw_ultralytics(cfg: Config, body: BodyConfig, frames, threads: Optional[int] = None
+                     ) -> Tuple[List[float], str]:
+    from pose_ros.backends import resolve_model_path
+    from pose_ros.backends.yolo_ultralytics import YoloOptions
+    import torch
+    from ultralytics import YOLO
+    o = YoloOptions.from_config(body)     # what the yolo backend passes to predict
+    model = YOLO(str(resolve_model_path(o.weights)), task='pose')
+    kwargs = {'imgsz': o.image_size, 'conf': o.confidence, 'iou': o.iou,
+              'max_det': o.max_people, 'device': o.device, 'verbose': False}
+    model.predict(frames[0], **kwargs)   # sets up the predictor (and torch's thread count)
+    before = torch.get_num_threads()
+    if threads:
+        torch.set_num_threads(threads)
+    try:
+        times = timed(lambda i: model.predict(frames[i % len(frames)], **kwargs),
+                      cfg.iterations, cfg.warmup)
+        used = torch.get_num_threads()
+    finally:
+        torch.set_num_threads(before)
+    why = ("ultralytics' own set-up: cores - 1 threads (the yolo backend gives torch every "
+           'core back)' if not threads else "set after ultralytics' set-up")
+    return times, (f'model.predict (letterbox, torch, NMS); imgsz {o.image_size}; torch '
+                   f'threads {used}, {why}')
+
+
+def _raw_onnx(cfg: Config, body: BodyConfig, frames) -> Tuple[List[float], str]:
+    from pose_ros.backends import create_backend
+    backend = create_backend(cfg.body_config({'backend': 'yolo_onnx', 'yolo.tracker': 'none'}))
+    stages: Dict[str, List[float]] = {}
+
+    def call(i):
+        backend.detect(frames[i % len(frames)])
+        for k, v in backend.last_timings_ms.items():
+            stages.setdefault(k, []).append(v)
+    try:
+        times = timed(call, cfg.iterations, cfg.warmup)
+    finally:
+        backend.close()
+    med = {k: np.median(v[cfg.warmup:] or v) for k, v in stages.items()}
+    return times, (f'session.run {fmt(med["inference"])} ms + preprocess '
+                   f'{fmt(med["preprocess"], 2)} + postprocess {fmt(med["postprocess"], 2)} '
+                   f'(p50); {backend.model}')
+
+
+def _raw_mediapipe(which: str, rgb: List[np.ndarray], cfg: Config, body: BodyConfig
+                   ) -> Tuple[List[float], str]:
+    import mediapipe as mp
+    graphs = []
+    if which in ('pose', 'all'):
+        m = body.mediapipe
+        graphs.append(mp.solutions.pose.Pose(
+            static_image_mode=False, model_complexity=m.model_complexity,
+            min_detection_confidence=m.min_detection_confidence,
+            min_tracking_confidence=m.min_tracking_confidence, enable_segmentation=False))
+    if which in ('hands', 'all'):
+        h = body.hands
+        graphs.append(mp.solutions.hands.Hands(
+            static_image_mode=False, max_num_hands=2, model_complexity=h.model_complexity,
+            min_detection_confidence=h.min_detection_confidence))
+    if which in ('face', 'all'):
+        graphs.append(mp.solutions.face_mesh.FaceMesh(static_image_mode=False, max_num_faces=1,
+                                                      refine_landmarks=True))
+    found = [0]
+
+    def call(i):
+        image = rgb[i % len(rgb)]
+        for graph in graphs:
+            result = graph.process(image)
+            found[0] += any(getattr(result, a, None) for a in (
+                'pose_landmarks', 'multi_hand_landmarks', 'multi_face_landmarks'))
+    try:
+        times = timed(call, cfg.iterations, cfg.warmup)
+    finally:
+        for graph in graphs:
+            graph.close()
+    total = (cfg.iterations + cfg.warmup) * len(graphs)
+    return times, f'graph.process; found something in {found[0]}/{total} calls'

@@ -1,0 +1,118 @@
+# Copyright 2026 pose_ros maintainers
+# Licensed under the Apache License, Version 2.0
+
+"""
+The report: Markdown tables, the machine they were measured on, and BENCHMARKS.md's block.
+
+``benchmark --out FILE`` rewrites the results block of FILE (between :data:`BEGIN` and
+:data:`END`), keeping the rest.
+"""
+
+from dataclasses import dataclass, field
+import os
+from pathlib import Path
+import platform
+from typing import Dict, List
+
+from pose_ros.tools.benchmark.common import BASE_ENV
+
+BEGIN = '<!-- BEGIN benchmark results (written by `benchmark --out`) -->'
+END = '<!-- END benchmark results -->'
+
+
+@dataclass
+class Table:
+    """One Markdown table of the report."""
+
+    title: str
+    headers: List[str]
+    rows: List[List[str]] = field(default_factory=list)
+    notes: List[str] = field(default_factory=list)
+
+    def row_names(self) -> List[str]:
+        """Return the first cell of every row."""
+        return [r[0] for r in self.rows]
+
+    def markdown(self) -> str:
+        """Return the table as Markdown: a heading, the table, its notes as a list."""
+        lines = [f'### {self.title}', '', '| ' + ' | '.join(self.headers) + ' |',
+                 '|' + '---|' * len(self.headers)]
+        lines += ['| ' + ' | '.join(r) + ' |' for r in self.rows]
+        if self.notes:
+            lines += [''] + [f'- {n}' for n in self.notes]
+        return '\n'.join(lines) + '\n'
+
+
+@dataclass
+class Report:
+    """Every table of one benchmark run, with the machine it ran on."""
+
+    machine: Dict[str, str] = field(default_factory=dict)
+    tables: Dict[str, Table] = field(default_factory=dict)
+    raw_p50: Dict[str, float] = field(default_factory=dict)
+
+    def markdown(self) -> str:
+        """Return the machine table and every table, in order, as Markdown."""
+        parts = ['### Machine', '', '| | |', '|---|---|']
+        parts += [f'| {k} | {v} |' for k, v in self.machine.items()]
+        parts.append('')
+        parts += [t.markdown() for t in self.tables.values()]
+        return '\n'.join(parts)
+
+
+def machine_description() -> Dict[str, str]:
+    """CPU, memory, OS and the versions that matter, for the report."""
+    from importlib import metadata
+    info = {}
+    model = platform.processor() or ''
+    try:
+        for line in Path('/proc/cpuinfo').read_text().splitlines():
+            if line.startswith('model name'):
+                model = line.split(':', 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        import psutil
+        physical = psutil.cpu_count(logical=False)
+        memory = f'{psutil.virtual_memory().total / 2**30:.1f} GiB'
+    except ImportError:  # pragma: no cover
+        physical, memory = '?', '?'
+    info['CPU'] = f'{model}, {os.cpu_count()} logical / {physical} physical cores'
+    info['GPU'] = 'none used (CPU only)'
+    info['memory'] = memory
+    os_name = platform.platform()
+    try:
+        for line in Path('/etc/os-release').read_text().splitlines():
+            if line.startswith('PRETTY_NAME='):
+                os_name = line.split('=', 1)[1].strip('"') + f' ({platform.release()})'
+    except OSError:
+        pass
+    info['OS'] = os_name
+    info['Python'] = platform.python_version()
+    versions = []
+    for dist in ('torch', 'ultralytics-opencv-headless', 'onnxruntime', 'mediapipe',
+                 'opencv-python-headless', 'numpy', 'ros-rclpy'):
+        try:
+            versions.append(f'{dist} {metadata.version(dist)}')
+        except metadata.PackageNotFoundError:
+            pass
+    info['packages'] = ', '.join(versions)
+    info['ROS'] = (f'{BASE_ENV.get("ROS_DISTRO", "Kilted (PyPI wheels)")}, '
+                   f'{BASE_ENV.get("RMW_IMPLEMENTATION", "default RMW")}, '
+                   'FASTDDS_BUILTIN_TRANSPORTS='
+                   f'{BASE_ENV.get("FASTDDS_BUILTIN_TRANSPORTS", "(unset: default)")}')
+    info['load average at start'] = ' '.join(f'{v:.2f}' for v in os.getloadavg())
+    return info
+
+
+def write_results(path: Path, report: Report) -> None:
+    """Replace the results block of ``path`` (appended when the file has none)."""
+    block = f'{BEGIN}\n\n{report.markdown()}\n{END}'
+    text = path.read_text() if path.exists() else '# Benchmarks\n\n'
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        text = head + block + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip('\n') + '\n\n' + block + '\n'
+    path.write_text(text)
