@@ -15,10 +15,14 @@ import os
 
 from ament_index_python.packages import get_package_share_directory
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument
+from launch.actions import DeclareLaunchArgument, EmitEvent, RegisterEventHandler
 from launch.conditions import IfCondition
+from launch.events import matches_action
 from launch.substitutions import LaunchConfiguration, PythonExpression
 from launch_ros.actions import LifecycleNode, Node
+from launch_ros.event_handlers import OnStateTransition
+from launch_ros.events.lifecycle import ChangeState
+from lifecycle_msgs.msg import Transition
 
 
 def generate_launch_description() -> LaunchDescription:
@@ -71,8 +75,8 @@ def generate_launch_description() -> LaunchDescription:
                                          'use_depth': arg('use_depth'),
                                          'head.enabled': arg('head'),
                                          'hands.enabled': arg('hands'),
-                                         # The node configures and activates itself.
-                                         'autostart': True}],
+                                         # Launch drives the lifecycle (below).
+                                         'autostart': False}],
         remappings=[('image', arg('image')), ('image/compressed', compressed_topic),
                     ('camera_info', arg('camera_info')), ('depth', arg('depth'))],
         arguments=['--ros-args', '--log-level', arg('log_level')],
@@ -90,4 +94,15 @@ def generate_launch_description() -> LaunchDescription:
         arguments=['-d', os.path.join(share, 'config', 'pose_ros.rviz')],
         condition=IfCondition(arg('use_rviz')),
     )
-    return LaunchDescription([*args, body, classifier, rviz])
+    # The lifecycle the ROS way: launch asks body_node to configure (load its models), and
+    # once it is inactive, to activate (subscribe and process).
+    configure = EmitEvent(event=ChangeState(
+        lifecycle_node_matcher=matches_action(body),
+        transition_id=Transition.TRANSITION_CONFIGURE))
+    activate_once_configured = RegisterEventHandler(OnStateTransition(
+        target_lifecycle_node=body, start_state='configuring', goal_state='inactive',
+        entities=[EmitEvent(event=ChangeState(
+            lifecycle_node_matcher=matches_action(body),
+            transition_id=Transition.TRANSITION_ACTIVATE))]))
+    return LaunchDescription([*args, body, activate_once_configured, configure, classifier,
+                              rviz])

@@ -99,6 +99,20 @@ def test_remappings_name_topics_the_node_uses():
             assert {'image', 'camera_info', 'depth', 'image/compressed'} <= sources
 
 
+def test_launch_drives_the_body_node_lifecycle():
+    """body_node does not bring itself up: launch configures it, then activates it."""
+    body = next(n for n in pose_ros_nodes() if kwarg(n, 'executable').value == 'body_node')
+    assert body.func.id == 'LifecycleNode'
+    overrides = [e for e in kwarg(body, 'parameters').elts if isinstance(e, ast.Dict)]
+    autostart = {k.value: v for d in overrides for k, v in zip(d.keys, d.values)}['autostart']
+    assert isinstance(autostart, ast.Constant) and autostart.value is False
+    changes = [ast.unparse(kwarg(c, 'transition_id')) for c in calls('ChangeState')]
+    assert changes == ['Transition.TRANSITION_CONFIGURE', 'Transition.TRANSITION_ACTIVATE']
+    handler = calls('OnStateTransition')[0]
+    assert kwarg(handler, 'goal_state').value == 'inactive'
+    assert ast.unparse(kwarg(handler, 'target_lifecycle_node')) == 'body'
+
+
 def test_files_the_launch_file_names_are_installed():
     text = LAUNCH.read_text()
     setup = (ROOT / 'setup.py').read_text()
