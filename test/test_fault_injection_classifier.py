@@ -31,6 +31,7 @@ from pose_ros.people import FrameResult, Person
 from pose_ros.ros_conversion import frame_to_people_msg
 from pose_ros.tools.graph import NodeProcess, ros_args, share_file
 from pose_ros_msgs.msg import Hand, Keypoint, People
+import pytest
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from rclpy.serialization import serialize_message
 from ros_helpers import RosContext, spin_in_thread, wait_for
@@ -227,9 +228,13 @@ def test_malformed_people_flood_never_keeps_the_robot_moving(tmp_path):
                     driving_from = time.monotonic()
                     last_valid = play(pub, 'right_arm_raised', 4.0, rng,
                                       between=flood)
-                    moving = out.moving_after(driving_from + 1.0)
-                    assert moving and all(ang < -0.1 for _, _, ang in moving[-5:]), (
-                        f'run {run}: not driving under the flood\n{proc.log_tail(20)}')
+                    # Valid frames still drive it (a loaded 2-core machine may lose some of
+                    # them to the flood in the node's queue: a dip, never a run away).
+                    steps = out.after(driving_from + 1.0)
+                    turning = [ang for _, _, ang in steps if ang < -0.4]
+                    assert len(turning) >= 0.5 * len(steps) > 0, (
+                        f'run {run}: not driving under the flood: '
+                        f'{[round(a, 2) for _, _, a in steps]}\n{proc.log_tail(20)}')
                     # The person is gone; the malformed messages go on for 3 s.
                     end = time.monotonic() + 3.0
                     _, kp = hold_sequence('right_arm_raised', rng, duration_s=0.1, fps=FPS)[0]
@@ -254,8 +259,15 @@ def test_malformed_people_flood_never_keeps_the_robot_moving(tmp_path):
         assert reason in log, reason
 
 
-def test_reused_id_after_a_gap_never_inherits_control(tmp_path):
-    """Defect 2: 5 s with nobody in view, then someone else arrives as track 1."""
+@pytest.mark.parametrize('gap', ['silence', 'empty frames', 'same place'])
+def test_reused_id_after_a_gap_never_inherits_control(tmp_path, gap):
+    """
+    Defect 2: nobody in view for 5 s, then someone else arrives as track 1.
+
+    The gap is silence (body_node restarting, its tracker with it: the case reported, where
+    the log never said the control was released), or empty People frames; the stranger turns
+    up 250 px away, or exactly where the controller stood.
+    """
     rng = np.random.default_rng(12)
     with RosContext() as ros:
         proc = start(tmp_path)
@@ -267,13 +279,14 @@ def test_reused_id_after_a_gap_never_inherits_control(tmp_path):
                 play(pub, 'both_arms_up', 1.5, rng)
                 last_valid = play(pub, 'right_arm_raised', 2.0, rng)
                 assert out.moving_after(last_valid - 0.5), proc.log_tail(20)
-                # Nobody in view: empty People for 5 s, as body_node sends them.
                 end = time.monotonic() + 5.0
                 while time.monotonic() < end:
-                    pub.publish(frame_to_people_msg(FrameResult([], 'injected', 640, 480),
-                                                    header_at(time.time())))
+                    if gap == 'empty frames':         # nobody in view, as body_node says it
+                        pub.publish(frame_to_people_msg(FrameResult([], 'injected', 640, 480),
+                                                        header_at(time.time())))
                     time.sleep(1.0 / FPS)
-                stranger = np.array([350, 50, 650, 470], np.float32)    # 250 px away
+                stranger = (BOX if gap == 'same place'
+                            else np.array([350, 50, 650, 470], np.float32))   # 250 px away
                 play(pub, 'right_arm_raised', 3.0, rng, box=stranger)
                 assert_stopped(out, last_valid, proc, 'stranger with the same id')
                 # Only their own engage gesture gives them control.
@@ -285,6 +298,7 @@ def test_reused_id_after_a_gap_never_inherits_control(tmp_path):
             code = proc.stop()
     assert code == 0
     assert 'control: released: lost' in proc.log_text()
+    assert proc.log_text().count('control: engaged') == 2
 
 
 def test_frozen_and_backward_stamps_stop_the_robot(tmp_path):

@@ -25,7 +25,7 @@ from pose_ros.geometry.camera import CameraIntrinsics
 from pose_ros.image_codec import (compressed_to_bgr, depth_to_metres, image_to_bgr,
                                   ImageConversionError, numpy_to_image)
 from pose_ros.nodes import node_main
-from pose_ros.nodes.params import ConfigParams, start_failure
+from pose_ros.nodes.params import ConfigParams
 from pose_ros.pipeline import BodyPipeline, build_pipeline, Detected, Frame
 from pose_ros.ros_conversion import (frame_to_people_msg, marker_array, stamp_seconds,
                                      tf_message)
@@ -392,9 +392,7 @@ class BodyNode(LifecycleNode):
             status.level, status.message = DiagnosticStatus.WARN, 'no images received'
         else:
             status.level, status.message = DiagnosticStatus.OK, 'ok'
-        array = DiagnosticArray(status=[status])
-        array.header.stamp = self.get_clock().now().to_msg()
-        self._pub_diag.publish(array)
+        self._pub_diag.publish(node_main.diagnostics(self, status))
 
 
 def _listened(publisher) -> bool:
@@ -404,14 +402,10 @@ def _listened(publisher) -> bool:
 
 def main(args=None) -> None:
     node_main.init(args)
-    try:
-        node = BodyNode()
-    except Exception as e:  # noqa: B902 - any start failure is one FATAL line and exit 2
-        node_main.fail_start('body_node', start_failure(e, BodyConfig))
     # The callbacks only store messages; the work is in the node's own threads. rclpy's
     # multi-threaded executor costs a third of the frame rate here (17 vs 25 FPS with hands
     # and head at 30 FPS input, 2 cores): its Python threads compete for the GIL.
-    node_main.spin(node, SingleThreadedExecutor(), node.shut_down)
+    node_main.run(BodyNode, 'body_node', BodyConfig, SingleThreadedExecutor())
 
 
 if __name__ == '__main__':

@@ -24,7 +24,7 @@ from pose_ros.classifier.commands import CommandOutput, ConfigError, known_label
 from pose_ros.classifier.control_loop import build_control_loop, MAX_PEOPLE
 from pose_ros.config import ClassifierConfig
 from pose_ros.nodes import node_main
-from pose_ros.nodes.params import ConfigParams, start_failure
+from pose_ros.nodes.params import ConfigParams
 from pose_ros.ros_conversion import decode_people, stamp_seconds
 from pose_ros_msgs.msg import People, PoseCommand
 from rclpy.executors import SingleThreadedExecutor
@@ -238,9 +238,7 @@ class ClassifierNode(Node):
             status.level, status.message = DiagnosticStatus.WARN, self._last_problem
         else:
             status.level, status.message = DiagnosticStatus.OK, 'ok'
-        array = DiagnosticArray(status=[status])
-        array.header.stamp = self.get_clock().now().to_msg()
-        self.pub_diag.publish(array)
+        self.pub_diag.publish(node_main.diagnostics(self, status))
 
     def shut_down(self) -> None:
         """Stop stepping and leave the robot stopped: a last zero Twist before the node goes."""
@@ -294,12 +292,8 @@ def _config_path(name: str) -> Path:
 
 def main(args=None) -> None:
     node_main.init(args)
-    try:
-        node = ClassifierNode()
-    except Exception as e:  # noqa: B902 - any start failure is one FATAL line and exit 2
-        # A bad configuration stops the node before it ever commands.
-        node_main.fail_start('classifier_node', start_failure(e, ClassifierConfig))
-    node_main.spin(node, SingleThreadedExecutor(), node.shut_down)
+    # A bad configuration stops the node before it ever commands.
+    node_main.run(ClassifierNode, 'classifier_node', ClassifierConfig, SingleThreadedExecutor())
 
 
 if __name__ == '__main__':

@@ -12,8 +12,11 @@ ending it with a traceback.
 """
 
 import signal
-from typing import Callable, Optional, Sequence
+from typing import Callable, Optional, Sequence, Type
 
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
+from pose_ros.config import Section
+from pose_ros.nodes.params import start_failure
 import rclpy
 from rclpy.executors import Executor, ExternalShutdownException
 from rclpy.node import Node
@@ -39,6 +42,28 @@ def fail_start(name: str, reason: str) -> None:
     rclpy.logging.get_logger(name).fatal(f'cannot start: {reason}')
     rclpy.try_shutdown()
     raise SystemExit(2)
+
+
+def run(make_node: Callable[[], Node], name: str, config_class: Type[Section],
+        executor: Executor) -> None:
+    """
+    Start a node, spin it, stop it cleanly: the whole ``main()`` after :func:`init`.
+
+    A bad configuration is one FATAL line and exit code 2, before the node does anything. The
+    node's ``shut_down()`` runs before it is destroyed, while it may still publish.
+    """
+    try:
+        node = make_node()
+    except Exception as e:  # noqa: B902 - any start failure is one FATAL line and exit 2
+        fail_start(name, start_failure(e, config_class))
+    spin(node, executor, node.shut_down)
+
+
+def diagnostics(node: Node, status: DiagnosticStatus) -> DiagnosticArray:
+    """Return ``status`` as a /diagnostics message stamped with the node's clock."""
+    array = DiagnosticArray(status=[status])
+    array.header.stamp = node.get_clock().now().to_msg()
+    return array
 
 
 def spin(node: Node, executor: Executor,
