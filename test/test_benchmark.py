@@ -26,7 +26,8 @@ def report():
 
 
 def test_every_table_is_there(report):
-    assert list(report.tables) == ['raw', 'pipeline', 'transport', 'e2e', 'soak']
+    assert list(report.tables) == ['raw', 'pipeline', 'transport', 'e2e', 'soak',
+                                   'soak_intervals']
     for key in ('CPU', 'memory', 'OS', 'packages', 'ROS', 'load average at start'):
         assert report.machine[key]
 

@@ -110,12 +110,14 @@ def run(cfg: Config, log: Callable[[str], None] = lambda s: None,
             log(f'soak for {cfg.soak:g} s ...')
             ros = RosSide(cfg.domain_id)
             try:
-                report.tables['soak'] = soak_section(cfg, frames, workdir, ros)
+                report.tables['soak'], report.tables['soak_intervals'] = soak_section(
+                    cfg, frames, workdir, ros)
             finally:
                 ros.close()
-        if 'soak' in report.tables:
-            report.tables['soak'] = report.tables.pop('soak')   # the last table
-            log(report.tables['soak'].markdown())
+        for key in ('soak', 'soak_intervals'):                  # the last tables
+            if key in report.tables:
+                report.tables[key] = report.tables.pop(key)
+                log(report.tables[key].markdown())
     gc.collect()   # models and ROS handles of this run go now, not in some later process fork
     report.machine['load average at end'] = ' '.join(f'{v:.2f}' for v in os.getloadavg())
     report.machine['run'] = (f'{"--quick, " if cfg.quick else ""}{len(frames)} frames, '

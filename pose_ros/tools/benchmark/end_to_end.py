@@ -23,7 +23,7 @@ from pose_ros.tools.benchmark.node_under_test import Case, NodeUnderTest, RunSta
 from pose_ros.tools.benchmark.processes import image_messages, RosSide
 from pose_ros.tools.benchmark.raw_models import raw_row_name
 from pose_ros.tools.benchmark.report import Report, Table
-from pose_ros.tools.benchmark.soak import run_soak, SOAK_SETUP, soak_table
+from pose_ros.tools.benchmark.soak import run_soak, soak_intervals, SOAK_SETUP, soak_table
 
 E2E_HEADERS = ['backend', 'setup', 'input FPS', 'sent FPS', 'output FPS', 'p50 ms', 'p95 ms',
                'dropped', 'node CPU %', 'node peak RSS MiB', 'p50 / raw p50', 'notes']
@@ -114,7 +114,9 @@ def e2e_section(cfg: Config, frames: List[np.ndarray], report: Report,
                     time.sleep(1.0)
                 if (cfg.soak > 0 and case.backend == cfg.soak_backend
                         and case.setup == SOAK_SETUP):
-                    report.tables['soak'] = soak_table(cfg, run_soak(cfg, nut, msgs))
+                    soaked = run_soak(cfg, nut, msgs)
+                    report.tables['soak'] = soak_table(cfg, soaked)
+                    report.tables['soak_intervals'] = soak_intervals(cfg, soaked)
             finally:
                 nut.close()
                 ros.close()

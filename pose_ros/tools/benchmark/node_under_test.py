@@ -20,6 +20,7 @@ from pose_ros.config import BodyConfig
 from pose_ros.tools.benchmark.common import Config, IMAGE_TOPIC, PEOPLE_TOPIC
 from pose_ros.tools.benchmark.processes import (child_env, Helper, peak_rss_mb, publish_at,
                                                 read_samples, RosSide, wait_file)
+import psutil
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,11 @@ class RunStats:
     cpu_percent: float = float('nan')
     peak_rss_mb: float = float('nan')
     rss_mb: List[Tuple[float, float]] = field(default_factory=list)   # (t s, rss MiB)
+    # (t s, node CPU s, whole machine's busy CPU s): who used the cores, second by second
+    cpu_s: List[Tuple[float, float, float]] = field(default_factory=list)
+    # (image stamp ns, People received ns) of every frame that came out in the window
+    samples: List[Tuple[int, int]] = field(default_factory=list)
+    start_ns: int = 0                     # the first measured image's stamp
     diagnostics: Dict[str, str] = field(default_factory=dict)
 
 
@@ -102,7 +108,6 @@ class NodeUnderTest:
             # A setup that failed must not leave its processes running on the machine.
             self.close()
             raise
-        import psutil
         self.process = psutil.Process(self.node.proc.pid)
 
     def run(self, msgs, rate: float, seconds: float, settle: float) -> RunStats:
@@ -118,6 +123,11 @@ class NodeUnderTest:
             if now - last_sample[0] >= 1.0:
                 last_sample[0] = now
                 stats.rss_mb.append((now - wall0, self.process.memory_info().rss / 2**20))
+                machine = psutil.cpu_times()
+                stats.cpu_s.append((now - wall0, sum(self.process.cpu_times()[:2]),
+                                    machine.user + machine.system + machine.nice
+                                    + getattr(machine, 'irq', 0.0)
+                                    + getattr(machine, 'softirq', 0.0)))
         first, last, count = publish_at(self.ros.node, self.publisher, msgs, rate, seconds,
                                         sample_rss)
         stats.cpu_percent = (sum(self.process.cpu_times()[:2]) - cpu0) / (
@@ -130,6 +140,8 @@ class NodeUnderTest:
         stats.received = len(window)
         stats.seconds = seconds
         stats.latencies_ms = ((window[:, 1] - window[:, 0]) / 1e6).tolist()
+        stats.samples = [(int(a), int(b)) for a, b in window[:, :2]]
+        stats.start_ns = int(first)
         try:
             stats.diagnostics = json.loads(self.diag.read_text())
         except (OSError, ValueError):
