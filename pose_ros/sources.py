@@ -42,7 +42,7 @@ from pose_ros.pipeline import Frame
 
 __all__ = ['IMAGE_SUFFIXES', 'VIDEO_SUFFIXES', 'SourceFrame', 'bag_topics', 'count_frames',
            'find_depth_topic', 'frames_from_bag', 'frames_from_files', 'frames_from_folder',
-           'frames_from_video', 'image_files', 'is_bag', 'open_source']
+           'frames_from_video', 'image_files', 'is_bag', 'open_source', 'people_from_bag']
 
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp')
 VIDEO_SUFFIXES = ('.avi', '.mp4', '.mkv', '.mov', '.webm')
@@ -417,9 +417,7 @@ class _BagFrames:
                 notes.append(f'no CameraInfo on {self.info} yet')
             else:
                 try:
-                    intrinsics = CameraIntrinsics.from_camera_info(info)
-                    if (intrinsics.width, intrinsics.height) != (w, h):
-                        intrinsics = intrinsics.scaled(w, h)
+                    intrinsics = CameraIntrinsics.for_image(info, w, h)
                 except ValueError as e:
                     notes.append(f'unusable CameraInfo ({e})')
         depth = None

@@ -327,6 +327,13 @@ def test_from_camera_info_accepts_real_lenses():
         CameraIntrinsics.from_camera_info(camera_info([fx, 0, 319.5, 0, fx, 239.5, 0, 0, 1]))
 
 
+def test_intrinsics_for_an_image_of_another_size():
+    info = camera_info([525.0, 0, 319.5, 0, 525.0, 239.5, 0, 0, 1])
+    assert CameraIntrinsics.for_image(info, 640, 480) == CameraIntrinsics.from_camera_info(info)
+    half = CameraIntrinsics.for_image(info, 320, 240)
+    assert (half.fx, half.width) == (262.5, 320) and half.cx == pytest.approx(159.5)
+
+
 def test_from_camera_info_rejects_wrong_length():
     with pytest.raises(ValueError, match='9 elements'):
         CameraIntrinsics.from_camera_info(camera_info([525.0, 0, 319.5]))

@@ -85,6 +85,21 @@ class CameraIntrinsics:
                              f'outside the {width}x{height} image: is K for this image size?')
         return cls(fx=fx, fy=fy, cx=cx, cy=cy, width=width, height=height)
 
+    @classmethod
+    def for_image(cls, msg: Any, width: int, height: int) -> 'CameraIntrinsics':
+        """
+        Return the intrinsics of a CameraInfo for an image of ``width`` x ``height``.
+
+        A camera that publishes a resized image with the calibration of the full one (or the
+        reverse) is common: the intrinsics are scaled to the image.
+
+        :raises ValueError: the CameraInfo is unusable (see :meth:`from_camera_info`).
+        """
+        intrinsics = cls.from_camera_info(msg)
+        if (intrinsics.width, intrinsics.height) != (width, height):
+            intrinsics = intrinsics.scaled(width, height)
+        return intrinsics
+
     def scaled(self, width: int, height: int) -> 'CameraIntrinsics':
         """
         Return the intrinsics of the same camera for the image resized to ``width`` x ``height``.

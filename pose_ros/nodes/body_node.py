@@ -336,14 +336,11 @@ class BodyNode(LifecycleNode):
                     ) -> Optional[CameraIntrinsics]:
         """Intrinsics of this image size from CameraInfo, or None (and a warning) if unusable."""
         try:
-            intr = CameraIntrinsics.from_camera_info(info)
+            return CameraIntrinsics.for_image(info, width, height)
         except ValueError as e:
             self._warn('camera_info', f'unusable CameraInfo ({e}): publishing 2D only, and '
                                       'head poses from default intrinsics')
             return None
-        if (intr.width, intr.height) != (width, height):
-            intr = intr.scaled(width, height)
-        return intr
 
     def _warn(self, kind: str, text: str) -> None:
         """Report a problem that does not stop the frame: a throttled warning, WARN status."""
