@@ -13,6 +13,7 @@ deadman. Any exception turns into an immediate zero Twist, and so does shutting 
 """
 
 from pathlib import Path
+import re
 import threading
 import time
 from typing import Any, Dict, Hashable, Optional
@@ -35,8 +36,11 @@ from std_msgs.msg import Bool, String
 
 # How long a problem keeps /diagnostics at WARN (ERROR for a fault) after it was last seen.
 _DIAG_HOLD_S = 5.0
-# At most one problem line in the log per this many seconds (the count is on /diagnostics).
-_LOG_THROTTLE_S = 0.5
+# Each kind of problem is logged at once, then at most once per this many seconds (the counts
+# are on /diagnostics): a flood of one kind cannot hide another.
+_LOG_THROTTLE_S = 2.0
+# What makes two problems the same kind: their text without numbers and quoted names.
+_VARIABLE = re.compile(r"'[^']*'|-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 
 
 class ClassifierNode(Node):
@@ -62,7 +66,7 @@ class ClassifierNode(Node):
         policy = self.loop.policy
         self._last_problem = ''
         self._problem_at = -1e9
-        self._problem_logged_at = -1e9
+        self._problem_logged_at: Dict[str, float] = {}     # kind -> when last logged
         self._fault_at = -1e9
         self._last_event = ''
         self._last_twist = (0.0, 0.0)
@@ -202,10 +206,13 @@ class ClassifierNode(Node):
         now = time.monotonic()
         self._last_problem = text
         self._problem_at = now
+        kind = _VARIABLE.sub('#', text[:200])
         # Throttled here, cheaply: under a flood of bad messages rclpy's own throttle (it
         # inspects the caller's frame on every call) would cost more than the message.
-        if now - self._problem_logged_at >= _LOG_THROTTLE_S:
-            self._problem_logged_at = now
+        if now - self._problem_logged_at.get(kind, -1e9) >= _LOG_THROTTLE_S:
+            if len(self._problem_logged_at) > 256:         # kinds are few; stay bounded
+                self._problem_logged_at.clear()
+            self._problem_logged_at[kind] = now
             self.get_logger().error(text if len(text) <= 400 else text[:400] + '...')
 
     def _log_event(self, event: str) -> None:
