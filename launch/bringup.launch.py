@@ -13,96 +13,98 @@ Example (RealSense-style topics)::
 
 import os
 
-from ament_index_python.packages import get_package_share_directory
-from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, EmitEvent, RegisterEventHandler
-from launch.conditions import IfCondition
-from launch.events import matches_action
-from launch.substitutions import LaunchConfiguration, PythonExpression
+from ament_index_python.packages import get_package_share_directory, PackageNotFoundError
+from launch import LaunchContext, LaunchDescription
+from launch.actions import DeclareLaunchArgument, OpaqueFunction
+from launch.logging import get_logger
+from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import LifecycleNode, Node
-from launch_ros.event_handlers import OnStateTransition
-from launch_ros.events.lifecycle import ChangeState
-from lifecycle_msgs.msg import Transition
+from pose_ros.launch_arguments import (parameter_default, PARAMETER_ARGUMENTS, plan_launch,
+                                       SWITCHES)
+
+
+def _from_params_file(argument: str, what: str) -> str:
+    default = parameter_default(argument)
+    shown = str(default).lower() if isinstance(default, bool) else repr(default)
+    return f'{what} Empty (the default): as the params file says (package default: {shown}).'
+
+
+DESCRIPTIONS = {
+    'image': 'Colour image topic (sensor_msgs/Image); for compressed:=true its /compressed '
+             'sibling is used.',
+    'camera_info': 'CameraInfo of the colour image (intrinsics).',
+    'depth': 'Depth aligned to the colour image (16UC1 mm or 32FC1 m); used when use_depth '
+             'is true.',
+    'compressed': _from_params_file('compressed', 'true: subscribe to <image>/compressed '
+                                    '(sensor_msgs/CompressedImage) instead of <image>.'),
+    'use_depth': _from_params_file('use_depth', 'true: lift keypoints to 3D from the aligned '
+                                   'depth.'),
+    'backend': _from_params_file('backend', 'Body estimator: yolo_onnx, yolo or mediapipe.'),
+    'head': _from_params_file('head', 'true: estimate head pose and gaze in body_node.'),
+    'hands': _from_params_file('hands', 'true: estimate 21-point hands in body_node.'),
+    'autostart': _from_params_file('autostart', 'true: body_node configures and activates '
+                                   'itself; false: it waits for a lifecycle manager.'),
+    'commands_file': _from_params_file('commands_file', 'Command map of classifier_node, e.g. '
+                                       'commands_lights.yaml or commands_teleop.yaml.'),
+    'use_classifier': 'Start classifier_node (pose labels and commands): true or false.',
+    'use_rviz': 'Start RViz with config/pose_ros.rviz: true or false (without rviz2 '
+                'installed, the rest starts and a warning says so).',
+    'cmd_vel': 'Topic of the Twist commands of classifier_node.',
+    'params_file': 'Parameter file of the pose_ros nodes.',
+    'namespace': 'Namespace of the pose_ros nodes and their topics.',
+    'log_level': 'Log level of the pose_ros nodes.',
+}
+
+
+def _defaults(share: str) -> dict:
+    return {'image': '/camera/color/image_raw', 'camera_info': '/camera/color/camera_info',
+            'depth': '/camera/aligned_depth_to_color/image_raw', 'cmd_vel': 'cmd_vel',
+            'params_file': os.path.join(share, 'config', 'pose_ros.yaml'), 'namespace': '',
+            'log_level': 'info', **{name: '' for name in PARAMETER_ARGUMENTS},
+            **{name: str(on).lower() for name, on in SWITCHES.items()}}
+
+
+def _have_rviz() -> bool:
+    try:
+        get_package_share_directory('rviz2')
+        return True
+    except PackageNotFoundError:
+        return False
+
+
+def _processes(context: LaunchContext, share: str) -> list:
+    """Check every argument and the params file first: a bad value starts nothing."""
+    given = {name: LaunchConfiguration(name).perform(context) for name in DESCRIPTIONS}
+    plan = plan_launch(given, given['params_file'])
+    arg = LaunchConfiguration
+    common = {'namespace': arg('namespace'), 'output': 'screen',
+              'arguments': ['--ros-args', '--log-level', arg('log_level')]}
+    # body_node is a lifecycle node that brings itself up (autostart): no service call
+    # from launch has to find it, so bring-up does not depend on DDS discovery timing.
+    actions = [LifecycleNode(
+        package='pose_ros', executable='body_node', name='body_node',
+        parameters=[arg('params_file'), plan.overrides['body_node']],
+        remappings=[('image', arg('image')), ('image/compressed', given['image'] + '/compressed'),
+                    ('camera_info', arg('camera_info')), ('depth', arg('depth'))],
+        **common)]
+    if plan.use_classifier:
+        actions.append(Node(
+            package='pose_ros', executable='classifier_node', name='classifier_node',
+            parameters=[arg('params_file'), plan.overrides['classifier_node']],
+            remappings=[('people', 'people'), ('cmd_vel', arg('cmd_vel'))], **common))
+    if plan.use_rviz and _have_rviz():
+        actions.append(Node(package='rviz2', executable='rviz2', name='rviz2', output='log',
+                            arguments=['-d', os.path.join(share, 'config', 'pose_ros.rviz')]))
+    elif plan.use_rviz:
+        get_logger('pose_ros.launch').warning(
+            'use_rviz:=true but rviz2 is not installed (ros-$ROS_DISTRO-rviz2); starting '
+            'pose_ros without RViz')
+    return actions
 
 
 def generate_launch_description() -> LaunchDescription:
     share = get_package_share_directory('pose_ros')
-    arg = LaunchConfiguration
-    args = [
-        DeclareLaunchArgument('image', default_value='/camera/color/image_raw',
-                              description='Colour image topic (sensor_msgs/Image); for '
-                                          'compressed:=true its /compressed sibling is used.'),
-        DeclareLaunchArgument('compressed', default_value='false',
-                              description='Subscribe to <image>/compressed '
-                                          '(sensor_msgs/CompressedImage) instead of <image>.'),
-        DeclareLaunchArgument('camera_info', default_value='/camera/color/camera_info',
-                              description='CameraInfo of the colour image (intrinsics).'),
-        DeclareLaunchArgument('depth', default_value='/camera/aligned_depth_to_color/image_raw',
-                              description='Depth aligned to the colour image (16UC1 mm or '
-                                          '32FC1 m); used when use_depth is true.'),
-        DeclareLaunchArgument('use_depth', default_value='false',
-                              description='Lift keypoints to 3D from the aligned depth.'),
-        DeclareLaunchArgument('backend', default_value='yolo_onnx',
-                              description='Body estimator: yolo, yolo_onnx or mediapipe.'),
-        DeclareLaunchArgument('head', default_value='true',
-                              description='Estimate head pose and gaze in body_node.'),
-        DeclareLaunchArgument('hands', default_value='false',
-                              description='Estimate 21-point hands in body_node.'),
-        DeclareLaunchArgument('use_classifier', default_value='true',
-                              description='Start classifier_node (pose labels and commands).'),
-        DeclareLaunchArgument('commands_file', default_value='',
-                              description='Command map for classifier_node, e.g. '
-                                          'commands_lights.yaml or commands_teleop.yaml; '
-                                          'empty: labels only.'),
-        DeclareLaunchArgument('cmd_vel', default_value='cmd_vel',
-                              description='Topic of the Twist commands of classifier_node.'),
-        DeclareLaunchArgument('params_file',
-                              default_value=os.path.join(share, 'config', 'pose_ros.yaml'),
-                              description='Parameter file of the pose_ros nodes.'),
-        DeclareLaunchArgument('namespace', default_value='',
-                              description='Namespace of the pose_ros nodes and their topics.'),
-        DeclareLaunchArgument('use_rviz', default_value='false',
-                              description='Start RViz with config/pose_ros.rviz.'),
-        DeclareLaunchArgument('log_level', default_value='info',
-                              description='Log level of the pose_ros nodes.'),
-    ]
-    compressed_topic = PythonExpression(["'", arg('image'), "' + '/compressed'"])
-    body = LifecycleNode(
-        package='pose_ros', executable='body_node', name='body_node',
-        namespace=arg('namespace'), output='screen',
-        parameters=[arg('params_file'), {'backend': arg('backend'),
-                                         'compressed': arg('compressed'),
-                                         'use_depth': arg('use_depth'),
-                                         'head.enabled': arg('head'),
-                                         'hands.enabled': arg('hands'),
-                                         # Launch drives the lifecycle (below).
-                                         'autostart': False}],
-        remappings=[('image', arg('image')), ('image/compressed', compressed_topic),
-                    ('camera_info', arg('camera_info')), ('depth', arg('depth'))],
-        arguments=['--ros-args', '--log-level', arg('log_level')],
-    )
-    classifier = Node(
-        package='pose_ros', executable='classifier_node', name='classifier_node',
-        namespace=arg('namespace'), output='screen',
-        parameters=[arg('params_file'), {'commands_file': arg('commands_file')}],
-        remappings=[('people', 'people'), ('cmd_vel', arg('cmd_vel'))],
-        arguments=['--ros-args', '--log-level', arg('log_level')],
-        condition=IfCondition(arg('use_classifier')),
-    )
-    rviz = Node(
-        package='rviz2', executable='rviz2', name='rviz2', output='log',
-        arguments=['-d', os.path.join(share, 'config', 'pose_ros.rviz')],
-        condition=IfCondition(arg('use_rviz')),
-    )
-    # The lifecycle the ROS way: launch asks body_node to configure (load its models), and
-    # once it is inactive, to activate (subscribe and process).
-    configure = EmitEvent(event=ChangeState(
-        lifecycle_node_matcher=matches_action(body),
-        transition_id=Transition.TRANSITION_CONFIGURE))
-    activate_once_configured = RegisterEventHandler(OnStateTransition(
-        target_lifecycle_node=body, start_state='configuring', goal_state='inactive',
-        entities=[EmitEvent(event=ChangeState(
-            lifecycle_node_matcher=matches_action(body),
-            transition_id=Transition.TRANSITION_ACTIVATE))]))
-    return LaunchDescription([*args, body, activate_once_configured, configure, classifier,
-                              rviz])
+    defaults = _defaults(share)
+    args = [DeclareLaunchArgument(name, default_value=defaults[name], description=text)
+            for name, text in DESCRIPTIONS.items()]
+    return LaunchDescription([*args, OpaqueFunction(function=_processes, args=[share])])

@@ -250,8 +250,7 @@ class BodyConfig(Section):
     """Everything body_node, ``offline``, ``pose_record`` and ``benchmark`` are set with."""
 
     autostart: bool = param(True, 'Configure and activate on start; false waits for a '
-                            'lifecycle manager (the launch file drives the transitions '
-                            'itself).', read_only=True)
+                            'lifecycle manager.', read_only=True)
     backend: str = param('yolo_onnx', 'Body estimator: yolo_onnx (multi-person, COCO-17, '
                          'YOLO11n-pose through ONNX Runtime, ultralytics trackers), yolo (the '
                          'same model and ids through ultralytics and torch; slower on a CPU) '

@@ -15,6 +15,7 @@ from pathlib import Path
 import re
 
 from pose_ros.config import BodyConfig, ClassifierConfig, flat_specs
+from pose_ros.launch_arguments import PARAMETER_ARGUMENTS, SWITCHES
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,36 +56,48 @@ def pose_ros_nodes():
     return nodes
 
 
+def declared_arguments():
+    """Return the launch file's DESCRIPTIONS table: argument name -> description (AST)."""
+    table = next(n.value for n in TREE.body if isinstance(n, ast.Assign)
+                 and getattr(n.targets[0], 'id', None) == 'DESCRIPTIONS')
+    return {k.value: v for k, v in zip(table.keys, table.values)}
+
+
 def test_every_argument_has_a_description():
-    args = calls('DeclareLaunchArgument')
+    args = declared_arguments()
     assert len(args) >= 8
-    for call in args:
-        name = call.args[0].value
-        description = kwarg(call, 'description')
-        assert description is not None, f'launch argument {name!r} has no description'
+    for name, description in args.items():
         text = ast.unparse(description)
         assert len(text) > 15, f'launch argument {name!r}: description too short'
 
 
 def test_required_arguments_are_declared():
-    declared = {c.args[0].value for c in calls('DeclareLaunchArgument')}
+    declared = set(declared_arguments())
     assert {'image', 'compressed', 'camera_info', 'depth', 'use_depth', 'backend',
-            'params_file', 'namespace', 'use_rviz', 'log_level'} <= declared
+            'params_file', 'namespace', 'use_rviz', 'log_level', 'autostart'} <= declared
+    assert set(PARAMETER_ARGUMENTS) | set(SWITCHES) <= declared
     used = {c.args[0].value for c in calls('arg') + calls('LaunchConfiguration')
             if c.args and isinstance(c.args[0], ast.Constant)}
     assert used <= declared, f'used but not declared: {used - declared}'
 
 
-def test_nodes_use_installed_executables_and_declared_parameters():
+def test_nodes_use_installed_executables_and_checked_parameters():
     for node in pose_ros_nodes():
         executable = kwarg(node, 'executable').value
         assert executable in entry_points(), f'{executable} is not an entry point of setup.py'
-        params = kwarg(node, 'parameters')
-        for element in params.elts:
-            if isinstance(element, ast.Dict):
-                keys = {k.value for k in element.keys}
-                unknown = keys - PACKAGE_PARAMS[executable]
-                assert not unknown, f'{executable} declares no parameter(s) {unknown}'
+        params = ast.unparse(kwarg(node, 'parameters'))
+        # The params file, then only the overrides plan_launch checked for this node.
+        assert params == f"[arg('params_file'), plan.overrides['{executable}']]", params
+    for argument, (executable, parameter) in PARAMETER_ARGUMENTS.items():
+        assert parameter in PACKAGE_PARAMS[executable], (argument, parameter)
+
+
+def test_body_node_brings_itself_up():
+    """No launch-driven transition: a lost service call would leave it unconfigured."""
+    assert not calls('ChangeState') and not calls('EmitEvent')
+    body = next(n for n in pose_ros_nodes() if kwarg(n, 'executable').value == 'body_node')
+    assert body.func.id == 'LifecycleNode'
+    assert 'autostart' in PARAMETER_ARGUMENTS and BodyConfig().autostart is True
 
 
 def test_remappings_name_topics_the_node_uses():
@@ -97,20 +110,6 @@ def test_remappings_name_topics_the_node_uses():
                                   f'{sources - topics}'
         if executable == 'body_node':
             assert {'image', 'camera_info', 'depth', 'image/compressed'} <= sources
-
-
-def test_launch_drives_the_body_node_lifecycle():
-    """body_node does not bring itself up: launch configures it, then activates it."""
-    body = next(n for n in pose_ros_nodes() if kwarg(n, 'executable').value == 'body_node')
-    assert body.func.id == 'LifecycleNode'
-    overrides = [e for e in kwarg(body, 'parameters').elts if isinstance(e, ast.Dict)]
-    autostart = {k.value: v for d in overrides for k, v in zip(d.keys, d.values)}['autostart']
-    assert isinstance(autostart, ast.Constant) and autostart.value is False
-    changes = [ast.unparse(kwarg(c, 'transition_id')) for c in calls('ChangeState')]
-    assert changes == ['Transition.TRANSITION_CONFIGURE', 'Transition.TRANSITION_ACTIVATE']
-    handler = calls('OnStateTransition')[0]
-    assert kwarg(handler, 'goal_state').value == 'inactive'
-    assert ast.unparse(kwarg(handler, 'target_lifecycle_node')) == 'body'
 
 
 def test_files_the_launch_file_names_are_installed():

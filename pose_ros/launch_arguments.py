@@ -1,0 +1,91 @@
+# Copyright 2026 pose_ros maintainers
+# Licensed under the Apache License, Version 2.0
+
+"""
+What the arguments of ``bringup.launch.py`` mean, checked before any node starts.
+
+Pure Python (no launch import), so that it is tested everywhere. An argument that sets a
+parameter and is left empty leaves the parameter file in charge; a given one overrides it.
+Every value, and the parameter file with the overrides applied, is validated with the same
+configuration classes the nodes use, so a typo fails the launch before a process is started
+instead of killing one node while the others run on.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, Mapping, Tuple
+
+from pose_ros.config import (BodyConfig, ClassifierConfig, ConfigError, flat_specs,
+                             load_params_file, ParamSpec)
+
+NODE_CONFIGS: Dict[str, type] = {'body_node': BodyConfig, 'classifier_node': ClassifierConfig}
+
+# Launch argument -> (node, parameter). Empty: as the parameter file says.
+PARAMETER_ARGUMENTS: Dict[str, Tuple[str, str]] = {
+    'backend': ('body_node', 'backend'),
+    'compressed': ('body_node', 'compressed'),
+    'use_depth': ('body_node', 'use_depth'),
+    'head': ('body_node', 'head.enabled'),
+    'hands': ('body_node', 'hands.enabled'),
+    'autostart': ('body_node', 'autostart'),
+    'commands_file': ('classifier_node', 'commands_file'),
+}
+# Launch arguments that choose which processes start.
+SWITCHES: Dict[str, bool] = {'use_classifier': True, 'use_rviz': False}
+
+_TRUE = ('true', '1', 'yes', 'on')
+_FALSE = ('false', '0', 'no', 'off')
+
+
+@dataclass(frozen=True)
+class LaunchPlan:
+    """What the launch starts, and with which parameter overrides."""
+
+    overrides: Dict[str, Dict[str, Any]]     # node -> {parameter: typed value}
+    use_classifier: bool
+    use_rviz: bool
+
+
+def parse_bool(name: str, text: str) -> bool:
+    """Return a launch argument's text as a bool, or raise ConfigError naming it."""
+    word = text.strip().lower()
+    if word in _TRUE or word in _FALSE:
+        return word in _TRUE
+    raise ConfigError(f'launch argument {name}:={text!r} must be true or false')
+
+
+def _spec(node: str, parameter: str) -> ParamSpec:
+    return dict(flat_specs(NODE_CONFIGS[node]))[parameter]
+
+
+def parameter_default(argument: str) -> Any:
+    """Return the packaged default of the parameter a launch argument overrides."""
+    return _spec(*PARAMETER_ARGUMENTS[argument]).default
+
+
+def typed_value(argument: str, text: str) -> Any:
+    """Return a launch argument's text as its parameter's type (validated later, with the rest)."""
+    kind = _spec(*PARAMETER_ARGUMENTS[argument]).kind
+    return parse_bool(argument, text) if kind is bool else text
+
+
+def plan_launch(arguments: Mapping[str, str], params_file: Path) -> LaunchPlan:
+    """
+    Check the launch arguments and the parameter file; return what to start.
+
+    :param arguments: launch argument name -> text as given ('' where not given).
+    :raises ConfigError: an invalid argument, an unreadable parameter file, or a parameter
+        value (in the file or from an argument) that the node would refuse.
+    """
+    overrides: Dict[str, Dict[str, Any]] = {node: {} for node in NODE_CONFIGS}
+    for argument, (node, parameter) in PARAMETER_ARGUMENTS.items():
+        text = arguments.get(argument, '')
+        if text.strip():
+            overrides[node][parameter] = typed_value(argument, text)
+    switches = {name: parse_bool(name, arguments.get(name, '') or str(default))
+                for name, default in SWITCHES.items()}
+    for node, cls in NODE_CONFIGS.items():
+        if node == 'classifier_node' and not switches['use_classifier']:
+            continue
+        load_params_file(Path(params_file), cls, node, overrides[node])   # as the node will
+    return LaunchPlan(overrides, switches['use_classifier'], switches['use_rviz'])
