@@ -142,8 +142,8 @@ export PATH="$VENV/bin:\$PATH"
 export AMENT_PREFIX_PATH="$VENV\${AMENT_PREFIX_PATH:+:\$AMENT_PREFIX_PATH}"
 export CMAKE_PREFIX_PATH="$VENV\${CMAKE_PREFIX_PATH:+:\$CMAKE_PREFIX_PATH}"
 export RMW_IMPLEMENTATION=\${RMW_IMPLEMENTATION:-rmw_fastrtps_cpp}
-# Fast DDS' shared-memory + TCP transports for large samples: 640x480 images 13 ms -> 2.5 ms.
-export FASTDDS_BUILTIN_TRANSPORTS=\${FASTDDS_BUILTIN_TRANSPORTS:-LARGE_DATA}
+# Fast DDS' default transports (FASTDDS_BUILTIN_TRANSPORTS unset). LARGE_DATA is 4x faster for
+# images but its TCP transport can hang a node's exit forever (README, "DDS transport").
 export POSE_ROS_ROOT="$ROOT"
 export POSE_ROS_MODEL_DIR="$CACHE/models"
 export POSE_ROS_MEDIA_DIR="$MEDIA"
