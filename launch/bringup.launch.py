@@ -19,7 +19,7 @@ from launch.actions import DeclareLaunchArgument, OpaqueFunction
 from launch.logging import get_logger
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import LifecycleNode, Node
-from pose_ros.launch_arguments import (parameter_default, PARAMETER_ARGUMENTS, plan_launch,
+from pose_ros.launch_arguments import (PARAMETER_ARGUMENTS, parameter_default, plan_launch,
                                        SWITCHES)
 
 
@@ -60,7 +60,7 @@ def _defaults(share: str) -> dict:
     return {'image': '/camera/color/image_raw', 'camera_info': '/camera/color/camera_info',
             'depth': '/camera/aligned_depth_to_color/image_raw', 'cmd_vel': 'cmd_vel',
             'params_file': os.path.join(share, 'config', 'pose_ros.yaml'), 'namespace': '',
-            'log_level': 'info', **{name: '' for name in PARAMETER_ARGUMENTS},
+            'log_level': 'info', **dict.fromkeys(PARAMETER_ARGUMENTS, ''),
             **{name: str(on).lower() for name, on in SWITCHES.items()}}
 
 
@@ -78,7 +78,9 @@ def _processes(context: LaunchContext, share: str) -> list:
     plan = plan_launch(given, given['params_file'])
     arg = LaunchConfiguration
     common = {'namespace': arg('namespace'), 'output': 'screen',
-              'arguments': ['--ros-args', '--log-level', arg('log_level')]}
+              'arguments': ['--ros-args', '--log-level', arg('log_level')],
+              # The nodes stop when launch ends, even on a SIGTERM that launch does not pass on.
+              'additional_env': {'POSE_ROS_EXIT_WITH_PARENT': '1'}}
     # body_node is a lifecycle node that brings itself up (autostart): no service call
     # from launch has to find it, so bring-up does not depend on DDS discovery timing.
     actions = [LifecycleNode(

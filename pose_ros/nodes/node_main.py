@@ -9,13 +9,21 @@ node can say anything: a node that commands hardware could then not send its las
 command. So the handlers here only interrupt the spin; the node's ``shut_down()`` runs while
 the context is still valid, and a second signal during clean-up is ignored rather than
 ending it with a traceback.
+
+Under ``ros2 launch`` (``POSE_ROS_EXIT_WITH_PARENT=1``, set by the launch file) a node also
+stops when launch itself ends: a SIGTERM to launch, or a launch that fails after starting
+nodes, used to leave them running with PPID 1. And the native libraries' informational lines
+stay out of the log unless the node logs at debug level (:mod:`pose_ros.native_log`).
 """
 
+import ctypes
+import os
 import signal
 from typing import Callable, Optional, Sequence, Type
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from pose_ros.config import Section
+from pose_ros.native_log import NativeLogFilter
 from pose_ros.nodes.params import start_failure
 import rclpy
 from rclpy.executors import Executor, ExternalShutdownException
@@ -24,6 +32,8 @@ from rclpy.signals import SignalHandlerOptions
 
 
 _WAKE_S = 0.2       # seconds between checks for a signal while idle
+_PR_SET_PDEATHSIG = 1
+_PARENT_PID = os.getppid()
 
 
 def _interrupt(signum, frame) -> None:
@@ -35,6 +45,35 @@ def init(args: Optional[Sequence[str]] = None) -> None:
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
+    if os.environ.get('POSE_ROS_EXIT_WITH_PARENT') == '1':
+        _exit_with_parent()
+
+
+def _exit_with_parent() -> None:
+    """Have the kernel send SIGTERM when the parent (ros2 launch) ends (Linux only)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        ok = libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        ok = False
+    if not ok:
+        rclpy.logging.get_logger('pose_ros').warning(
+            'cannot ask to be stopped with the parent process (prctl unavailable)')
+    elif os.getppid() != _PARENT_PID:
+        os.kill(os.getpid(), signal.SIGTERM)     # it ended before we asked
+
+
+def parent_gone() -> bool:
+    """Return True if the process that started this one has ended."""
+    return os.getppid() != _PARENT_PID
+
+
+def quiet_native_logs(name: str) -> Optional[NativeLogFilter]:
+    """Filter native-library noise from stderr unless ``name`` logs at debug level."""
+    level = rclpy.logging.get_logger(name).get_effective_level()
+    if level <= rclpy.logging.LoggingSeverity.DEBUG:
+        return None
+    return NativeLogFilter().start()
 
 
 def fail_start(name: str, reason: str) -> None:
@@ -52,11 +91,16 @@ def run(make_node: Callable[[], Node], name: str, config_class: Type[Section],
     A bad configuration is one FATAL line and exit code 2, before the node does anything. The
     node's ``shut_down()`` runs before it is destroyed, while it may still publish.
     """
+    native = quiet_native_logs(name)
     try:
-        node = make_node()
-    except Exception as e:  # noqa: B902 - any start failure is one FATAL line and exit 2
-        fail_start(name, start_failure(e, config_class))
-    spin(node, executor, node.shut_down)
+        try:
+            node = make_node()
+        except Exception as e:  # noqa: B902 - any start failure is one FATAL line and exit 2
+            fail_start(name, start_failure(e, config_class))
+        spin(node, executor, node.shut_down)
+    finally:
+        if native is not None:
+            native.stop()
 
 
 def diagnostics(node: Node, status: DiagnosticStatus) -> DiagnosticArray:
@@ -76,7 +120,8 @@ def spin(node: Node, executor: Executor,
         while executor.context.ok():
             executor.spin_once(timeout_sec=_WAKE_S)
     except (KeyboardInterrupt, ExternalShutdownException):
-        pass
+        if parent_gone():
+            node.get_logger().warning('parent process exited (ros2 launch ended): stopping')
     finally:
         # Clean-up runs to its end: a second Ctrl-C (launch sends one per terminal) waits.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
