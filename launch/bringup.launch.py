@@ -77,10 +77,14 @@ def _processes(context: LaunchContext, share: str) -> list:
     given = {name: LaunchConfiguration(name).perform(context) for name in DESCRIPTIONS}
     plan = plan_launch(given, given['params_file'])
     arg = LaunchConfiguration
+    # The nodes stop when launch ends, even on a SIGTERM that launch does not pass on; and
+    # they use the package's Fast DDS profile (images over shared memory) unless one is set.
+    env = {'POSE_ROS_EXIT_WITH_PARENT': '1'}
+    for variable in ('FASTDDS_DEFAULT_PROFILES_FILE', 'FASTRTPS_DEFAULT_PROFILES_FILE'):
+        env[variable] = os.environ.get(variable) or os.path.join(share, 'config', 'fastdds.xml')
     common = {'namespace': arg('namespace'), 'output': 'screen',
               'arguments': ['--ros-args', '--log-level', arg('log_level')],
-              # The nodes stop when launch ends, even on a SIGTERM that launch does not pass on.
-              'additional_env': {'POSE_ROS_EXIT_WITH_PARENT': '1'}}
+              'additional_env': env}
     # body_node is a lifecycle node that brings itself up (autostart): no service call
     # from launch has to find it, so bring-up does not depend on DDS discovery timing.
     actions = [LifecycleNode(

@@ -142,8 +142,10 @@ export PATH="$VENV/bin:\$PATH"
 export AMENT_PREFIX_PATH="$VENV\${AMENT_PREFIX_PATH:+:\$AMENT_PREFIX_PATH}"
 export CMAKE_PREFIX_PATH="$VENV\${CMAKE_PREFIX_PATH:+:\$CMAKE_PREFIX_PATH}"
 export RMW_IMPLEMENTATION=\${RMW_IMPLEMENTATION:-rmw_fastrtps_cpp}
-# Fast DDS' default transports (FASTDDS_BUILTIN_TRANSPORTS unset). LARGE_DATA is 4x faster for
-# images but its TCP transport can hang a node's exit forever (README, "DDS transport").
+# Fast DDS: shared memory sized for images + UDP (config/fastdds.xml); not LARGE_DATA, whose
+# TCP transport can hang a node's exit (README, "Stopping, signals, and the DDS transport").
+export FASTDDS_DEFAULT_PROFILES_FILE=\${FASTDDS_DEFAULT_PROFILES_FILE:-$ROOT/config/fastdds.xml}
+export FASTRTPS_DEFAULT_PROFILES_FILE=\${FASTRTPS_DEFAULT_PROFILES_FILE:-$ROOT/config/fastdds.xml}
 export POSE_ROS_ROOT="$ROOT"
 export POSE_ROS_MODEL_DIR="$CACHE/models"
 export POSE_ROS_MEDIA_DIR="$MEDIA"

@@ -46,7 +46,7 @@ def test_given_arguments_override_with_typed_values():
     ({'use_classifier': 'maybe'}, "use_classifier:='maybe' must be true or false"),
     ({'use_rviz': 'ture'}, "use_rviz:='ture' must be true or false"),
     ({'compressed': 'yes please'}, "compressed:='yes please' must be true or false"),
-    ({'backend': 'openpose'}, "backend must be one of"),
+    ({'backend': 'openpose'}, 'backend must be one of'),
 ])
 def test_invalid_arguments_are_refused_with_their_name(arguments, message):
     with pytest.raises(ConfigError, match=re.escape(message)):

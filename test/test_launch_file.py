@@ -118,6 +118,7 @@ def test_files_the_launch_file_names_are_installed():
     for rel in re.findall(r"'config', '([\w.]+)'", text):
         assert (ROOT / 'config' / rel).is_file(), rel
     assert "glob('config/*.yaml') + glob('config/*.rviz')" in setup
+    assert "glob('config/*.xml')" in setup and (ROOT / 'config' / 'fastdds.xml').is_file()
     assert "glob('launch/*.launch.py')" in setup
 
 

@@ -17,7 +17,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from pose_ros.tools.benchmark.common import BASE_ENV
-from pose_ros.tools.graph import NodeProcess
+from pose_ros.tools.graph import NodeProcess, share_file
 
 
 class Helper(NodeProcess):
@@ -34,13 +34,27 @@ class Helper(NodeProcess):
                          cwd=Path(tempfile.gettempdir()))
 
 
+PROFILE_VARIABLES = ('FASTDDS_DEFAULT_PROFILES_FILE', 'FASTRTPS_DEFAULT_PROFILES_FILE')
+
+
 def child_env(domain_id: int, transports: Optional[str] = 'inherit') -> Dict[str, str]:
-    """Environment of a helper: BASE_ENV, our domain, and FASTDDS_BUILTIN_TRANSPORTS as asked."""
+    """
+    Environment of a helper: BASE_ENV, our domain, and the Fast DDS transports as asked.
+
+    :param transports: 'inherit' (as this process), None (Fast DDS' defaults), 'profile' (the
+        package's config/fastdds.xml), or a FASTDDS_BUILTIN_TRANSPORTS value (no profile).
+    """
     env = dict(BASE_ENV)
     env['ROS_DOMAIN_ID'] = str(domain_id)
-    if transports is None:
-        env.pop('FASTDDS_BUILTIN_TRANSPORTS', None)
-    elif transports != 'inherit':
+    if transports == 'inherit':
+        return env
+    env.pop('FASTDDS_BUILTIN_TRANSPORTS', None)
+    for variable in PROFILE_VARIABLES:
+        env.pop(variable, None)
+    if transports == 'profile':
+        for variable in PROFILE_VARIABLES:
+            env[variable] = str(share_file('config/fastdds.xml'))
+    elif transports is not None:
         env['FASTDDS_BUILTIN_TRANSPORTS'] = transports
     return env
 

@@ -4,8 +4,8 @@
 """
 Section 4, transport: a 640x480 rgb8 image from publisher to subscriber.
 
-Two processes with Fast DDS' default transports and with
-``FASTDDS_BUILTIN_TRANSPORTS=LARGE_DATA``, and one process (publisher and subscriber in one
+Two processes with the package's Fast DDS profile (config/fastdds.xml, the default), with
+Fast DDS' default transports and with ``FASTDDS_BUILTIN_TRANSPORTS=LARGE_DATA``, and one process (publisher and subscriber in one
 executor: rclpy has no component containers, so this stands in for composition).
 """
 
@@ -17,6 +17,7 @@ from pose_ros.tools.benchmark.processes import child_env, Helper, read_samples, 
 from pose_ros.tools.benchmark.report import Table
 
 TRANSPORT_SETUPS = (
+    ('2 processes, config/fastdds.xml (shipped: SHM 32 MiB + UDPv4)', 2, 'profile'),
     ('2 processes, Fast DDS default transports', 2, None),
     ('2 processes, FASTDDS_BUILTIN_TRANSPORTS=LARGE_DATA', 2, 'LARGE_DATA'),
     ('1 process (composition stand-in), default transports', 1, None),
