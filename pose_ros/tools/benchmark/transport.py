@@ -5,8 +5,9 @@
 Section 4, transport: a 640x480 rgb8 image from publisher to subscriber.
 
 Two processes with the package's Fast DDS profile (config/fastdds.xml, the default), with
-Fast DDS' default transports and with ``FASTDDS_BUILTIN_TRANSPORTS=LARGE_DATA``, and one process (publisher and subscriber in one
-executor: rclpy has no component containers, so this stands in for composition).
+Fast DDS' default transports and with ``FASTDDS_BUILTIN_TRANSPORTS=LARGE_DATA``; and one
+process (publisher and subscriber in one executor: rclpy has no component containers, so this
+stands in for composition).
 """
 
 from pathlib import Path
