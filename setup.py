@@ -33,6 +33,7 @@ setup(
             'pose_train = pose_ros.classifier.cli:train_main',
             'pose_record_live = pose_ros.nodes.record_node:main',
             'offline = pose_ros.tools.offline:main',
+            'evaluate = pose_ros.tools.evaluate:main',
             'build_fixtures = pose_ros.tools.build_fixtures:main',
             'replay_bag = pose_ros.tools.replay:main',
             'demo = pose_ros.tools.demo:main',

@@ -1,0 +1,357 @@
+# Copyright 2026 pose_ros maintainers
+# Licensed under the Apache License, Version 2.0
+
+"""
+``evaluate``: accuracy of the pipeline against human annotations, next to the raw model.
+
+Each image of each development set goes through two paths in one run: the **raw model**
+called directly as its authors ship it (ultralytics ``YOLO.predict`` on the same weights file
+for both YOLO backends; MediaPipe ``Pose`` / ``Hands`` with ``static_image_mode``) and the
+**pipeline** exactly as body_node builds it (``build_pipeline`` from ``--params-file`` /
+``--param``), reset before every image so that no track or filter carries over. Body sets are
+scored with COCO OKS AP through pycocotools and with PCK / PCKh on the limb joints the
+layouts share; hand sets with the detection rate and PCK@0.2 of the hand box.
+
+    evaluate --gt ../shared/data/gt --params-file config/pose_ros.yaml --out table.md
+"""
+
+import argparse
+from dataclasses import dataclass, field
+import os
+from pathlib import Path
+import platform
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+from pose_ros.backends import BackendError
+from pose_ros.config import BodyConfig, ConfigError, replace
+from pose_ros.config_args import add_config_arguments, config_from_arguments
+from pose_ros.evaluation.ground_truth import GtImage, GtSet, LAYOUTS, load_set, SETS, to_layout
+from pose_ros.evaluation.metrics import (COCO_SIGMAS, CROWDPOSE_SIGMAS, match_by_distance,
+                                         oks_ap, pck, Prediction)
+from pose_ros.native_log import NativeLogFilter
+from pose_ros.schemas import BLAZEPOSE33, COCO17, HAND21
+
+DEFAULT_GT = Path(os.environ.get('POSE_ROS_GT_DIR', '../shared/data/gt'))
+BODY_SETS = ('coco', 'crowdpose', 'mpii')
+HAND_SETS = ('onehand10k', 'freihand', 'coco_wholebody_hands')
+MATCH_LIMIT = 0.5       # mean error / instance size above which a prediction is no match
+# Layout joints scored per set: the limbs every layout shares (COCO has no head top or neck).
+LIMB_ONLY = {'crowdpose14', 'mpii16'}
+
+
+@dataclass
+class Output:
+    """What one path (raw model or pipeline) found in one image, in the set's layout."""
+
+    bodies: List[Tuple[np.ndarray, float]] = field(default_factory=list)   # (K, 3), score
+    hands: List[Tuple[np.ndarray, str]] = field(default_factory=list)      # (21, 3), side
+
+
+# --- the two paths ----------------------------------------------------------------------------
+
+class PipelinePath:
+    """The pipeline as body_node builds it, one independent image at a time."""
+
+    def __init__(self, config: BodyConfig) -> None:
+        from pose_ros.pipeline import build_pipeline
+        self.pipeline = build_pipeline(config)
+        self.name = f'pipeline ({config.backend})'
+
+    def run(self, bgr: np.ndarray, layout: str) -> Output:
+        from pose_ros.pipeline import Frame
+        self.pipeline.reset()
+        result = self.pipeline.process(Frame(bgr, stamp=1.0))
+        out = Output()
+        for person in result.people:
+            if layout != 'hand21':
+                out.bodies.append((to_layout(person.body, layout), float(person.score)))
+            for hand in person.hands:
+                out.hands.append((to_layout(hand.keypoints, 'hand21'), hand.side))
+        return out
+
+    def close(self) -> None:
+        self.pipeline.close()
+
+
+class RawYoloPath:
+    """ultralytics' own predict on the backend's weights file (the .onnx for yolo_onnx)."""
+
+    def __init__(self, config: BodyConfig) -> None:
+        from pose_ros.backends.base import resolve_model_path
+        from ultralytics import YOLO
+        weights = config.onnx.weights if config.backend == 'yolo_onnx' else config.yolo.weights
+        self.path = resolve_model_path(weights)
+        self.model = YOLO(str(self.path), task='pose')
+        self.config = config
+        self.name = f'raw {self.path.name} (ultralytics predict)'
+
+    def run(self, bgr: np.ndarray, layout: str) -> Output:
+        from pose_ros.people import Keypoints
+        y = self.config.yolo
+        r = self.model.predict(bgr, imgsz=y.image_size, conf=y.confidence, device='cpu',
+                               verbose=False)[0]
+        out = Output()
+        if r.keypoints is None or r.boxes is None:
+            return out
+        data = r.keypoints.data.cpu().numpy()
+        for kp, score in zip(data, r.boxes.conf.cpu().numpy()):
+            body = Keypoints.from_arrays(COCO17, kp[:, :2], kp[:, 2])
+            out.bodies.append((to_layout(body, layout), float(score)))
+        return out
+
+    def close(self) -> None:
+        pass
+
+
+class RawMediaPipePath:
+    """MediaPipe Pose and Hands on the whole image, single images (static_image_mode)."""
+
+    def __init__(self, config: BodyConfig, hands: bool) -> None:
+        import mediapipe as mp
+        m = config.mediapipe
+        self.pose = None if hands else mp.solutions.pose.Pose(
+            static_image_mode=True, model_complexity=m.model_complexity,
+            min_detection_confidence=m.min_detection_confidence)
+        self.hands = mp.solutions.hands.Hands(
+            static_image_mode=True, max_num_hands=4,
+            model_complexity=config.hands.model_complexity,
+            min_detection_confidence=config.hands.min_detection_confidence) if hands else None
+        self.name = ('raw MediaPipe Hands (whole image)' if hands
+                     else f'raw MediaPipe Pose (complexity {m.model_complexity})')
+
+    def run(self, bgr: np.ndarray, layout: str) -> Output:
+        from pose_ros.people import Keypoints
+        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        h, w = rgb.shape[:2]
+        out = Output()
+        if self.pose is not None:
+            found = self.pose.process(rgb).pose_landmarks
+            if found is not None:
+                lm = np.array([[p.x * w, p.y * h, p.visibility] for p in found.landmark])
+                body = Keypoints.from_arrays(BLAZEPOSE33, lm[:, :2], lm[:, 2])
+                out.bodies.append((to_layout(body, layout), float(lm[:, 2].mean())))
+        if self.hands is not None:
+            found = self.hands.process(rgb)
+            for lms, handed in zip(found.multi_hand_landmarks or [],
+                                   found.multi_handedness or []):
+                lm = np.array([[p.x * w, p.y * h, 1.0] for p in lms.landmark])
+                hand = Keypoints.from_arrays(HAND21, lm[:, :2], lm[:, 2])
+                # MediaPipe labels assume a mirrored (selfie) image; a camera image is not.
+                side = {'Left': 'right', 'Right': 'left'}[handed.classification[0].label]
+                out.hands.append((to_layout(hand, 'hand21'), side))
+        return out
+
+    def close(self) -> None:
+        for graph in (self.pose, self.hands):
+            if graph is not None:
+                graph.close()
+
+
+def raw_path(config: BodyConfig, hands: bool):
+    """Return the raw model that the pipeline's backend (or hand stage) wraps."""
+    if hands or config.backend == 'mediapipe':
+        return RawMediaPipePath(config, hands)
+    return RawYoloPath(config)
+
+
+# --- scoring ----------------------------------------------------------------------------------
+
+def _scored_gt(gt: GtSet) -> Tuple[Optional[dict], np.ndarray]:
+    """Return the set's COCO dict, only limb joints annotated where COCO lacks some."""
+    if gt.coco is None:
+        return None, COCO_SIGMAS
+    if gt.layout not in LIMB_ONLY:
+        return gt.coco, COCO_SIGMAS
+    names = LAYOUTS[gt.layout]
+    keep = np.array([n in LAYOUTS['coco17'] for n in names])
+    coco = dict(gt.coco)
+    coco['annotations'] = []
+    for a in gt.coco['annotations']:
+        kp = np.asarray(a['keypoints'], np.float64).reshape(-1, 3)
+        kp[~keep, 2] = 0
+        coco['annotations'].append({**a, 'keypoints': kp.ravel().tolist(),
+                                    'num_keypoints': int((kp[:, 2] > 0).sum())})
+    return coco, CROWDPOSE_SIGMAS
+
+
+def _size(instance, gt: GtSet, image: GtImage, index: int) -> float:
+    if gt.layout == 'mpii16':
+        return image.head_size[index]
+    return float(max(instance.bbox[2], instance.bbox[3]))
+
+
+def score_bodies(gt: GtSet, outputs: Dict[int, Output]) -> Dict[str, float]:
+    """OKS AP (COCO-format sets) and PCK@0.2 of the box / PCKh@0.5 (MPII) on the limbs."""
+    limbs = np.array([n in LAYOUTS['coco17'] for n in LAYOUTS[gt.layout]])
+    metrics: Dict[str, float] = {}
+    coco, sigmas = _scored_gt(gt)
+    if coco is not None:
+        preds = [Prediction(im.image_id, kp, s) for im in gt.images
+                 for kp, s in outputs[im.image_id].bodies]
+        metrics.update(oks_ap(coco, preds, sigmas))
+    truths, found, sizes = [], [], []
+    for im in gt.images:
+        # People with no annotated limb joint (COCO lists some) are not scored.
+        kept = [(i, inst) for i, inst in enumerate(im.instances)
+                if (inst.keypoints[limbs, 2] > 0).any()]
+        annotated = [inst.keypoints.copy() for _, inst in kept]
+        for kp in annotated:
+            kp[~limbs, 2] = 0
+        scale = [_size(inst, gt, im, i) for i, inst in kept]
+        bodies = [b for b, _ in outputs[im.image_id].bodies]
+        pairs = match_by_distance(annotated, bodies, scale, MATCH_LIMIT)
+        truths += annotated
+        sizes += scale
+        found += [None if j is None else bodies[j] for j in pairs]
+    key, threshold = ('PCKh@0.5', 0.5) if gt.layout == 'mpii16' else ('PCK@0.2', 0.2)
+    metrics[key] = pck(truths, found, sizes, threshold)
+    metrics['people found'] = sum(f is not None for f in found) / max(len(found), 1)
+    return metrics
+
+
+def score_hands(gt: GtSet, outputs: Dict[int, Output]) -> Dict[str, float]:
+    """Score hands: found, PCK@0.2 of the hand box on the found ones, side where annotated."""
+    truths, found, sizes, sides = [], [], [], []
+    for im in gt.images:
+        annotated = [inst.keypoints for inst in im.instances]
+        scale = [float(max(inst.bbox[2], inst.bbox[3])) for inst in im.instances]
+        hands = outputs[im.image_id].hands
+        pairs = match_by_distance(annotated, [h for h, _ in hands], scale, MATCH_LIMIT)
+        for inst, kp, s, j in zip(im.instances, annotated, scale, pairs):
+            if j is not None:
+                truths.append(kp)
+                found.append(hands[j][0])
+                sizes.append(s)
+                if inst.side != 'unknown':
+                    sides.append(hands[j][1] == inst.side)
+    total = sum(len(im.instances) for im in gt.images)
+    metrics = {'hands found': len(found) / total if total else float('nan'),
+               'PCK@0.2 (found)': pck(truths, found, sizes, 0.2) if found else float('nan')}
+    if sides:
+        metrics['side right'] = float(np.mean(sides))
+    return metrics
+
+
+def max_difference(a: Dict[int, Output], b: Dict[int, Output]) -> float:
+    """Largest keypoint difference (px) between two paths' bodies, paired in score order."""
+    worst = 0.0
+    for image_id in a:
+        first = sorted(a[image_id].bodies, key=lambda o: -o[1])
+        second = sorted(b[image_id].bodies, key=lambda o: -o[1])
+        if len(first) != len(second):
+            return float('inf')
+        for (p, _), (q, _) in zip(first, second):
+            both = np.isfinite(p[:, 0]) & np.isfinite(q[:, 0])
+            if both.any():
+                worst = max(worst, float(np.abs(p[both, :2] - q[both, :2]).max()))
+    return worst
+
+
+# --- running ----------------------------------------------------------------------------------
+
+@dataclass
+class SetResult:
+    gt: GtSet
+    raw_name: str
+    pipeline_name: str
+    raw: Dict[str, float]
+    pipeline: Dict[str, float]
+    max_difference_px: float
+
+
+def evaluate_set(gt: GtSet, config: BodyConfig) -> SetResult:
+    """Run both paths over one set and score them."""
+    hands = gt.kind == 'hand'
+    if hands and not config.hands.enabled:
+        config = replace(config, {'hands.enabled': True})
+    paths = [raw_path(config, hands), PipelinePath(config)]
+    outputs: List[Dict[int, Output]] = [{}, {}]
+    try:
+        for image in gt.images:
+            bgr = cv2.imread(str(image.path))
+            if bgr is None:
+                raise FileNotFoundError(f'cannot read {image.path}')
+            for path, out in zip(paths, outputs):
+                out[image.image_id] = path.run(bgr, gt.layout)
+    finally:
+        for path in paths:
+            path.close()
+    score = score_hands if hands else score_bodies
+    return SetResult(gt, paths[0].name, paths[1].name, score(gt, outputs[0]),
+                     score(gt, outputs[1]), float('nan') if hands
+                     else max_difference(outputs[0], outputs[1]))
+
+
+def markdown(results: Sequence[SetResult]) -> str:
+    """One table: a row per set and metric, the raw model and the pipeline side by side."""
+    lines = ['| set | images | annotated | metric | raw model | value | pipeline | value |',
+             '|---|---|---|---|---|---|---|---|']
+    for r in results:
+        n = sum(len(im.instances) for im in r.gt.images)
+        for metric in r.raw:
+            lines.append(f'| {r.gt.name} | {len(r.gt.images)} | {n} | {metric} | {r.raw_name} | '
+                         f'{r.raw[metric]:.3f} | {r.pipeline_name} | '
+                         f'{r.pipeline.get(metric, float("nan")):.3f} |')
+        if np.isfinite(r.max_difference_px) or r.max_difference_px == float('inf'):
+            lines.append(f'| {r.gt.name} | | | max keypoint difference, pipeline vs raw (px) '
+                         f'| | | | {r.max_difference_px:.4f} |')
+    return '\n'.join(lines)
+
+
+def environment() -> str:
+    """Machine and versions, for EVALUATION.md."""
+    import onnxruntime
+    versions = [f'python {platform.python_version()}', f'numpy {np.__version__}',
+                f'opencv {cv2.__version__}', f'onnxruntime {onnxruntime.__version__}']
+    from importlib.metadata import PackageNotFoundError, version
+    for names in (('ultralytics', 'ultralytics-opencv-headless'), ('mediapipe',),
+                  ('pycocotools',), ('torch',)):
+        for name in names:
+            try:
+                versions.append(f'{names[0]} {version(name)}')
+                break
+            except PackageNotFoundError:
+                continue
+    return f'{platform.machine()} {os.cpu_count()} CPUs, {platform.platform()}; ' + \
+        ', '.join(versions)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog='evaluate', description='Accuracy of the pose_ros pipeline against annotated '
+        'images, next to the raw model (COCO OKS AP via pycocotools, PCK, PCKh, hands).')
+    parser.add_argument('--gt', type=Path, default=DEFAULT_GT,
+                        help='ground-truth folder (default: $POSE_ROS_GT_DIR or '
+                        '../shared/data/gt)')
+    parser.add_argument('--sets', nargs='+', choices=list(SETS), default=list(SETS))
+    parser.add_argument('--out', type=Path, default=None, help='also write the table here')
+    add_config_arguments(parser)
+    parser.add_argument('--native-logs', action='store_true',
+                        help="show MediaPipe's and TFLite's own log lines")
+    args = parser.parse_args(argv)
+    if not args.native_logs:
+        NativeLogFilter().start()
+    try:
+        config = config_from_arguments(args)
+        results = []
+        for name in args.sets:
+            if config.backend == 'mediapipe' and name in BODY_SETS and name != 'mpii':
+                print(f'evaluate: {name}: mediapipe (one person per image) on a multi-person '
+                      'set; scored as it is')
+            results.append(evaluate_set(load_set(args.gt, name), config))
+    except (BackendError, ConfigError, FileNotFoundError, ImportError) as e:
+        print(f'evaluate: {e}')
+        return 2
+    table = markdown(results)
+    print(table)
+    print(f'\n{environment()}')
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(table + '\n')
+    return 0
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())
