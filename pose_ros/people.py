@@ -65,6 +65,16 @@ class Keypoints:
         xyz = np.asarray(xyz, np.float32).reshape(n, 3)
         return cls(schema, xy, conf, xyz, position_source)
 
+    def in_schema(self, schema: KeypointSchema) -> 'Keypoints':
+        """Return these points in ``schema``: same-named joints copied, the others unknown."""
+        out = Keypoints.empty(schema)
+        for i, name in enumerate(self.schema.keypoints):
+            if schema.has(name):
+                j = schema.index(name)
+                out.xy[j], out.conf[j], out.xyz[j] = self.xy[i], self.conf[i], self.xyz[i]
+        out.position_source = self.position_source
+        return out
+
     def __len__(self) -> int:
         return len(self.schema)
 

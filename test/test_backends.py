@@ -104,6 +104,36 @@ def test_multi_person_blazepose_on_yolo_boxes():
         assert ok, outside
 
 
+def test_blazepose_on_crops_never_drops_a_person_yolo_found():
+    """A crop BlazePose finds nothing in keeps YOLO's box, id, score and 17 keypoints."""
+    backend = create_backend(body_config({'backend': 'mediapipe',
+                                          'mediapipe.person_detector': 'yolo'}))
+    try:
+        image = photo('bus.jpg')
+        found = backend._detector.infer(image)
+
+        class Blind:                         # a BlazePose graph that finds no pose
+            def process(self, crop):
+                return type('R', (), {'pose_landmarks': None})()
+
+            def close(self):
+                pass
+        backend._graph = lambda key: Blind()
+        backend._detector.reset()
+        people = backend.infer(image)
+    finally:
+        backend.close()
+    assert len(people) == len(found) > 0
+    for person, det in zip(sorted(people, key=lambda p: -p.score),
+                           sorted(found, key=lambda p: -p.score)):
+        assert person.body.schema is BLAZEPOSE33 and person.score == pytest.approx(det.score)
+        assert np.allclose(person.bbox, det.bbox, atol=0.01)
+        for name in COCO17.keypoints:
+            assert np.allclose(person.body.point(name)[:2], det.body.point(name)[:2], atol=0.01,
+                               equal_nan=True)
+        assert np.isnan(person.body.point('left_heel')).all()
+
+
 def test_missing_weights_are_a_clear_error(tmp_path):
     with pytest.raises(BackendError, match='never downloads'):
         create_backend(body_config({'backend': 'yolo',

@@ -10,7 +10,10 @@ BlazePose finds one person per call. Two modes, chosen by ``person_detector``:
   the person gets track id 0, and a new id after being lost for ``lost_frames`` frames.
 - ``'yolo'``: multi-person. YOLO-pose (ultralytics, AGPL-3.0) finds and tracks people;
   each tracked person's box is cropped and given to its own BlazePose graph (tracking mode
-  per person, so the landmark model follows that person), up to ``max_people``.
+  per person, so the landmark model follows that person), up to ``max_people``. A person
+  whose crop gives no BlazePose pose (far, small, turned away) is not dropped: it is
+  published with YOLO's box, id and score, and YOLO's 17 keypoints at the same-named joints
+  of the blazepose33 skeleton (the other 16 unknown, no 3D).
 
 3D: BlazePose world landmarks are metres with the origin at the hip midpoint and axes
 parallel to the camera optical frame (x right, y down, z away from the camera); they are
@@ -139,13 +142,17 @@ class MediaPipePoseBackend(PoseBackend):
         seen = set()
         for det in detections[:self.options.max_people]:
             x0, y0, x1, y1 = _crop_box(det.bbox, self.options.crop_margin, w, h)
-            if x1 - x0 < 16 or y1 - y0 < 16:
-                continue
-            key = det.track_id if det.track_id >= 0 else -1 - len(seen)
-            seen.add(key)
-            crop, (ox, oy, side) = _square_crop(rgb, x0, y0, x1, y1)
-            result = self._graph(key).process(crop)
-            if result.pose_landmarks is None:
+            result = None
+            if x1 - x0 >= 16 and y1 - y0 >= 16:
+                key = det.track_id if det.track_id >= 0 else -1 - len(seen)
+                seen.add(key)
+                crop, (ox, oy, side) = _square_crop(rgb, x0, y0, x1, y1)
+                result = self._graph(key).process(crop)
+            if result is None or result.pose_landmarks is None:
+                # Never drop a person YOLO found: keep what it knows (see the module doc).
+                det.body = det.body.in_schema(BLAZEPOSE33)
+                det.bbox = det.bbox.astype(np.float32)
+                people.append(det)
                 continue
             person = _to_person(result, ox, oy, side, side)
             person.track_id = det.track_id

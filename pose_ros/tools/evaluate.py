@@ -150,8 +150,14 @@ class RawMediaPipePath:
 
 
 def raw_path(config: BodyConfig, hands: bool):
-    """Return the raw model that the pipeline's backend (or hand stage) wraps."""
-    if hands or config.backend == 'mediapipe':
+    """
+    Return the raw model that the pipeline's backend (or hand stage) wraps.
+
+    BlazePose on YOLO crops is compared with the YOLO model that finds its people: the
+    pipeline must find at least the people YOLO finds.
+    """
+    if hands or (config.backend == 'mediapipe'
+                 and config.mediapipe.person_detector == 'none'):
         return RawMediaPipePath(config, hands)
     return RawYoloPath(config)
 
