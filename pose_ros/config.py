@@ -235,6 +235,11 @@ class HandsConfig(Section):
                                             read_only=True, limits=(0.0, 1.0))
     max_dist: float = param(0.25, 'Largest distance from a hand to a body wrist, in person '
                             'sizes, to assign it.', limits=(0.001, 10.0))
+    search_full_image: bool = param(True, 'Also search the whole image for hands (the palm '
+                                    'detector runs each frame until the hands in view are '
+                                    'tracked): a hand near no body wrist (close to the camera, '
+                                    'or of someone out of view) is published as a person '
+                                    'without a body. False: crops around body wrists only.')
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,11 @@ Pure Python (no ROS), so the body node, the offline runner and the tests share i
 head of each person together.
 
 - Hands: :class:`~pose_ros.backends.mediapipe_hands.HandEstimator` on crops around the body
-  wrists (or on the full image, option ``hand_crops=False`` or no people), each hand given to
-  the person and wrist it belongs to (:func:`pose_ros.hands.attach_hands`; hands near no body
-  wrist are dropped, their count is ``FrameResult.unassigned_hands``). 3D: with an aligned
+  wrists and, with ``hands.search_full_image``, on the whole image as well (or on the whole
+  image only, option ``hand_crops=False``), each hand given to the person and wrist it belongs
+  to (:func:`pose_ros.hands.attach_hands`). A hand near no body wrist is published as a person
+  of its own without a body (:func:`person_of_hand`: every body keypoint unknown, track id
+  -1); their count is ``FrameResult.unassigned_hands``. 3D: with an aligned
   depth image and intrinsics, the depth at each keypoint (``PositionSource.DEPTH``, camera
   frame); else MediaPipe's metric world landmarks with the wrist at the origin
   (``MODEL_ROOT``).
@@ -50,7 +52,8 @@ from pose_ros.geometry.camera import CameraIntrinsics, default_intrinsics
 from pose_ros.geometry.depth import check_depth_matches, lift_keypoints
 from pose_ros.geometry.head_pose import estimate_head_pose, gaze_from_iris, head_region
 from pose_ros.hands import attach_hands
-from pose_ros.people import FrameResult, Hand, Person
+from pose_ros.people import FrameResult, Hand, Keypoints, Person
+from pose_ros.schemas import COCO17, KeypointSchema
 
 NOSE_TIP = 1
 
@@ -128,6 +131,20 @@ def assign_faces(faces: Sequence[np.ndarray], people: Sequence[Person],
     return out
 
 
+def person_of_hand(hand: Hand, body_schema: KeypointSchema) -> Person:
+    """
+    Return a person known only by one hand (no body wrist near it).
+
+    Its body keypoints are all unknown (NaN), its box is the hand's, its score unknown and its
+    track id -1 (untracked: classifier_node never gives it control); the hand keeps its side.
+    """
+    xy = hand.keypoints.xy[np.isfinite(hand.keypoints.xy).all(axis=1)]
+    bbox = (np.array([*xy.min(axis=0), *xy.max(axis=0)], np.float32) if len(xy)
+            else np.full(4, np.nan, np.float32))
+    return Person(body=Keypoints.empty(body_schema), bbox=bbox, score=float('nan'),
+                  track_id=-1, hands=[hand])
+
+
 class HeadHandsStage:
     """Runs the hand and face models on one frame and fills the people's hands and heads."""
 
@@ -172,6 +189,7 @@ class HeadHandsStage:
         self._executor = (ThreadPoolExecutor(threads - 1, thread_name_prefix='head_hands')
                           if threads > 1 else None)
         self._smoother = HeadSmoother.from_config(config)
+        self.body_schema: KeypointSchema = COCO17   # the backend's; build_pipeline sets it
         self.last_faces: List[np.ndarray] = []     # meshes of the last frame, for debugging
 
     @property
@@ -210,16 +228,23 @@ class HeadHandsStage:
         people = result.people
         h, w = bgr.shape[:2]
         t = self.tuning
-        # Hands and heads belong to people: with nobody in the image there is nothing to look
-        # for (the models would cost 16 and 4 ms for results that could not be attached).
+        # Heads belong to people: with nobody in the image there is nothing to look for. A
+        # hand may be all there is of someone (close to the camera): the whole image is
+        # searched too, unless hands.search_full_image is off.
         hand_jobs: List[CropJob] = []
         face_jobs: List[CropJob] = []
-        if people and self.hands_enabled:
-            hand_jobs = self.hand_estimator.plan(bgr, people if t.hand_crops else None)
+        if self.hands_enabled:
+            search_all = self.config.hands.search_full_image
+            if people:
+                hand_jobs = self.hand_estimator.plan(bgr, people if t.hand_crops else None)
+                if search_all and t.hand_crops:
+                    hand_jobs += self.hand_estimator.plan(bgr, None)
+            elif search_all:
+                hand_jobs = self.hand_estimator.plan(bgr, None)
         if people and self.head_enabled:
             face_jobs = self.face_estimator.plan(bgr, people if t.face_crops else None)
         run_jobs(hand_jobs + face_jobs, self._executor)
-        if self.hands_enabled and people:
+        if self.hands_enabled and (people or hand_jobs):
             self._hands(self.hand_estimator.collect(hand_jobs), bgr, result, intrinsics,
                         depth_m)
         if self.head_enabled:
@@ -245,6 +270,7 @@ class HeadHandsStage:
         unassigned = attach_hands(hands, result.people,
                                   max_dist_factor=self.config.hands.max_dist,
                                   mismatch_cost=self.tuning.hand_mismatch_cost)
+        result.people.extend(person_of_hand(hand, self.body_schema) for hand in unassigned)
         result.unassigned_hands = len(unassigned)
 
     def _heads(self, faces: List[np.ndarray], people: List[Person],
