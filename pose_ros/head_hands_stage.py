@@ -51,6 +51,7 @@ from pose_ros.filters.one_euro import HeadSmoother
 from pose_ros.geometry.camera import CameraIntrinsics, default_intrinsics
 from pose_ros.geometry.depth import check_depth_matches, lift_keypoints
 from pose_ros.geometry.head_pose import estimate_head_pose, gaze_from_iris, head_region
+from pose_ros.geometry.model_camera import place_in_camera
 from pose_ros.hands import attach_hands
 from pose_ros.people import FrameResult, Hand, Keypoints, Person
 from pose_ros.schemas import COCO17, KeypointSchema
@@ -265,6 +266,9 @@ class HeadHandsStage:
                                              window=depth.window, min_depth=depth.min,
                                              max_depth=depth.max),
                               hand.side, hand.handedness_score) for hand in hands]
+        if intrinsics is not None:      # no depth: the hand's metric model, placed
+            hands = [Hand(place_in_camera(hand.keypoints, intrinsics), hand.side,
+                          hand.handedness_score) for hand in hands]
         for person in result.people:
             person.hands = []
         unassigned = attach_hands(hands, result.people,

@@ -33,6 +33,7 @@ from pose_ros.filters.frame_clock import FrameClock, FrameTime
 from pose_ros.filters.one_euro import TrackSmoother
 from pose_ros.geometry.camera import CameraIntrinsics
 from pose_ros.geometry.depth import check_depth_matches, lift_keypoints
+from pose_ros.geometry.model_camera import place_in_camera
 from pose_ros.head_hands_stage import HeadHandsStage, HeadHandsTuning
 from pose_ros.people import FrameResult
 
@@ -113,6 +114,11 @@ class BodyPipeline:
                     person.body = lift_keypoints(person.body, frame.depth, frame.intrinsics,
                                                  window=d.window, min_depth=d.min,
                                                  max_depth=d.max)
+        if frame.intrinsics is not None:
+            # Without (usable) depth, a model's metric skeleton goes into the camera frame;
+            # depth-lifted skeletons (POSITION_DEPTH) are left as they are: depth wins.
+            for person in people:
+                person.body = place_in_camera(person.body, frame.intrinsics)
         timings['lifting'] = (time.perf_counter() - t1) * 1e3
         return Detected(result, frame_time, self.config)
 

@@ -133,3 +133,18 @@ def test_a_hand_set_is_scored_with_hands_on(monkeypatch):
     with pytest.raises(FileNotFoundError):
         evaluate.evaluate_set(GtSet('h', 'hand', 'hand21', [image]), evaluate.BodyConfig())
     assert seen['hands'] == [True, True]
+
+
+@need_gt
+def test_camera_frame_3d_without_depth_is_scored_against_the_truth():
+    """MPI-INF-3DHP: BlazePose placed in the camera frame from CameraInfo alone."""
+    from pose_ros.config import BodyConfig, replace
+    from pose_ros.tools.evaluate import evaluate_set, markdown
+    result = evaluate_set(load_set(GT, 'mpi_inf_3dhp'),
+                          replace(BodyConfig(), {'backend': 'mediapipe'}))
+    m = result.pipeline
+    assert m['placed in camera frame'] > 0, markdown([result])
+    # A sanity bound (a sign or unit error gives 100 % and more), not an accuracy target:
+    # the figures themselves are in EVALUATION.md.
+    assert m['root error / distance (median)'] < 0.5, markdown([result])
+    assert result.raw == {}

@@ -32,23 +32,33 @@ LAYOUTS: Dict[str, Tuple[str, ...]] = {
                'right_shoulder', 'left_shoulder', 'left_elbow', 'left_wrist'),
     'hand21': tuple(f'{f}{i}' for f in ('thumb', 'index', 'middle', 'ring', 'pinky')
                     for i in range(1, 5)),
+    'mpi3dhp17': ('head_top', 'neck', 'right_shoulder', 'right_elbow', 'right_wrist',
+                  'left_shoulder', 'left_elbow', 'left_wrist', 'right_hip', 'right_knee',
+                  'right_ankle', 'left_hip', 'left_knee', 'left_ankle', 'root', 'spine',
+                  'head'),
 }
 LAYOUTS['hand21'] = ('wrist',) + LAYOUTS['hand21']
 
 
 def to_layout(keypoints: 'Keypoints', layout: str) -> np.ndarray:
     """Return a skeleton's points in ``layout`` order as (K, 3) x, y, conf; NaN where unknown."""
-    out = np.full((len(LAYOUTS[layout]), 3), np.nan)
+    return to_layout_3d(keypoints, layout)[0]
+
+
+def to_layout_3d(keypoints: 'Keypoints', layout: str) -> Tuple[np.ndarray, np.ndarray]:
+    """Return (K, 3) x, y, conf and (K, 3) positions (metres) in ``layout`` order, NaN unknown."""
+    size = len(LAYOUTS[layout])
+    out, xyz = np.full((size, 3), np.nan), np.full((size, 3), np.nan)
     if layout == 'hand21':             # same order as the hand21 schema, other names
         if keypoints.schema.name != 'hand21':
             raise ValueError(f'a {keypoints.schema.name} skeleton has no hand21 layout')
-        out[:, :2], out[:, 2] = keypoints.xy, keypoints.conf
-        return out
+        out[:, :2], out[:, 2], xyz[:] = keypoints.xy, keypoints.conf, keypoints.xyz
+        return out, xyz
     for i, name in enumerate(LAYOUTS[layout]):
         if keypoints.schema.has(name):
             j = keypoints.schema.index(name)
-            out[i, :2], out[i, 2] = keypoints.xy[j], keypoints.conf[j]
-    return out
+            out[i, :2], out[i, 2], xyz[i] = keypoints.xy[j], keypoints.conf[j], keypoints.xyz[j]
+    return out, xyz
 
 
 def mapping(source: str, target: str) -> List[Tuple[int, int]]:
@@ -65,6 +75,7 @@ class GtInstance:
     bbox: np.ndarray                 # (4,) x, y, w, h (COCO order)
     annotation: dict = field(default_factory=dict)   # the raw COCO annotation, if any
     side: str = 'unknown'            # hands: 'left' | 'right' when annotated
+    xyz: Optional[np.ndarray] = None  # 3D sets: (K, 3) metres in the camera frame
 
 
 @dataclass
@@ -73,6 +84,7 @@ class GtImage:
     image_id: int
     instances: List[GtInstance]
     head_size: Optional[List[float]] = None   # MPII: per instance, for PCKh
+    intrinsics: Optional[Tuple[float, float, float, float]] = None   # 3D sets: fx, fy, cx, cy
 
 
 @dataclass
@@ -94,6 +106,8 @@ SETS = {
     'onehand10k': ('onehand10k', 'test_onehand10k.json', 'hand', 'hand21'),
     'freihand': ('freihand', 'test_freihand.json', 'hand', 'hand21'),
     'coco_wholebody_hands': ('coco', 'test_coco_wholebody.json', 'hand', 'hand21'),
+    'mpi_inf_3dhp': ('mpi_inf_3dhp', 'test_3dhp_test.npz', 'body3d', 'mpi3dhp17'),
+    'rhd': ('rhd', 'test_rhd.json', 'hand3d', 'hand21'),
 }
 
 
@@ -101,7 +115,11 @@ def load_set(root: Path, name: str) -> GtSet:
     """Read development set ``name`` from ``root`` (the ``gt`` folder)."""
     folder, file, kind, layout = SETS[name]
     path = Path(root) / folder / file
+    if name == 'mpi_inf_3dhp':
+        return GtSet(name, kind, layout, _mpi_inf_3dhp(path.parent))
     data = json.loads(path.read_text())
+    if name == 'rhd':
+        return GtSet(name, kind, layout, _rhd(path.parent, data))
     if name == 'mpii':
         return GtSet(name, kind, layout, _mpii(path.parent, data))
     if name == 'coco_wholebody_hands':
@@ -145,3 +163,40 @@ def _wholebody_hands(folder: Path, data: dict) -> List[GtImage]:
                 images[a['image_id']].instances.append(GtInstance(
                     kp, np.asarray(a[f'{side}hand_box'], np.float64), a, side=side))
     return [im for im in images.values() if im.instances]
+
+
+def _mpi_inf_3dhp(folder: Path) -> List[GtImage]:
+    """MPI-INF-3DHP: 2D, 3D in the camera frame (metres) and each sequence's intrinsics."""
+    import pickle
+    images = []
+    for split in ('test', 'train'):
+        data = np.load(folder / f'test_3dhp_{split}.npz')
+        with open(folder / f'cameras_{split}.pkl', 'rb') as f:
+            cameras = pickle.load(f)    # noqa: S301 - the development set's own file
+        for name, part, s in zip(data['imgname'], data['part'], data['S']):
+            key = name.split('_0')[0] if split == 'test' else '_'.join(name.split('_')[:3])
+            cam = cameras[key]
+            fx, fy = np.ravel(cam['f'])
+            cx, cy = np.ravel(cam['c'])
+            kp = np.asarray(part, np.float64)
+            x0, y0 = kp[:, :2].min(0)
+            x1, y1 = kp[:, :2].max(0)
+            images.append(GtImage(folder / str(name), len(images), [GtInstance(
+                kp, np.array([x0, y0, x1 - x0, y1 - y0]), xyz=np.asarray(s)[:, :3])],
+                intrinsics=(float(fx), float(fy), float(cx), float(cy))))
+    return images
+
+
+def _rhd(folder: Path, data: dict) -> List[GtImage]:
+    """RHD: one rendered hand per image, 2D and 3D (millimetres in the file, metres here)."""
+    cams = {im['id']: im for im in data['images']}
+    images = []
+    for a in data['annotations']:
+        im = cams[int(a['image_id'])]
+        p = im['cam_param']
+        images.append(GtImage(folder / im['file_name'], int(a['image_id']), [GtInstance(
+            np.asarray(a['keypoints'], np.float64).reshape(-1, 3),
+            np.asarray(a['bbox'], np.float64), a, side=a.get('hand_type', 'unknown'),
+            xyz=np.asarray(a['joint_cam'], np.float64) / 1000.0)],
+            intrinsics=(*map(float, p['focal']), *map(float, p['princpt']))))
+    return images

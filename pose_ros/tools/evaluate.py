@@ -10,7 +10,9 @@ for both YOLO backends; MediaPipe ``Pose`` / ``Hands`` with ``static_image_mode`
 **pipeline** exactly as body_node builds it (``build_pipeline`` from ``--params-file`` /
 ``--param``), reset before every image so that no track or filter carries over. Body sets are
 scored with COCO OKS AP through pycocotools and with PCK / PCKh on the limb joints the
-layouts share; hand sets with the detection rate and PCK@0.2 of the hand box.
+layouts share; hand sets with the detection rate and PCK@0.2 of the hand box; the 3D sets
+(camera-frame truth and intrinsics) with the root error and MPJPE of the pipeline's
+camera-frame 3D, given those intrinsics and no depth.
 
     evaluate --gt ../shared/data/gt --params-file config/pose_ros.yaml --out table.md
 """
@@ -27,7 +29,8 @@ import numpy as np
 from pose_ros.backends import BackendError
 from pose_ros.config import BodyConfig, ConfigError, replace
 from pose_ros.config_args import add_config_arguments, config_from_arguments
-from pose_ros.evaluation.ground_truth import GtImage, GtSet, LAYOUTS, load_set, SETS, to_layout
+from pose_ros.evaluation.ground_truth import (GtImage, GtSet, LAYOUTS, load_set, SETS, to_layout,
+                                              to_layout_3d)
 from pose_ros.evaluation.metrics import (COCO_SIGMAS, CROWDPOSE_SIGMAS, match_by_distance,
                                          oks_ap, pck, Prediction)
 from pose_ros.native_log import NativeLogFilter
@@ -36,6 +39,7 @@ from pose_ros.schemas import BLAZEPOSE33, COCO17, HAND21
 DEFAULT_GT = Path(os.environ.get('POSE_ROS_GT_DIR', '../shared/data/gt'))
 BODY_SETS = ('coco', 'crowdpose', 'mpii')
 HAND_SETS = ('onehand10k', 'freihand', 'coco_wholebody_hands')
+SETS_3D = ('mpi_inf_3dhp', 'rhd')
 MATCH_LIMIT = 0.5       # mean error / instance size above which a prediction is no match
 # Layout joints scored per set: the limbs every layout shares (COCO has no head top or neck).
 LIMB_ONLY = {'crowdpose14', 'mpii16'}
@@ -47,6 +51,17 @@ class Output:
 
     bodies: List[Tuple[np.ndarray, float]] = field(default_factory=list)   # (K, 3), score
     hands: List[Tuple[np.ndarray, str]] = field(default_factory=list)      # (21, 3), side
+    # Camera-frame 3D (metres) of each body and hand above, NaN where there is none.
+    bodies_xyz: List[np.ndarray] = field(default_factory=list)
+    hands_xyz: List[np.ndarray] = field(default_factory=list)
+
+
+def _camera_xyz(keypoints, layout: str) -> np.ndarray:
+    from pose_ros.people import PositionSource
+    xyz = to_layout_3d(keypoints, layout)[1]
+    if keypoints.position_source not in (PositionSource.DEPTH, PositionSource.MODEL_CAMERA):
+        xyz[:] = np.nan
+    return xyz
 
 
 # --- the two paths ----------------------------------------------------------------------------
@@ -59,16 +74,21 @@ class PipelinePath:
         self.pipeline = build_pipeline(config)
         self.name = f'pipeline ({config.backend})'
 
-    def run(self, bgr: np.ndarray, layout: str) -> Output:
+    def run(self, bgr: np.ndarray, layout: str, intrinsics=None) -> Output:
+        from pose_ros.geometry.camera import CameraIntrinsics
         from pose_ros.pipeline import Frame
         self.pipeline.reset()
-        result = self.pipeline.process(Frame(bgr, stamp=1.0))
+        camera = None if intrinsics is None else CameraIntrinsics(
+            *intrinsics, width=bgr.shape[1], height=bgr.shape[0])
+        result = self.pipeline.process(Frame(bgr, stamp=1.0, intrinsics=camera))
         out = Output()
         for person in result.people:
             if layout != 'hand21':
                 out.bodies.append((to_layout(person.body, layout), float(person.score)))
+                out.bodies_xyz.append(_camera_xyz(person.body, layout))
             for hand in person.hands:
                 out.hands.append((to_layout(hand.keypoints, 'hand21'), hand.side))
+                out.hands_xyz.append(_camera_xyz(hand.keypoints, 'hand21'))
         return out
 
     def close(self) -> None:
@@ -87,7 +107,7 @@ class RawYoloPath:
         self.config = config
         self.name = f'raw {self.path.name} (ultralytics predict)'
 
-    def run(self, bgr: np.ndarray, layout: str) -> Output:
+    def run(self, bgr: np.ndarray, layout: str, intrinsics=None) -> Output:
         from pose_ros.people import Keypoints
         y = self.config.yolo
         r = self.model.predict(bgr, imgsz=y.image_size, conf=y.confidence, device='cpu',
@@ -121,7 +141,7 @@ class RawMediaPipePath:
         self.name = ('raw MediaPipe Hands (whole image)' if hands
                      else f'raw MediaPipe Pose (complexity {m.model_complexity})')
 
-    def run(self, bgr: np.ndarray, layout: str) -> Output:
+    def run(self, bgr: np.ndarray, layout: str, intrinsics=None) -> Output:
         from pose_ros.people import Keypoints
         rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
         h, w = rgb.shape[:2]
@@ -240,6 +260,51 @@ def score_hands(gt: GtSet, outputs: Dict[int, Output]) -> Dict[str, float]:
     return metrics
 
 
+def score_3d(gt: GtSet, outputs: Dict[int, Output]) -> Dict[str, float]:
+    """
+    Camera-frame 3D against the truth: root (hip midpoint; hands: wrist) and MPJPE, metres.
+
+    Predictions are matched to the truth in 2D first; MPJPE is over the joints both know, with
+    no alignment (the position in the camera frame is what is measured).
+    """
+    hands = gt.kind == 'hand3d'
+    names = LAYOUTS[gt.layout]
+    roots = [names.index('wrist')] if hands else [names.index('left_hip'),
+                                                  names.index('right_hip')]
+    matched = placed = 0
+    root_err, root_rel, mpjpe, sides = [], [], [], []
+    for im in gt.images:
+        out = outputs[im.image_id]
+        found, xyzs = (out.hands, out.hands_xyz) if hands else (out.bodies, out.bodies_xyz)
+        scale = [float(max(inst.bbox[2], inst.bbox[3])) for inst in im.instances]
+        pairs = match_by_distance([inst.keypoints for inst in im.instances],
+                                  [f[0] for f in found], scale, MATCH_LIMIT)
+        for inst, j in zip(im.instances, pairs):
+            if j is None:
+                continue
+            matched += 1
+            if hands and inst.side != 'unknown':
+                sides.append(found[j][1] == inst.side)
+            pred = xyzs[j]
+            if not np.isfinite(pred[roots]).all():
+                continue
+            placed += 1
+            truth_root, pred_root = inst.xyz[roots].mean(0), pred[roots].mean(0)
+            root_err.append(float(np.linalg.norm(pred_root - truth_root)))
+            root_rel.append(root_err[-1] / float(np.linalg.norm(truth_root)))
+            both = np.isfinite(pred).all(1) & np.isfinite(inst.xyz).all(1)
+            mpjpe.append(float(np.linalg.norm(pred[both] - inst.xyz[both], axis=1).mean()))
+    total = sum(len(im.instances) for im in gt.images)
+    metrics = {'found': matched / total, 'placed in camera frame': placed / total,
+               'root error (m, median)': float(np.median(root_err)) if root_err else np.nan,
+               'root error / distance (median)': (float(np.median(root_rel)) if root_rel
+                                                  else np.nan),
+               'MPJPE camera frame (m, mean)': float(np.mean(mpjpe)) if mpjpe else np.nan}
+    if sides:
+        metrics['side right'] = float(np.mean(sides))
+    return metrics
+
+
 def max_difference(a: Dict[int, Output], b: Dict[int, Output]) -> float:
     """Largest keypoint difference (px) between two paths' bodies, paired in score order."""
     worst = 0.0
@@ -269,21 +334,26 @@ class SetResult:
 
 def evaluate_set(gt: GtSet, config: BodyConfig) -> SetResult:
     """Run both paths over one set and score them."""
-    hands = gt.kind == 'hand'
+    hands = gt.kind in ('hand', 'hand3d')
     if hands and not config.hands.enabled:
         config = replace(config, {'hands.enabled': True})
-    paths = [raw_path(config, hands), PipelinePath(config)]
-    outputs: List[Dict[int, Output]] = [{}, {}]
+    three_d = gt.kind in ('body3d', 'hand3d')
+    # The raw models give no camera-frame 3D: for the 3D sets only the pipeline is scored.
+    paths = ([] if three_d else [raw_path(config, hands)]) + [PipelinePath(config)]
+    outputs: List[Dict[int, Output]] = [{} for _ in paths]
     try:
         for image in gt.images:
             bgr = cv2.imread(str(image.path))
             if bgr is None:
                 raise FileNotFoundError(f'cannot read {image.path}')
             for path, out in zip(paths, outputs):
-                out[image.image_id] = path.run(bgr, gt.layout)
+                out[image.image_id] = path.run(bgr, gt.layout, image.intrinsics)
     finally:
         for path in paths:
             path.close()
+    if three_d:
+        return SetResult(gt, '(no camera-frame 3D)', paths[0].name, {},
+                         score_3d(gt, outputs[0]), float('nan'))
     score = score_hands if hands else score_bodies
     return SetResult(gt, paths[0].name, paths[1].name, score(gt, outputs[0]),
                      score(gt, outputs[1]), float('nan') if hands
@@ -296,10 +366,10 @@ def markdown(results: Sequence[SetResult]) -> str:
              '|---|---|---|---|---|---|---|---|']
     for r in results:
         n = sum(len(im.instances) for im in r.gt.images)
-        for metric in r.raw:
+        for metric in r.pipeline:
+            raw = f'{r.raw[metric]:.3f}' if metric in r.raw else '-'
             lines.append(f'| {r.gt.name} | {len(r.gt.images)} | {n} | {metric} | {r.raw_name} | '
-                         f'{r.raw[metric]:.3f} | {r.pipeline_name} | '
-                         f'{r.pipeline.get(metric, float("nan")):.3f} |')
+                         f'{raw} | {r.pipeline_name} | {r.pipeline[metric]:.3f} |')
         if np.isfinite(r.max_difference_px) or r.max_difference_px == float('inf'):
             lines.append(f'| {r.gt.name} | | | max keypoint difference, pipeline vs raw (px) '
                          f'| | | | {r.max_difference_px:.4f} |')
