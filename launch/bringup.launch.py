@@ -80,8 +80,12 @@ def _processes(context: LaunchContext, share: str) -> list:
     # The nodes stop when launch ends, even on a SIGTERM that launch does not pass on; and
     # they use the package's Fast DDS profile (images over shared memory) unless one is set.
     env = {'POSE_ROS_EXIT_WITH_PARENT': '1'}
-    for variable in ('FASTDDS_DEFAULT_PROFILES_FILE', 'FASTRTPS_DEFAULT_PROFILES_FILE'):
-        env[variable] = os.environ.get(variable) or os.path.join(share, 'config', 'fastdds.xml')
+    # Fast DDS 2 (Humble) reads FASTRTPS_*, Fast DDS 3 FASTDDS_* (and warns about the other).
+    variable = ('FASTRTPS_DEFAULT_PROFILES_FILE' if os.environ.get('ROS_DISTRO') == 'humble'
+                else 'FASTDDS_DEFAULT_PROFILES_FILE')
+    if not any(os.environ.get(v) for v in ('FASTDDS_DEFAULT_PROFILES_FILE',
+                                           'FASTRTPS_DEFAULT_PROFILES_FILE')):
+        env[variable] = os.path.join(share, 'config', 'fastdds.xml')
     common = {'namespace': arg('namespace'), 'output': 'screen',
               'arguments': ['--ros-args', '--log-level', arg('log_level')],
               'additional_env': env}

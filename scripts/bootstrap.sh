@@ -59,7 +59,9 @@ k=$(key_of "$STAMPS/pip")
 if step_needed cmake-paths "$k"; then
   PYINC="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')"
   NPINC="$("$VENV/bin/python" -c 'import numpy; print(numpy.get_include())')"
-  grep -rlE '/opt/python/cp311-cp311' "$VENV/share"/*/cmake/*.cmake 2>/dev/null | while read -r f; do
+  # Nothing to repoint (a re-run after a requirements change) is fine: grep finds no file.
+  { grep -rlE '/opt/python/cp311-cp311' "$VENV/share"/*/cmake/*.cmake 2>/dev/null || true; } \
+    | while read -r f; do
     sed -i -E \
       -e "s#/opt/python/cp311-cp311/include/python3\.11#${PYINC}#g" \
       -e "s#/opt/python/cp311-cp311/lib/python3\.11/site-packages/numpy/(_core|core)/include#${NPINC}#g" \
@@ -145,7 +147,6 @@ export RMW_IMPLEMENTATION=\${RMW_IMPLEMENTATION:-rmw_fastrtps_cpp}
 # Fast DDS: shared memory sized for images + UDP (config/fastdds.xml); not LARGE_DATA, whose
 # TCP transport can hang a node's exit (README, "Stopping, signals, and the DDS transport").
 export FASTDDS_DEFAULT_PROFILES_FILE=\${FASTDDS_DEFAULT_PROFILES_FILE:-$ROOT/config/fastdds.xml}
-export FASTRTPS_DEFAULT_PROFILES_FILE=\${FASTRTPS_DEFAULT_PROFILES_FILE:-$ROOT/config/fastdds.xml}
 export POSE_ROS_ROOT="$ROOT"
 export POSE_ROS_MODEL_DIR="$CACHE/models"
 export POSE_ROS_MEDIA_DIR="$MEDIA"

@@ -19,7 +19,7 @@ from pose_ros.media import MediaMissing
 from pose_ros.tools.build_fixtures import ensure_fixtures
 from pose_ros.tools.graph import NodeProcess, ros_args, share_file
 from pose_ros.tools.replay import replay_bag
-from pose_ros_msgs.msg import People
+from pose_ros_msgs.msg import People, Skeleton as SkeletonMsg
 import pytest
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from rclpy.serialization import deserialize_message
@@ -112,6 +112,11 @@ def test_people_from_replayed_bag(tmp_path, photo_bag, backend):
         frames = {t.child_frame_id for m in listener.tf for t in m.transforms}
     assert any(f.startswith('face_') for f in frames), frames
     assert any(f.startswith('gaze_') for f in frames), frames
+    if backend == 'mediapipe':
+        # No depth, but CameraInfo: BlazePose's skeleton in the camera frame, body_<id> TF.
+        sources = {p.body.position_source for m in people for p in m.people}
+        assert SkeletonMsg.POSITION_MODEL_CAMERA in sources, sources
+        assert any(f.startswith('body_') for f in frames), frames
     status = {kv.key: kv.value for kv in diag[-1].status[0].values}
     assert status['backend'] == backend
     assert float(status['latency_head_hands_ms_p50']) > 0

@@ -52,8 +52,7 @@ def child_env(domain_id: int, transports: Optional[str] = 'inherit') -> Dict[str
     for variable in PROFILE_VARIABLES:
         env.pop(variable, None)
     if transports == 'profile':
-        for variable in PROFILE_VARIABLES:
-            env[variable] = str(share_file('config/fastdds.xml'))
+        env[PROFILE_VARIABLES[0]] = str(share_file('config/fastdds.xml'))
     elif transports is not None:
         env['FASTDDS_BUILTIN_TRANSPORTS'] = transports
     return env
