@@ -284,6 +284,38 @@ def hold_sequence(label: str, rng: np.random.Generator, duration_s: float = 3.0,
     return frames
 
 
+# A pose detector's error on real people, per joint group: the median distance from the
+# annotated joint in torso lengths, measured by `evaluate` for YOLO11n-pose on the
+# development ground truth (COCO, CrowdPose, MPII; EVALUATION.md). Joints not listed: 0.07.
+DETECTOR_ERROR: Dict[str, float] = {'shoulder': 0.067, 'elbow': 0.07, 'wrist': 0.066,
+                                    'hip': 0.11}
+
+
+def detector_noise(keypoints: Keypoints, rng: np.random.Generator,
+                   low_confidence: float = 0.0, min_conf: float = 0.3) -> Keypoints:
+    """
+    Return ``keypoints`` moved the way a real detector errs (:data:`DETECTOR_ERROR`).
+
+    Each point moves by a 2D Gaussian whose median distance is its group's error, scaled by
+    this skeleton's own torso length in pixels; with probability ``low_confidence`` a point's
+    confidence falls below ``min_conf`` (an uncertain joint the rules must not use).
+    """
+    kp = keypoints
+    names = kp.schema.keypoints
+    # Torso length from the shoulder and hip midpoints (NaN when a joint is missing).
+    mid = [(kp.xy[names.index(f'left_{j}')] + kp.xy[names.index(f'right_{j}')]) / 2
+           for j in ('shoulder', 'hip')]
+    torso = float(np.linalg.norm(mid[0] - mid[1]))
+    xy, conf = kp.xy.astype(np.float64), kp.conf.copy()
+    if np.isfinite(torso):
+        for i, name in enumerate(names):
+            median = DETECTOR_ERROR.get(name.rsplit('_', 1)[-1], 0.07)
+            xy[i] += rng.normal(0.0, median / 1.1774, 2) * torso   # 1.1774: median of |N2|
+    low = rng.random(len(names)) < low_confidence
+    conf[low] = rng.uniform(0.0, min_conf, int(low.sum()))
+    return Keypoints(kp.schema, xy.astype(np.float32), conf, kp.xyz.copy(), kp.position_source)
+
+
 def with_missing(keypoints: Keypoints, names: Sequence[str]) -> Keypoints:
     """Return a copy of ``keypoints`` with the points ``names`` set to NaN (tests, demos)."""
     out = Keypoints(keypoints.schema, keypoints.xy.copy(), keypoints.conf.copy(),
