@@ -11,6 +11,8 @@ set +u
 . "$ROOT/.ws/env.sh"
 set -u
 cd "$ROOT/.ws"
+# The nodes' rcl log files stay in the workspace, not in ~/.ros/log.
+export ROS_LOG_DIR="${ROS_LOG_DIR:-$ROOT/.ws/log/ros}"
 set +e
 colcon --log-base "$ROOT/.ws/log" test --packages-select pose_ros \
   --event-handlers console_direct+ --return-code-on-test-failure \
