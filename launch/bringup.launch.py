@@ -15,10 +15,14 @@ import os
 
 from ament_index_python.packages import get_package_share_directory, PackageNotFoundError
 from launch import LaunchContext, LaunchDescription
-from launch.actions import DeclareLaunchArgument, OpaqueFunction
+from launch.actions import DeclareLaunchArgument, EmitEvent, OpaqueFunction, RegisterEventHandler
+from launch.events import matches_action
 from launch.logging import get_logger
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import LifecycleNode, Node
+from launch_ros.event_handlers import OnStateTransition
+from launch_ros.events.lifecycle import ChangeState
+from lifecycle_msgs.msg import Transition
 from pose_ros.launch_arguments import (PARAMETER_ARGUMENTS, parameter_default, plan_launch,
                                        SWITCHES)
 
@@ -42,8 +46,8 @@ DESCRIPTIONS = {
     'backend': _from_params_file('backend', 'Body estimator: yolo_onnx, yolo or mediapipe.'),
     'head': _from_params_file('head', 'true: estimate head pose and gaze in body_node.'),
     'hands': _from_params_file('hands', 'true: estimate 21-point hands in body_node.'),
-    'autostart': _from_params_file('autostart', 'true: body_node configures and activates '
-                                   'itself; false: it waits for a lifecycle manager.'),
+    'autostart': 'true: launch configures body_node, then activates it (launch_ros lifecycle '
+                 'events); false: it stays unconfigured for a lifecycle manager.',
     'commands_file': _from_params_file('commands_file', 'Command map of classifier_node, e.g. '
                                        'commands_lights.yaml or commands_teleop.yaml.'),
     'use_classifier': 'Start classifier_node (pose labels and commands): true or false.',
@@ -89,14 +93,25 @@ def _processes(context: LaunchContext, share: str) -> list:
     common = {'namespace': arg('namespace'), 'output': 'screen',
               'arguments': ['--ros-args', '--log-level', arg('log_level')],
               'additional_env': env}
-    # body_node is a lifecycle node that brings itself up (autostart): no service call
-    # from launch has to find it, so bring-up does not depend on DDS discovery timing.
-    actions = [LifecycleNode(
+    # body_node's lifecycle is launch's to drive (its own autostart off), or a lifecycle
+    # manager's with autostart:=false.
+    body = LifecycleNode(
         package='pose_ros', executable='body_node', name='body_node',
-        parameters=[arg('params_file'), plan.overrides['body_node']],
+        parameters=[arg('params_file'), {**plan.overrides['body_node'], 'autostart': False}],
         remappings=[('image', arg('image')), ('image/compressed', given['image'] + '/compressed'),
                     ('camera_info', arg('camera_info')), ('depth', arg('depth'))],
-        **common)]
+        **common)
+    actions = [body]
+    if plan.autostart:
+        # Configure (load the models); once inactive, activate (subscribe and process).
+        actions += [
+            RegisterEventHandler(OnStateTransition(
+                target_lifecycle_node=body, start_state='configuring', goal_state='inactive',
+                entities=[EmitEvent(event=ChangeState(
+                    lifecycle_node_matcher=matches_action(body),
+                    transition_id=Transition.TRANSITION_ACTIVATE))])),
+            EmitEvent(event=ChangeState(lifecycle_node_matcher=matches_action(body),
+                                        transition_id=Transition.TRANSITION_CONFIGURE))]
     if plan.use_classifier:
         actions.append(Node(
             package='pose_ros', executable='classifier_node', name='classifier_node',

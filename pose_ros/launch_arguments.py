@@ -27,11 +27,12 @@ PARAMETER_ARGUMENTS: Dict[str, Tuple[str, str]] = {
     'use_depth': ('body_node', 'use_depth'),
     'head': ('body_node', 'head.enabled'),
     'hands': ('body_node', 'hands.enabled'),
-    'autostart': ('body_node', 'autostart'),
     'commands_file': ('classifier_node', 'commands_file'),
 }
-# Launch arguments that choose which processes start.
-SWITCHES: Dict[str, bool] = {'use_classifier': True, 'use_rviz': False}
+# Launch arguments that choose what launch starts and does: the classifier, RViz, and
+# whether launch brings body_node up (configure, then activate) or leaves that to a
+# lifecycle manager.
+SWITCHES: Dict[str, bool] = {'use_classifier': True, 'use_rviz': False, 'autostart': True}
 
 _TRUE = ('true', '1', 'yes', 'on')
 _FALSE = ('false', '0', 'no', 'off')
@@ -44,6 +45,7 @@ class LaunchPlan:
     overrides: Dict[str, Dict[str, Any]]     # node -> {parameter: typed value}
     use_classifier: bool
     use_rviz: bool
+    autostart: bool                           # launch drives body_node's lifecycle
 
 
 def parse_bool(name: str, text: str) -> bool:
@@ -88,4 +90,5 @@ def plan_launch(arguments: Mapping[str, str], params_file: Path) -> LaunchPlan:
         if node == 'classifier_node' and not switches['use_classifier']:
             continue
         load_params_file(Path(params_file), cls, node, overrides[node])   # as the node will
-    return LaunchPlan(overrides, switches['use_classifier'], switches['use_rviz'])
+    return LaunchPlan(overrides, switches['use_classifier'], switches['use_rviz'],
+                      switches['autostart'])

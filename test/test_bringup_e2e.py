@@ -6,8 +6,8 @@ The bringup graph end to end, as the launch file starts it, on a replayed bag of
 
 `ros2 launch` is not available here, so the same executables are started as separate
 processes with the same parameter file and the same remappings as launch/bringup.launch.py
-(test_launch_file.py checks those against the launch file); body_node brings itself up
-(autostart), as under the launch file. Asserts on everything that
+(test_launch_file.py checks those against the launch file), and body_node's lifecycle is
+driven as the launch file drives it: configure, then activate. Asserts on everything that
 comes out, then shuts the graph down as a launch does (SIGINT) and checks the exit codes.
 """
 
@@ -15,7 +15,7 @@ import threading
 import time
 
 from diagnostic_msgs.msg import DiagnosticArray
-from lifecycle_msgs.msg import State
+from lifecycle_msgs.msg import State, Transition
 from pose_ros.media import MediaMissing
 from pose_ros.tools.build_fixtures import ensure_fixtures
 from pose_ros.tools.graph import NodeProcess, ros_args, share_file
@@ -59,7 +59,8 @@ def test_bringup_graph_on_real_footage(tmp_path):
 
     with RosContext() as ros:
         body = NodeProcess('body_node', ros_args(params, remaps=BODY_REMAPS,
-                                                 params={'head.enabled': True}),
+                                                 params={'head.enabled': True,
+                                                         'autostart': False}),
                            log_path=tmp_path / 'body_node.log')
         classifier = NodeProcess('classifier_node',
                                  ros_args(params, remaps=CLASSIFIER_REMAPS,
@@ -74,11 +75,13 @@ def test_bringup_graph_on_real_footage(tmp_path):
             node.create_subscription(DiagnosticArray, '/diagnostics', keep('diag'), 100)
             lifecycle = Lifecycle(node)
             with spin_in_thread(node):
+                assert lifecycle.wait_ready(90.0), body.log_text()
+                assert lifecycle.change(Transition.TRANSITION_CONFIGURE), body.log_text()
+                assert lifecycle.change(Transition.TRANSITION_ACTIVATE), body.log_text()
+                assert lifecycle.state() == State.PRIMARY_STATE_ACTIVE
                 assert wait_for(lambda: node.count_subscribers(BODY_REMAPS['image']) > 0
                                 and node.count_subscribers('/people') > 1, 90.0), \
                     body.log_text() + classifier.log_text()
-                assert lifecycle.wait_ready(90.0), body.log_text()
-                assert lifecycle.state() == State.PRIMARY_STATE_ACTIVE
                 replay_bag(ros.node('test_bringup_replay'), bag, rate=0.5)
                 time.sleep(1.5)
             assert body.alive() and classifier.alive()

@@ -37,9 +37,10 @@ def test_given_arguments_override_with_typed_values():
                         'commands_file': 'commands_lights.yaml', 'use_rviz': 'true'}, PACKAGED)
     assert plan.overrides['body_node'] == {'backend': 'mediapipe', 'compressed': True,
                                            'head.enabled': False, 'hands.enabled': True,
-                                           'use_depth': False, 'autostart': False}
+                                           'use_depth': False}
     assert plan.overrides['classifier_node'] == {'commands_file': 'commands_lights.yaml'}
-    assert plan.use_rviz is True
+    assert plan.use_rviz is True and plan.autostart is False
+    assert plan_launch({}, PACKAGED).autostart is True
 
 
 @pytest.mark.parametrize('arguments, message', [

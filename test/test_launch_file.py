@@ -87,17 +87,25 @@ def test_nodes_use_installed_executables_and_checked_parameters():
         assert executable in entry_points(), f'{executable} is not an entry point of setup.py'
         params = ast.unparse(kwarg(node, 'parameters'))
         # The params file, then only the overrides plan_launch checked for this node.
-        assert params == f"[arg('params_file'), plan.overrides['{executable}']]", params
+        assert params.startswith(f"[arg('params_file'), {{**plan.overrides['{executable}']") \
+            or params == f"[arg('params_file'), plan.overrides['{executable}']]", params
     for argument, (executable, parameter) in PARAMETER_ARGUMENTS.items():
         assert parameter in PACKAGE_PARAMS[executable], (argument, parameter)
 
 
-def test_body_node_brings_itself_up():
-    """No launch-driven transition: a lost service call would leave it unconfigured."""
-    assert not calls('ChangeState') and not calls('EmitEvent')
+def test_launch_drives_the_body_node_lifecycle():
+    """body_node does not bring itself up under launch: launch configures, then activates."""
     body = next(n for n in pose_ros_nodes() if kwarg(n, 'executable').value == 'body_node')
     assert body.func.id == 'LifecycleNode'
-    assert 'autostart' in PARAMETER_ARGUMENTS and BodyConfig().autostart is True
+    overrides = [e for e in kwarg(body, 'parameters').elts if isinstance(e, ast.Dict)][0]
+    autostart = {k.value: v for k, v in zip(overrides.keys, overrides.values) if k}['autostart']
+    assert isinstance(autostart, ast.Constant) and autostart.value is False
+    changes = [ast.unparse(kwarg(c, 'transition_id')) for c in calls('ChangeState')]
+    assert sorted(changes) == ['Transition.TRANSITION_ACTIVATE', 'Transition.TRANSITION_CONFIGURE']
+    handler = calls('OnStateTransition')[0]
+    assert kwarg(handler, 'goal_state').value == 'inactive'
+    assert ast.unparse(kwarg(handler, 'target_lifecycle_node')) == 'body'
+    assert SWITCHES['autostart'] is True and 'autostart' not in PARAMETER_ARGUMENTS
 
 
 def test_remappings_name_topics_the_node_uses():
