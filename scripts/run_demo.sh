@@ -12,4 +12,6 @@ set +u
 . "$ROOT/.ws/env.sh"
 set -u
 cd "$ROOT"
+# The nodes' rcl log files stay in the workspace, not in ~/.ros/log.
+export ROS_LOG_DIR="${ROS_LOG_DIR:-$ROOT/.ws/log/ros}"
 exec "$ROOT/.ws/install/pose_ros/lib/pose_ros/demo" "$@"
