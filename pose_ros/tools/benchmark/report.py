@@ -101,7 +101,9 @@ def machine_description() -> Dict[str, str]:
     info['ROS'] = (f'{BASE_ENV.get("ROS_DISTRO", "Kilted (PyPI wheels)")}, '
                    f'{BASE_ENV.get("RMW_IMPLEMENTATION", "default RMW")}, '
                    'FASTDDS_BUILTIN_TRANSPORTS='
-                   f'{BASE_ENV.get("FASTDDS_BUILTIN_TRANSPORTS", "(unset: default)")}')
+                   f'{BASE_ENV.get("FASTDDS_BUILTIN_TRANSPORTS", "(unset)")}, '
+                   'profile '
+                   f'{Path(BASE_ENV.get("FASTDDS_DEFAULT_PROFILES_FILE", "(none)")).name}')
     info['load average at start'] = ' '.join(f'{v:.2f}' for v in os.getloadavg())
     return info
 
