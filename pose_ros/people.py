@@ -29,6 +29,10 @@ class PositionSource(IntEnum):
     MODEL_ROOT = 3      # the model's metric skeleton relative to the schema root
 
 
+# 3D that is a position in the camera's optical frame (what TF, markers and distances need).
+CAMERA_FRAME_SOURCES = (PositionSource.DEPTH, PositionSource.MODEL_CAMERA)
+
+
 class GazeSource(IntEnum):
     """How a gaze direction was obtained (values match pose_ros_msgs/Head)."""
 

@@ -37,7 +37,7 @@ from pose_ros.colors import rgb_to_bgr255, track_color, track_color_bgr
 from pose_ros.geometry.frames import body_rotation, gaze_rotation
 from pose_ros.geometry.vectors import unit
 from pose_ros.people import (
-    FrameResult, GazeSource, Hand, Head, Keypoints, Person, PositionSource)
+    CAMERA_FRAME_SOURCES, FrameResult, GazeSource, Hand, Head, Keypoints, Person, PositionSource)
 from pose_ros.schemas import BODY_SCHEMAS, get_schema, HAND21
 
 from pose_ros_msgs.msg import Hand as HandMsg
@@ -64,7 +64,6 @@ __all__ = [
 _NAN = float('nan')
 
 # 3D positions that are in the camera optical frame (header.frame_id).
-CAMERA_FRAME_SOURCES = (PositionSource.DEPTH, PositionSource.MODEL_CAMERA)
 
 _SIDE_TO_MSG = {'left': HandMsg.SIDE_LEFT, 'right': HandMsg.SIDE_RIGHT,
                 'unknown': HandMsg.SIDE_UNKNOWN}

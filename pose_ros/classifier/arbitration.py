@@ -38,7 +38,7 @@ from typing import Optional, Sequence, Tuple
 
 import numpy as np
 from pose_ros.config import CONTROL_POLICIES, ControlConfig
-from pose_ros.people import Person, PositionSource
+from pose_ros.people import CAMERA_FRAME_SOURCES, Person
 
 POLICIES = CONTROL_POLICIES
 _DEFAULTS = ControlConfig()        # the control.* parameters' defaults
@@ -72,7 +72,7 @@ class Candidate:
                               else (float('nan'),) * 4)
         area = (x1 - x0) * (y1 - y0)
         distance = float('nan')
-        if person.body.position_source in (PositionSource.DEPTH, PositionSource.MODEL_CAMERA):
+        if person.body.position_source in CAMERA_FRAME_SOURCES:
             distance = float(np.linalg.norm(person.body.root_xyz()))
         return cls(int(person.track_id), label, float(area), distance,
                    (float(x0 + x1) / 2, float(y0 + y1) / 2), float(max(x1 - x0, y1 - y0)))

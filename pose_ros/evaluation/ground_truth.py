@@ -16,28 +16,25 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple, TYPE_CHECKING
 
 import numpy as np
+from pose_ros.schemas import COCO17, HAND21
 
 if TYPE_CHECKING:  # pragma: no cover - for the annotation only
     from pose_ros.people import Keypoints
 
-LIMBS = ('left_shoulder', 'right_shoulder', 'left_elbow', 'right_elbow', 'left_wrist',
-         'right_wrist', 'left_hip', 'right_hip', 'left_knee', 'right_knee', 'left_ankle',
-         'right_ankle')
-# Keypoint names of each layout, in file order.
+LIMBS = COCO17.keypoints[5:]     # shoulders to ankles: what every body layout here shares
+# Keypoint names of each layout, in file order (the hand sets use MediaPipe's order and names).
 LAYOUTS: Dict[str, Tuple[str, ...]] = {
-    'coco17': ('nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear') + LIMBS,
+    'coco17': COCO17.keypoints,
     'crowdpose14': LIMBS + ('head', 'neck'),
     'mpii16': ('right_ankle', 'right_knee', 'right_hip', 'left_hip', 'left_knee', 'left_ankle',
                'pelvis', 'thorax', 'upper_neck', 'head_top', 'right_wrist', 'right_elbow',
                'right_shoulder', 'left_shoulder', 'left_elbow', 'left_wrist'),
-    'hand21': tuple(f'{f}{i}' for f in ('thumb', 'index', 'middle', 'ring', 'pinky')
-                    for i in range(1, 5)),
+    'hand21': HAND21.keypoints,
     'mpi3dhp17': ('head_top', 'neck', 'right_shoulder', 'right_elbow', 'right_wrist',
                   'left_shoulder', 'left_elbow', 'left_wrist', 'right_hip', 'right_knee',
                   'right_ankle', 'left_hip', 'left_knee', 'left_ankle', 'root', 'spine',
                   'head'),
 }
-LAYOUTS['hand21'] = ('wrist',) + LAYOUTS['hand21']
 
 
 def to_layout(keypoints: 'Keypoints', layout: str) -> np.ndarray:
@@ -49,11 +46,6 @@ def to_layout_3d(keypoints: 'Keypoints', layout: str) -> Tuple[np.ndarray, np.nd
     """Return (K, 3) x, y, conf and (K, 3) positions (metres) in ``layout`` order, NaN unknown."""
     size = len(LAYOUTS[layout])
     out, xyz = np.full((size, 3), np.nan), np.full((size, 3), np.nan)
-    if layout == 'hand21':             # same order as the hand21 schema, other names
-        if keypoints.schema.name != 'hand21':
-            raise ValueError(f'a {keypoints.schema.name} skeleton has no hand21 layout')
-        out[:, :2], out[:, 2], xyz[:] = keypoints.xy, keypoints.conf, keypoints.xyz
-        return out, xyz
     for i, name in enumerate(LAYOUTS[layout]):
         if keypoints.schema.has(name):
             j = keypoints.schema.index(name)

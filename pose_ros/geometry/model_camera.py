@@ -17,7 +17,7 @@ is less stable with 2D and 3D from one network).
 from typing import Optional, Tuple
 
 import numpy as np
-from pose_ros.geometry.camera import CameraIntrinsics
+from pose_ros.geometry.camera import CameraIntrinsics, project
 from pose_ros.people import Keypoints, PositionSource
 
 MIN_POINTS = 4              # visible points needed for a fit
@@ -49,12 +49,10 @@ def camera_translation(xy: np.ndarray, xyz: np.ndarray, intrinsics: CameraIntrin
     b = np.concatenate([du * z - k.fx * x, dv * z - k.fy * y])
     sw = np.concatenate([s, s])
     t, *_ = np.linalg.lstsq(a * sw[:, None], b * sw, rcond=None)
-    depth = z + t[2]
-    if not np.all(depth > 0):
+    reprojected = project(xyz[use] + t, intrinsics)
+    if reprojected is None:                     # a point behind the camera
         return None
-    pu = k.fx * (x + t[0]) / depth + k.cx
-    pv = k.fy * (y + t[1]) / depth + k.cy
-    rms = float(np.sqrt(np.mean((pu - u) ** 2 + (pv - v) ** 2)))
+    rms = float(np.sqrt(np.mean(np.sum((reprojected - xy[use]) ** 2, axis=1))))
     return t, rms
 
 

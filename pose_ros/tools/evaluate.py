@@ -21,7 +21,6 @@ import argparse
 from dataclasses import dataclass, field
 import os
 from pathlib import Path
-import platform
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
@@ -33,7 +32,9 @@ from pose_ros.evaluation.ground_truth import (GtImage, GtSet, LAYOUTS, load_set,
                                               to_layout_3d)
 from pose_ros.evaluation.metrics import (COCO_SIGMAS, CROWDPOSE_SIGMAS, match_by_distance,
                                          oks_ap, pck, Prediction)
+from pose_ros.hands import handedness_to_person_side
 from pose_ros.native_log import NativeLogFilter
+from pose_ros.people import CAMERA_FRAME_SOURCES
 from pose_ros.schemas import BLAZEPOSE33, COCO17, HAND21
 
 DEFAULT_GT = Path(os.environ.get('POSE_ROS_GT_DIR', '../shared/data/gt'))
@@ -57,9 +58,8 @@ class Output:
 
 
 def _camera_xyz(keypoints, layout: str) -> np.ndarray:
-    from pose_ros.people import PositionSource
     xyz = to_layout_3d(keypoints, layout)[1]
-    if keypoints.position_source not in (PositionSource.DEPTH, PositionSource.MODEL_CAMERA):
+    if keypoints.position_source not in CAMERA_FRAME_SOURCES:
         xyz[:] = np.nan
     return xyz
 
@@ -138,6 +138,7 @@ class RawMediaPipePath:
             static_image_mode=True, max_num_hands=4,
             model_complexity=config.hands.model_complexity,
             min_detection_confidence=config.hands.min_detection_confidence) if hands else None
+        self.mirrored = config.image_mirrored
         self.name = ('raw MediaPipe Hands (whole image)' if hands
                      else f'raw MediaPipe Pose (complexity {m.model_complexity})')
 
@@ -158,8 +159,8 @@ class RawMediaPipePath:
                                    found.multi_handedness or []):
                 lm = np.array([[p.x * w, p.y * h, 1.0] for p in lms.landmark])
                 hand = Keypoints.from_arrays(HAND21, lm[:, :2], lm[:, 2])
-                # MediaPipe labels assume a mirrored (selfie) image; a camera image is not.
-                side = {'Left': 'right', 'Right': 'left'}[handed.classification[0].label]
+                side = handedness_to_person_side(handed.classification[0].label,
+                                                 self.mirrored)
                 out.hands.append((to_layout(hand, 'hand21'), side))
         return out
 
@@ -413,21 +414,13 @@ def markdown(results: Sequence[SetResult]) -> str:
 
 
 def environment() -> str:
-    """Machine and versions, for EVALUATION.md."""
-    import onnxruntime
-    versions = [f'python {platform.python_version()}', f'numpy {np.__version__}',
-                f'opencv {cv2.__version__}', f'onnxruntime {onnxruntime.__version__}']
-    from importlib.metadata import PackageNotFoundError, version
-    for names in (('ultralytics', 'ultralytics-opencv-headless'), ('mediapipe',),
-                  ('pycocotools',), ('torch',)):
-        for name in names:
-            try:
-                versions.append(f'{names[0]} {version(name)}')
-                break
-            except PackageNotFoundError:
-                continue
-    return f'{platform.machine()} {os.cpu_count()} CPUs, {platform.platform()}; ' + \
-        ', '.join(versions)
+    """Machine and versions, for EVALUATION.md (the benchmark's description, plus pycocotools)."""
+    from importlib.metadata import version
+    from pose_ros.tools.benchmark.report import machine_description
+    info = machine_description()
+    info['packages'] += f', pycocotools {version("pycocotools")}'
+    keys = ('CPU', 'memory', 'OS', 'Python', 'packages')
+    return '; '.join(f'{key}: {info[key]}' for key in keys)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
