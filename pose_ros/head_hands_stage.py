@@ -149,7 +149,8 @@ def person_of_hand(hand: Hand, body_schema: KeypointSchema) -> Person:
 class HeadHandsStage:
     """Runs the hand and face models on one frame and fills the people's hands and heads."""
 
-    def __init__(self, config: BodyConfig, tuning: Optional[HeadHandsTuning] = None) -> None:
+    def __init__(self, config: BodyConfig, tuning: Optional[HeadHandsTuning] = None,
+                 body_schema: KeypointSchema = COCO17) -> None:
         """
         Create the estimators ``config`` enables (this loads MediaPipe).
 
@@ -159,6 +160,7 @@ class HeadHandsStage:
         :param config: the configuration; :meth:`update` takes a new one at run time (its
             read-only settings must not change).
         :param tuning: the settings that are no parameters.
+        :param body_schema: the backend's skeleton, for the people made of a hand alone.
         """
         self.config = config
         self.tuning = t = tuning or HeadHandsTuning()
@@ -190,7 +192,7 @@ class HeadHandsStage:
         self._executor = (ThreadPoolExecutor(threads - 1, thread_name_prefix='head_hands')
                           if threads > 1 else None)
         self._smoother = HeadSmoother.from_config(config)
-        self.body_schema: KeypointSchema = COCO17   # the backend's; build_pipeline sets it
+        self.body_schema = body_schema
         self.last_faces: List[np.ndarray] = []     # meshes of the last frame, for debugging
 
     @property

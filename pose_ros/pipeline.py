@@ -193,11 +193,9 @@ def build_pipeline(config: BodyConfig, tuning: Optional[HeadHandsTuning] = None,
     """
     stage = backend = None
     try:
-        if config.head.enabled or config.hands.enabled:
-            stage = HeadHandsStage(config, tuning)
         backend = create_backend(config)
-        if stage is not None:
-            stage.body_schema = backend.schema    # of the people made of a hand alone
+        if config.head.enabled or config.hands.enabled:
+            stage = HeadHandsStage(config, tuning, body_schema=backend.schema)
         pipeline = BodyPipeline(backend, config, stage)
         if warmup:
             backend.warmup()

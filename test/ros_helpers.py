@@ -168,3 +168,12 @@ def wait_for_node(node: Node, proc: Any, subscribes: Sequence[str] = (),
     assert proc.alive(), f'{proc.name} died:\n{proc.log_tail(40)}'
     assert ok, (f'{proc.name} never showed subscriptions {list(subscribes)} and publishers '
                 f'{list(publishes)}:\n{proc.log_tail(40)}')
+
+
+def process_running(pid: int) -> bool:
+    """Return True while process ``pid`` runs; a zombie (exited, not yet reaped) has stopped."""
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            return f.read().split(') ')[1][0] != 'Z'
+    except OSError:
+        return False

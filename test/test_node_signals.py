@@ -18,7 +18,7 @@ import time
 
 from pose_ros.tools.graph import NodeProcess, ros_args, share_file
 import pytest
-from ros_helpers import RosContext, wait_for
+from ros_helpers import process_running, RosContext, wait_for
 
 READY = {'body_node': 'active: listening', 'classifier_node': 'classifier rules'}
 EXIT_S = 15.0
@@ -90,24 +90,11 @@ def test_a_node_started_by_launch_stops_when_launch_dies(name, tmp_path):
             assert wait_for(lambda: READY[name] in text(errors='replace'), 90.0), text()
             parent.stdin.close()             # the parent exits; the node must follow
             parent.wait(EXIT_S)
-            gone = wait_for(lambda: not _alive(pid), EXIT_S, interval=0.05)
+            gone = wait_for(lambda: not process_running(pid), EXIT_S, interval=0.05)
         finally:
-            if _alive(pid):
+            if process_running(pid):
                 os.kill(pid, signal.SIGKILL)
             log.close()
     assert gone, f'{name} (pid {pid}) kept running after its parent exited: {text()[-2000:]}'
     assert 'parent process exited' in text(), text()[-2000:]
     assert 'Traceback' not in text(), text()[-3000:]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie (exited, not yet reaped by init) counts as gone.
-    try:
-        with open(f'/proc/{pid}/stat') as f:
-            return f.read().split(') ')[1][0] != 'Z'
-    except OSError:
-        return False

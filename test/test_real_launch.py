@@ -22,7 +22,7 @@ import time
 
 from pose_ros.tools.graph import share_file
 import pytest
-from ros_helpers import RosContext, wait_for
+from ros_helpers import process_running, RosContext, wait_for
 
 pytestmark = pytest.mark.skipif(
     any(importlib.util.find_spec(m) is None for m in ('launch', 'launch_ros')),
@@ -67,14 +67,6 @@ class Launch:
             pytest.fail(f'launch still running {timeout} s after the signal: {self.text()}')
 
 
-def _running(pid: int) -> bool:
-    try:
-        with open(f'/proc/{pid}/stat') as f:
-            return f.read().split(') ')[1][0] != 'Z'
-    except OSError:
-        return False
-
-
 def _up(launch: Launch) -> None:
     ok = wait_for(lambda: 'active: listening' in launch.text()
                   and 'classifier rules' in launch.text() or launch.proc.poll() is not None,
@@ -110,10 +102,10 @@ def test_sigterm_to_launch_leaves_no_node_running(tmp_path):
             assert len(pids) == 2, launch.text()
             launch.proc.send_signal(signal.SIGTERM)        # systemd / kill, to launch only
             launch.wait()
-            gone = wait_for(lambda: not any(_running(p) for p in pids), 15.0, interval=0.1)
+            gone = wait_for(lambda: not any(process_running(p) for p in pids), 15.0, interval=0.1)
         finally:
             for pid in launch.children():
-                if _running(pid):
+                if process_running(pid):
                     os.kill(pid, signal.SIGKILL)
     assert gone, launch.text()
 
