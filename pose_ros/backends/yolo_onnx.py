@@ -13,9 +13,9 @@ numpy pre/post-processing around ``InferenceSession.run``:
 - postprocessing: confidence filter on the raw (1, 56, N) output, greedy NMS (torchvision's
   rule: suppress IoU > ``iou``), boxes and keypoints mapped back to the original image and
   clipped to it, as ultralytics does;
-- tracking: ultralytics' own ``BYTETracker`` / ``BOTSORT`` fed with these detections, so the
-  track ids are the ones the ``yolo`` backend gives (ultralytics, and with it torch, is
-  imported only then; ``tracker='none'`` keeps the process free of torch).
+- tracking (:mod:`pose_ros.tracking`): ByteTrack without torch (``bytetrack``, the default),
+  or ultralytics' own ``BYTETracker`` / ``BOTSORT`` fed with these detections (ultralytics,
+  and with it torch, is imported only then), or none.
 
 A model exported with dynamic height and width (the default of :func:`export_onnx`) gets the
 smallest stride-multiple rectangle that holds the image letterboxed to ``image_size``, exactly
@@ -44,6 +44,7 @@ from pose_ros.backends.yolo_ultralytics import YoloOptions
 from pose_ros.config import BodyConfig, OnnxConfig, YoloConfig
 from pose_ros.people import Keypoints, Person
 from pose_ros.schemas import COCO17
+from pose_ros.tracking import make_tracker, TrackerError
 
 NUM_KEYPOINTS = 17
 PAD_VALUE = 114                      # ultralytics' letterbox grey
@@ -91,30 +92,8 @@ class Detections:
         return len(self.conf)
 
 
-class _TrackerInput:
-    """The Results-like view ultralytics' trackers read: xyxy, xywh, conf, cls, indexing."""
-
-    def __init__(self, xyxy: np.ndarray, conf: np.ndarray) -> None:
-        self.xyxy = xyxy
-        self.conf = conf
-        self.cls = np.zeros_like(conf)
-
-    @property
-    def xywh(self) -> np.ndarray:
-        xywh = np.empty_like(self.xyxy)
-        xywh[:, :2] = (self.xyxy[:, :2] + self.xyxy[:, 2:]) / 2
-        xywh[:, 2:] = self.xyxy[:, 2:] - self.xyxy[:, :2]
-        return xywh
-
-    def __len__(self) -> int:
-        return len(self.conf)
-
-    def __getitem__(self, index) -> '_TrackerInput':
-        return _TrackerInput(self.xyxy[index], self.conf[index])
-
-
 class YoloOnnxBackend(PoseBackend):
-    """YOLO-pose (default yolo11n-pose.onnx) through ONNX Runtime, with ultralytics' trackers."""
+    """YOLO-pose (default yolo11n-pose.onnx) through ONNX Runtime, with a tracker."""
 
     name = 'yolo_onnx'
     schema = COCO17
@@ -135,7 +114,10 @@ class YoloOnnxBackend(PoseBackend):
         self._input = self._session.get_inputs()[0]
         self._output = self._session.get_outputs()[0].name
         self._fixed, self._stride = _check_model(self._session, path, options.image_size)
-        self._tracker = _make_tracker(options.tracker) if options.tracker != 'none' else None
+        try:
+            self._tracker = make_tracker(options.tracker)
+        except TrackerError as e:
+            raise BackendError(str(e)) from e
         self._buffers: Dict[Tuple[int, ...], np.ndarray] = {}
         self.last_timings_ms: Dict[str, float] = {}
         shape = ('x'.join(map(str, self._fixed)) if self._fixed
@@ -229,16 +211,8 @@ class YoloOnnxBackend(PoseBackend):
         found = self.detect(bgr)
         if self._tracker is None:
             return _to_people(found.xyxy, found.conf, found.keypoints, None)
-        tracks = self._tracker.update(_TrackerInput(found.xyxy, found.conf), bgr)
-        if len(tracks) == 0:
-            # As ultralytics' track(): new tracks stay hidden until confirmed; with no track
-            # at all the detections are reported untracked.
-            if any(not t.is_activated for t in self._tracker.tracked_stracks):
-                return []
-            return _to_people(found.xyxy, found.conf, found.keypoints, None)
-        index = tracks[:, -1].astype(np.int64)
-        return _to_people(tracks[:, :4].astype(np.float32), tracks[:, 5].astype(np.float32),
-                          found.keypoints[index], tracks[:, 4].astype(np.int64))
+        index, ids, boxes = self._tracker.update(found.xyxy, found.conf)
+        return _to_people(boxes, found.conf[index], found.keypoints[index], ids)
 
     def update(self, config: BodyConfig) -> None:
         """Take the run-time settings of a new configuration (``yolo.confidence``)."""
@@ -352,20 +326,6 @@ def _check_model(session, path: Path, image_size: int) -> Tuple[Optional[Tuple[i
                 'model again (dynamic, or at that size)')
         return (shape[2], shape[3]), stride
     return None, stride
-
-
-def _make_tracker(name: str):
-    try:
-        from ultralytics.trackers.track import TRACKER_MAP
-        from ultralytics.utils import IterableSimpleNamespace, YAML
-        from ultralytics.utils.checks import check_yaml
-    except ImportError as e:  # pragma: no cover - depends on the install
-        raise BackendError(
-            f"tracker {name!r} is ultralytics' (AGPL-3.0): pip install "
-            f"ultralytics-opencv-headless, or set the tracker to 'none' ({e})") from e
-    cfg = IterableSimpleNamespace(**YAML.load(check_yaml(name)))
-    cfg.device = 'cpu'      # only a ReID encoder would use it; none is configured
-    return TRACKER_MAP[cfg.tracker_type](args=cfg)
 
 
 def onnxslim_available() -> bool:

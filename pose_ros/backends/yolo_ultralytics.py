@@ -2,7 +2,11 @@
 # Licensed under the Apache License, Version 2.0
 
 """
-Multi-person COCO-17 body pose with ultralytics YOLO-pose and its ByteTrack/BoT-SORT ids.
+Multi-person COCO-17 body pose with ultralytics YOLO-pose, tracked as the other backends are.
+
+Track ids: ``bytetrack`` (the default) is :mod:`pose_ros.tracking`'s torch-free ByteTrack fed
+with ``predict``'s people, exactly as the ``yolo_onnx`` backend does, so both give the same ids;
+``bytetrack.yaml`` / ``botsort.yaml`` are ultralytics' own ``track()``.
 
 ultralytics and its weights are AGPL-3.0: this module is imported only when the 'yolo'
 backend is chosen, so the rest of pose_ros stays importable (and Apache-2.0) without it.
@@ -19,6 +23,7 @@ from pose_ros.backends.base import BackendError, PoseBackend, resolve_model_path
 from pose_ros.config import BodyConfig
 from pose_ros.people import Keypoints, Person
 from pose_ros.schemas import COCO17
+from pose_ros.tracking import make_tracker, TrackerError, ULTRALYTICS_TRACKERS
 
 
 @dataclass(frozen=True)
@@ -34,7 +39,7 @@ class YoloOptions:
     device: str                       # 'cpu', 'cuda', 'cuda:0', ...
     image_size: int                   # network input size (pixels, multiple of 32)
     confidence: float                 # minimum person score
-    tracker: str                      # one of config.TRACKERS; 'none' gives track_id -1
+    tracker: str                      # one of tracking.TRACKERS; 'none' gives track_id -1
     max_people: int
     iou: float = 0.7                  # NMS IoU threshold (not a parameter)
 
@@ -76,14 +81,21 @@ class YoloPoseBackend(PoseBackend):
         import torch
         self._torch = torch
         self._threads = os.cpu_count() or 1
-        self.model = f'{path.name} imgsz={options.image_size} device={options.device}'
+        self.model = (f'{path.name} imgsz={options.image_size} device={options.device} '
+                      f'tracker={options.tracker}')
         self._persist = False
+        self._tracker = None
+        if options.tracker not in ULTRALYTICS_TRACKERS:
+            try:
+                self._tracker = make_tracker(options.tracker)
+            except TrackerError as e:
+                raise BackendError(str(e)) from e
 
     def infer(self, bgr: np.ndarray) -> List[Person]:
         o = self.options
         kwargs = {'imgsz': o.image_size, 'conf': o.confidence, 'iou': o.iou,
                   'device': o.device, 'max_det': o.max_people, 'verbose': False}
-        if o.tracker == 'none':
+        if o.tracker not in ULTRALYTICS_TRACKERS:
             result = self._model.predict(bgr, **kwargs)[0]
         else:
             # persist=True keeps the tracker between calls; reset() starts a new one.
@@ -92,7 +104,19 @@ class YoloPoseBackend(PoseBackend):
             self._persist = True
         if self._torch.get_num_threads() != self._threads:
             self._torch.set_num_threads(self._threads)
-        return _to_people(result)
+        people = _to_people(result)
+        if self._tracker is None or not people:
+            if self._tracker is not None:
+                self._tracker.update(np.zeros((0, 4), np.float32), np.zeros(0, np.float32))
+            return people
+        index, ids, boxes = self._tracker.update(np.stack([p.bbox for p in people]),
+                                                 np.array([p.score for p in people], np.float32))
+        tracked = []
+        for i, track_id, box in zip(index, ids, boxes):
+            person = people[int(i)]
+            person.track_id, person.bbox = int(track_id), box
+            tracked.append(person)
+        return tracked
 
     def update(self, config: BodyConfig) -> None:
         """Take the run-time settings of a new configuration (``yolo.confidence``)."""
@@ -100,6 +124,8 @@ class YoloPoseBackend(PoseBackend):
 
     def reset(self) -> None:
         self._persist = False
+        if self._tracker is not None:
+            self._tracker.reset()
 
     def close(self) -> None:
         self._model = None
