@@ -9,9 +9,11 @@ this process publishes People messages of synthetic people holding poses (so the
 known), in real time, and listens to what comes out.
 """
 
+import subprocess
 import threading
 import time
 
+from blocked_imports import blocked_python
 from geometry_msgs.msg import Twist
 import numpy as np
 from pose_ros.classifier.synthetic import hold_sequence, with_missing
@@ -28,6 +30,36 @@ def start(tmp_path, **params):
     return NodeProcess('classifier_node', ros_args([share_file('config/pose_ros.yaml')],
                                                    params=params),
                        log_path=tmp_path / 'classifier_node.log')
+
+
+class BlockedNode(NodeProcess):
+    """classifier_node where torch, torchvision, ultralytics and onnx cannot be imported."""
+
+    def __init__(self, args, log_path):
+        self.name = 'classifier_node'
+        self.log_path = log_path
+        self._log = open(log_path, 'wb')
+        main = 'from pose_ros.nodes.classifier_node import main\nmain()\n'
+        self.proc = subprocess.Popen(blocked_python(main) + list(args), stdout=self._log,
+                                     stderr=subprocess.STDOUT)
+
+
+def start_blocked(tmp_path, **params):
+    return BlockedNode(ros_args([share_file('config/pose_ros.yaml')], params=params),
+                       tmp_path / 'classifier_node.log')
+
+
+@pytest.fixture(scope='module')
+def trained_model(tmp_path_factory):
+    """Return poses.pt and poses.onnx, trained here (torch) on stick figures of 3 poses."""
+    from pose_ros.classifier import features, model, synthetic
+    from pose_ros.classifier.export import export_onnx
+    kps, labels = synthetic.generate_set(['stand', 't_pose', 'dab'], 200,
+                                         np.random.default_rng(0))
+    trained, _ = model.train(features.normalise_many(kps), labels, progress=False)
+    folder = tmp_path_factory.mktemp('model')
+    export_onnx(trained, folder / 'poses.onnx')
+    return trained.save(folder / 'poses.pt'), folder / 'poses.onnx'
 
 
 class Outputs:
@@ -126,6 +158,50 @@ def test_lights_t_pose_on_dab_off(tmp_path):
     with out.lock:
         states = [m.data for m in out.lights]
     assert True in states and states[-1] is False
+
+
+def test_a_trained_onnx_model_switches_the_lights_without_torch(tmp_path, trained_model):
+    """classifier: model with the .onnx pose_train writes, in a Python without torch."""
+    rng = np.random.default_rng(5)
+    with RosContext() as ros:
+        proc = start_blocked(tmp_path, classifier='model', model_path=str(trained_model[1]),
+                             commands_file='commands_lights.yaml',
+                             **{'control.policy': 'largest'})
+        try:
+            node = ros.node('test_onnx_model')
+            out = Outputs(node)
+            pub = node.create_publisher(People, '/people', 10)
+            with spin_in_thread(node):
+                wait_matched(pub, proc)
+                t = play(pub, 't_pose', 1.5, rng, 0.0)
+                assert wait_for(lambda: any(m.data for m in out.lights), 2.0), proc.log_text()
+                play(pub, 'dab', 1.5, rng, t)
+                assert wait_for(lambda: out.lights and not out.lights[-1].data, 2.0)
+        finally:
+            code = proc.stop()
+    log = proc.log_text()
+    assert code == 0, log
+    assert 'classifier model:poses.onnx' in log
+    assert 'BLOCKED_IMPORT' not in log, log         # nothing even tried to import torch
+    with out.lock:
+        labels = {m.label for m in out.labels}
+        sources = {m.source for m in out.labels}
+        states = [m.data for m in out.lights]
+    assert {'t_pose', 'dab'} <= labels and sources == {'model:poses.onnx'}
+    assert True in states and states[-1] is False
+
+
+def test_a_pt_model_without_torch_is_refused_at_start(tmp_path, trained_model):
+    proc = start_blocked(tmp_path, classifier='model', model_path=str(trained_model[0]))
+    try:
+        proc.proc.wait(30)
+    finally:
+        code = proc.stop()
+    log = proc.log_text()
+    assert code == 2, log
+    assert 'torch cannot be imported here' in log and 'training requirements' in log, log
+    assert 'Run the .onnx model pose_train writes beside it (poses.onnx)' in log, log
+    assert 'Traceback' not in log, log
 
 
 def test_missing_keypoints_give_unknown(tmp_path):

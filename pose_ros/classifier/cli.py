@@ -13,9 +13,13 @@ Command lines: ``pose_record`` builds a labelled dataset, ``pose_train`` trains 
 
 Images run through body_node's pipeline with body_node's configuration (``--params-file``,
 ``--param`` and ``--backend``: see :mod:`pose_ros.config_args`). ``pose_train`` writes the
-model file, ``<model>.metrics.txt`` (the table), ``<model>.metrics.json`` and
-``<model>.confusion.png`` next to it (or in ``--report-dir``). Both exit with 2 and a
-one-line reason on bad input, and print the dataset / metrics summary on success.
+model twice, ``--out`` (``model.pt``, torch) and ``model.onnx`` beside it (ONNX Runtime, what
+a robot runs: no torch needed; the export is checked against torch and its largest difference
+printed), then ``<model>.metrics.txt`` (the table), ``<model>.metrics.json`` and
+``<model>.confusion.png`` next to it (or in ``--report-dir``). An ``--out`` ending in
+``.onnx`` is refused: it names the ``.pt`` file. Both exit with 2 and a one-line reason on bad
+input (``pose_train`` with 1 when the export check fails, the ``.pt`` file written), and print
+the dataset / metrics summary on success.
 """
 
 import argparse
@@ -137,7 +141,8 @@ def train_main(argv: Optional[Sequence[str]] = None) -> int:
         prog='pose_train', description='Train a pose classifier on pose_record datasets; '
         'write the model, a metrics table and a confusion-matrix PNG.')
     parser.add_argument('data', type=Path, nargs='+', help='dataset files (.jsonl), one schema')
-    parser.add_argument('--out', type=Path, required=True, help='model file to write (.pt)')
+    parser.add_argument('--out', type=Path, required=True,
+                        help='model file to write (.pt); the .onnx is written beside it')
     parser.add_argument('--report-dir', type=Path,
                         help='folder of the metrics and confusion PNG (default: beside --out)')
     parser.add_argument('--hidden', type=_int_list, default=[64, 64],
@@ -158,6 +163,12 @@ def train_main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument('--no-progress', action='store_true', help='no progress bar')
     parser.add_argument('--plain', action='store_true', help='plain-text table (no rich)')
     args = parser.parse_args(argv)
+    if args.out.suffix.lower() == '.onnx':
+        print(f'pose_train: --out names the torch model file (e.g. '
+              f'{args.out.with_suffix(".pt")}); {args.out.name} is written beside it',
+              file=sys.stderr)
+        return 2
+    from pose_ros.classifier.export import export_onnx, ExportError
     from pose_ros.classifier.model import save_confusion_png, train
     try:
         ds = Dataset.load_many(args.data)
@@ -173,6 +184,11 @@ def train_main(argv: Optional[Sequence[str]] = None) -> int:
         print(f'pose_train: {e}', file=sys.stderr)
         return 2
     path = model.save(args.out)
+    try:
+        difference = export_onnx(model, path.with_suffix('.onnx'), x, seed=args.seed)
+    except ExportError as e:
+        print(f'pose_train: {e}; the torch model {path} is written', file=sys.stderr)
+        return 1
     report_dir = args.report_dir or path.parent
     report_dir.mkdir(parents=True, exist_ok=True)
     stem = path.stem
@@ -183,4 +199,6 @@ def train_main(argv: Optional[Sequence[str]] = None) -> int:
     metrics.print_table(use_rich=not args.plain)
     print(f'pose_train: model {path} (labels {", ".join(model.labels)}, schema '
           f'{model.schema}); metrics {report_dir / (stem + ".metrics.txt")}; confusion {png}')
+    print(f'pose_train: ONNX model {path.with_suffix(".onnx")} (run it with ONNX Runtime, no '
+          f'torch); export check: largest probability difference to torch {difference:.2g}')
     return 0

@@ -69,7 +69,7 @@ class Labeller(Protocol):
 
 
 class ModelLabeller:
-    """A trained :class:`~pose_ros.classifier.model.PoseClassifier` as a :class:`Labeller`."""
+    """A trained :class:`~pose_ros.classifier.predictor.PosePredictor` as a :class:`Labeller`."""
 
     def __init__(self, model) -> None:
         self.model = model

@@ -23,7 +23,7 @@ missing in the features.
 
 The features only use the 17 points every body schema shares, but a model still records the
 schema it was trained on and refuses another one (keypoint positions of COCO-17 and
-BlazePose-33 models differ systematically, e.g. hips), see :mod:`pose_ros.classifier.model`.
+BlazePose-33 models differ systematically, e.g. hips), see :mod:`pose_ros.classifier.predictor`.
 """
 
 from typing import Any, Dict, Iterable, Optional, Tuple

@@ -4,13 +4,21 @@
 """
 A small trainable pose classifier (torch MLP) over :mod:`~pose_ros.classifier.features`.
 
+Training and ``.pt`` files need torch; running a model does not: ``pose_train`` writes every
+model twice, as ``<name>.pt`` (this module's format, for torch) and ``<name>.onnx`` (the same
+network and fields for ONNX Runtime, :mod:`~pose_ros.classifier.onnx_model`; what a robot
+runs), and :func:`pose_ros.classifier.predictor.load` reads either. Both share inference
+(features, probabilities to labels, unknowns):
+:class:`~pose_ros.classifier.predictor.PosePredictor`.
+
 **Model file** (``.pt``): one ``torch.save`` of a dict holding only tensors and plain values
 (str, int, float, bool, list, dict), so it is read with ``torch.load(weights_only=True)``,
-which refuses anything else: loading a model never runs pickled code. Keys:
+which refuses anything else: loading a model never runs pickled code. Keys (the ``.onnx``
+file's metadata holds the same fields, with ``mean``/``std`` as lists, and no weights):
 
 =====================  ======================================================================
 ``format``             ``'pose_ros.pose_classifier'``
-``version``            ``1`` (this module's :data:`MODEL_VERSION`)
+``version``            ``1`` (:data:`~pose_ros.classifier.predictor.MODEL_VERSION`)
 ``labels``             class names, in output order
 ``schema``             keypoint schema the training data came from, e.g. ``'coco17'``
 ``feature_spec``       :func:`~pose_ros.classifier.features.feature_spec` (layout, version)
@@ -38,28 +46,22 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from pose_ros.classifier.features import (
-    DEFAULT_MIN_CONF, FEATURE_DIM, feature_spec, FEATURE_VERSION, mirror, mirror_label,
-    normalise, SchemaMismatch, visible_fraction)
-from pose_ros.people import Keypoints
+    DEFAULT_MIN_CONF, FEATURE_DIM, feature_spec, mirror, mirror_label, SchemaMismatch,
+    visible_fraction)
+from pose_ros.classifier.predictor import (
+    MAX_LABELS, MODEL_FORMAT, MODEL_VERSION, ModelFileError, parse_header, PosePredictor,
+    UNKNOWN)
 import torch
 from torch import nn
 
-MODEL_FORMAT = 'pose_ros.pose_classifier'
-MODEL_VERSION = 1
-UNKNOWN = 'unknown'
-__all__ = ['build_network', 'compute_metrics', 'ModelFileError', 'PoseClassifier',
-           'SchemaMismatch', 'TrainMetrics', 'load', 'save_confusion_png', 'train']
-
-
-class ModelFileError(ValueError):
-    """A model file cannot be read: not a model, a newer version, or unsafe content."""
-
+__all__ = ['build_network', 'compute_metrics', 'MAX_LABELS', 'MODEL_FORMAT', 'MODEL_VERSION',
+           'ModelFileError', 'PoseClassifier', 'SchemaMismatch', 'TrainMetrics', 'UNKNOWN',
+           'load', 'save_confusion_png', 'train']
 
 # Limits of what a model file may declare, checked before any weight is allocated: far above
 # what a pose classifier needs (the default is two layers of 64), far below what hurts a robot.
 MAX_HIDDEN_LAYERS = 8
 MAX_HIDDEN_UNITS = 4096
-MAX_LABELS = 1000
 
 
 def build_network(n_in: int, hidden: Sequence[int], n_out: int, dropout: float = 0.0
@@ -195,103 +197,35 @@ def save_confusion_png(metrics: TrainMetrics, path: Union[str, Path],
     return path
 
 
-class PoseClassifier:
-    """A trained classifier: labels, schema, feature standardisation and the network."""
+class PoseClassifier(PosePredictor):
+    """A trained classifier run by torch: the network, and what training and ``.pt`` need."""
 
     def __init__(self, net: nn.Module, labels: Sequence[str], schema: str, mean: np.ndarray,
                  std: np.ndarray, hidden: Sequence[int], dropout: float = 0.0,
                  spec: Optional[Dict[str, Any]] = None, unknown_threshold: float = 0.6,
                  min_visible: float = 0.5, metrics: Optional[Dict[str, Any]] = None,
                  created: str = '', name: str = '') -> None:
-        if len(set(labels)) != len(labels) or UNKNOWN in labels:
-            raise ValueError(f'labels must be unique and not {UNKNOWN!r}: {list(labels)}')
+        super().__init__(labels, schema, mean, std, spec, unknown_threshold, min_visible,
+                         metrics, created, name)
         self.net = net.eval()
-        self.labels = list(labels)
-        self.schema = schema
-        self.mean = np.asarray(mean, np.float32).reshape(FEATURE_DIM)
-        self.std = np.asarray(std, np.float32).reshape(FEATURE_DIM)
         self.hidden = [int(h) for h in hidden]
         self.dropout = float(dropout)
-        self.spec = dict(spec or feature_spec())
-        self.unknown_threshold = float(unknown_threshold)
-        self.min_visible = float(min_visible)
-        self.metrics = dict(metrics or {})
-        self.created = created
-        self.name = name            # file name once saved or loaded (for messages)
 
-    # -- inference -----------------------------------------------------------------------
-
-    def check_schema(self, schema_name: str) -> None:
-        """Raise :class:`SchemaMismatch` unless ``schema_name`` is the training schema."""
-        if schema_name != self.schema:
-            what = f'model {self.name!r}' if self.name else 'this model'
-            raise SchemaMismatch(
-                f'{what} was trained on {self.schema!r} keypoints and refuses '
-                f'{schema_name!r} ones: run the backend that gives {self.schema!r} keypoints '
-                f'(coco17: yolo, blazepose33: mediapipe), or record a {schema_name!r} '
-                f'dataset and train a model for it')
-
-    def features(self, keypoints: Keypoints) -> np.ndarray:
-        """Feature vector of one skeleton with this model's settings (schema checked)."""
-        self.check_schema(keypoints.schema.name)
-        return normalise(keypoints, float(self.spec.get('min_conf', DEFAULT_MIN_CONF)))
-
-    def predict_proba(self, features: np.ndarray) -> np.ndarray:
-        """Class probabilities ``(N, len(labels))`` of feature vectors ``(N, FEATURE_DIM)``."""
-        x = np.asarray(features, np.float32).reshape(-1, FEATURE_DIM)
-        x = np.nan_to_num((x - self.mean) / self.std, nan=0.0, posinf=0.0, neginf=0.0)
+    def network_proba(self, x: np.ndarray) -> np.ndarray:
+        """Class probabilities of standardised features: softmax of the network's logits."""
         with torch.no_grad():
             logits = self.net(torch.from_numpy(x))
             return torch.softmax(logits, dim=1).numpy()
-
-    def predict(self, keypoints: Keypoints) -> Tuple[str, float]:
-        """
-        Return ``(label, probability)`` of one skeleton.
-
-        ``('unknown', 0.0)`` when fewer than ``min_visible`` of the joints are visible (or the
-        hips/shoulders are missing); ``('unknown', p)`` when the top probability ``p`` is
-        below ``unknown_threshold``.
-
-        :raises SchemaMismatch: a skeleton of another schema than the training one.
-        """
-        f = self.features(keypoints)
-        if visible_fraction(f) < self.min_visible:
-            return UNKNOWN, 0.0
-        p = self.predict_proba(f)[0]
-        i = int(np.argmax(p))
-        if p[i] < self.unknown_threshold:
-            return UNKNOWN, float(p[i])
-        return self.labels[i], float(p[i])
-
-    def predict_many(self, keypoints: Sequence[Keypoints]) -> List[Tuple[str, float]]:
-        """:meth:`predict` over many skeletons in one network pass."""
-        if not keypoints:
-            return []
-        feats = np.stack([self.features(k) for k in keypoints])
-        probs = self.predict_proba(feats)
-        out = []
-        for f, p in zip(feats, probs):
-            i = int(np.argmax(p))
-            if visible_fraction(f) < self.min_visible:
-                out.append((UNKNOWN, 0.0))
-            elif p[i] < self.unknown_threshold:
-                out.append((UNKNOWN, float(p[i])))
-            else:
-                out.append((self.labels[i], float(p[i])))
-        return out
 
     # -- files ---------------------------------------------------------------------------
 
     def to_dict(self) -> Dict[str, Any]:
         """Return the model file's content (see the module doc)."""
         return {
-            'format': MODEL_FORMAT, 'version': MODEL_VERSION, 'labels': list(self.labels),
-            'schema': self.schema, 'feature_spec': dict(self.spec),
+            **self.header(),
             'mean': torch.from_numpy(self.mean.copy()), 'std': torch.from_numpy(self.std.copy()),
             'hidden': list(self.hidden), 'dropout': self.dropout,
             'state_dict': {k: v.detach().cpu().clone() for k, v in self.net.state_dict().items()},
-            'unknown_threshold': self.unknown_threshold, 'min_visible': self.min_visible,
-            'metrics': self.metrics, 'created': self.created,
             'torch_version': str(torch.__version__),
         }
 
@@ -323,7 +257,8 @@ class PoseClassifier:
         if head[:4] != b'PK\x03\x04':      # torch.save writes a zip archive
             what = 'it is empty' if not head else f'it starts with {head!r}, not a zip archive'
             raise ModelFileError(f'{path}: not a readable model file ({what}); pose_train '
-                                 'writes models as torch zip archives') from None
+                                 'writes .pt models as torch zip archives; an ONNX model needs '
+                                 'a .onnx name') from None
         try:
             data = torch.load(str(path), map_location='cpu', weights_only=True)
         except pickle.UnpicklingError as e:
@@ -344,30 +279,14 @@ class PoseClassifier:
     def from_dict(cls, data: Any, name: str = '') -> 'PoseClassifier':
         """Build from the content of a model file, checking every field."""
         where = name or '<model>'
-        if not isinstance(data, dict) or data.get('format') != MODEL_FORMAT:
-            raise ModelFileError(f'{where}: not a pose_ros classifier (format '
-                                 f'{data.get("format") if isinstance(data, dict) else None!r})')
-        if data.get('version') != MODEL_VERSION:
-            raise ModelFileError(f'{where}: model format version {data.get("version")!r}; this '
-                                 f'pose_ros reads version {MODEL_VERSION}')
+        fields = parse_header(data, where)
         try:
-            labels = [str(lb) for lb in data['labels']]
-            spec = dict(data['feature_spec'])
-            if spec.get('version') != FEATURE_VERSION:
-                raise ModelFileError(f'{where}: feature version {spec.get("version")!r}, this '
-                                     f'pose_ros computes version {FEATURE_VERSION}')
             hidden = _checked_hidden(data['hidden'], where)
-            if not 2 <= len(labels) <= MAX_LABELS:
-                raise ModelFileError(f'{where}: {len(labels)} labels; a model has 2 to '
-                                     f'{MAX_LABELS}')
             dropout = float(data['dropout'])
-            _check_weights(data['state_dict'], hidden, len(labels), dropout, where)
-            net = build_network(FEATURE_DIM, hidden, len(labels), dropout)
+            _check_weights(data['state_dict'], hidden, len(fields['labels']), dropout, where)
+            net = build_network(FEATURE_DIM, hidden, len(fields['labels']), dropout)
             net.load_state_dict(data['state_dict'], strict=True)
-            return cls(net, labels, str(data['schema']), data['mean'].numpy(),
-                       data['std'].numpy(), hidden, float(data['dropout']), spec,
-                       float(data['unknown_threshold']), float(data['min_visible']),
-                       dict(data.get('metrics') or {}), str(data.get('created', '')), name)
+            return cls(net, hidden=hidden, dropout=dropout, name=name, **fields)
         except ModelFileError:
             raise
         except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as e:
@@ -408,7 +327,11 @@ def _check_weights(state: Any, hidden: Sequence[int], n_out: int, dropout: float
 
 
 def load(path: Union[str, Path]) -> PoseClassifier:
-    """Read a model file (see :meth:`PoseClassifier.load`)."""
+    """
+    Read a ``.pt`` model file (see :meth:`PoseClassifier.load`).
+
+    :func:`pose_ros.classifier.predictor.load` reads ``.onnx`` files too, without torch.
+    """
     return PoseClassifier.load(path)
 
 

@@ -53,7 +53,8 @@ class ClassifierNode(Node):
         c = self.params.config
         model = None
         if c.classifier == 'model':
-            from pose_ros.classifier.model import load
+            # .onnx runs on ONNX Runtime; only a .pt model imports torch (see predictor.load).
+            from pose_ros.classifier.predictor import load
             model = load(resolve_model_path(c.model_path))
             self.source = f'model:{model.name or Path(c.model_path).name}'
         else:
