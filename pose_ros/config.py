@@ -160,9 +160,10 @@ class MediaPipeConfig(Section):
                                             read_only=True, limits=(0.0, 1.0))
     min_tracking_confidence: float = param(0.5, 'BlazePose landmark tracking threshold.',
                                            read_only=True, limits=(0.0, 1.0))
-    person_detector: str = param('none', 'none: one person per image; yolo: YOLO finds and '
-                                 'tracks people and BlazePose runs on each crop '
-                                 '(multi-person).', read_only=True, choices=PERSON_DETECTORS)
+    person_detector: str = param('none', 'none: one person per image; yolo: YOLO (onnx.weights, '
+                                 'yolo.tracker) finds and tracks people and BlazePose runs on '
+                                 'each crop (multi-person).', read_only=True,
+                                 choices=PERSON_DETECTORS)
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@
 #                    lean set-up takes .cache/models/yolo11n-pose.onnx from a full one (run
 #                    the default set-up first, or copy the file there).
 #
-# Usage: scripts/bootstrap.sh [--quiet] [--distro kilted|jazzy] [--lean]
-#        prints nothing on stdout but, with --print-env, the env.sh path of the set-up.
+# Usage: scripts/bootstrap.sh [--quiet] [--distro kilted|jazzy] [--lean] [--print-env]
+#        Progress goes to stderr; stdout gets only, with --print-env, the set-up's env.sh path.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,6 +37,8 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
+# Everything goes to stderr; with --print-env stdout carries only the env.sh path.
+exec 3>&1 1>&2
 case "$DISTRO" in
   kilted|jazzy) ;;
   *) printf '[bootstrap] ERROR: --distro must be kilted or jazzy, not %s\n' "$DISTRO" >&2; exit 2 ;;
@@ -239,4 +241,4 @@ mkdir -p "$WS/log"
     > "$WS/log/last_build.txt" 2>&1 || { cat "$WS/log/last_build.txt" >&2; exit 1; }
 ) || die "colcon build failed (log above; also $WS/log/last_build.txt)"
 log "ready ($PROFILE): source $WS/env.sh"
-if [ "$PRINT_ENV" = 1 ]; then echo "$WS/env.sh"; fi
+if [ "$PRINT_ENV" = 1 ]; then echo "$WS/env.sh" >&3; fi

@@ -6,8 +6,12 @@ What many test modules share: configurations, the fixture bags, and loaded model
 
 Models load once per test module (they take seconds); bags are built once per machine
 (``ensure_fixtures`` reuses them). Missing footage skips with the file and package it needs.
+Tests of what only the training requirements give (the ``yolo`` backend, ultralytics'
+trackers, training, export) carry :func:`needs` marks: they skip in the lean runtime set-up
+with the package they lack.
 """
 
+import importlib.util
 from typing import Any, Dict, Optional
 
 from pose_ros.backends import create_backend
@@ -15,6 +19,14 @@ from pose_ros.config import BodyConfig, replace
 from pose_ros.media import MediaMissing
 from pose_ros.tools.build_fixtures import ensure_fixtures
 import pytest
+
+
+def needs(*modules: str):
+    """Mark a test that needs ``modules`` (of requirements/training.txt or tools.txt)."""
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    return pytest.mark.skipif(
+        bool(missing), reason=f'needs {", ".join(missing)}, which the lean runtime set-up does '
+        'not install (requirements/training.txt or tools.txt)')
 
 
 def body_config(changes: Optional[Dict[str, Any]] = None) -> BodyConfig:
@@ -38,7 +50,7 @@ def photo_bag():
 
 @pytest.fixture(scope='module')
 def yolo():
-    """Return YOLO-pose through ultralytics, untracked; closed after the module."""
-    backend = create_backend(body_config({'backend': 'yolo', 'yolo.tracker': 'none'}))
+    """Return YOLO-pose (the default yolo_onnx backend), untracked; closed after the module."""
+    backend = create_backend(body_config({'backend': 'yolo_onnx', 'yolo.tracker': 'none'}))
     yield backend
     backend.close()

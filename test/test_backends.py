@@ -83,7 +83,7 @@ def test_blazepose_world_landmarks_are_metric_and_hip_centred(blazepose):
 
 
 def test_track_ids_are_stable_on_a_still_sequence():
-    pipeline = build_pipeline(body_config({'backend': 'yolo', 'head.enabled': False}))
+    pipeline = build_pipeline(body_config({'backend': 'yolo_onnx', 'head.enabled': False}))
     image = photo('bus.jpg')
     ids = [sorted(p.track_id for p in pipeline.process(Frame(image, t * 0.1)).people)
            for t in range(6)]

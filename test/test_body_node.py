@@ -12,6 +12,7 @@ Both backends go through the same test.
 import threading
 import time
 
+from conftest import needs
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 import numpy as np
 from pose_ros.image_codec import numpy_to_image
@@ -69,7 +70,8 @@ def start_node(tmp_path, backend, **params):
                        log_path=tmp_path / f'body_node_{backend}.log')
 
 
-@pytest.mark.parametrize('backend', ['yolo', 'mediapipe'])
+@pytest.mark.parametrize('backend', ['yolo_onnx', 'mediapipe',
+                                     pytest.param('yolo', marks=needs('ultralytics'))])
 def test_people_from_replayed_bag(tmp_path, photo_bag, backend):
     images = bag_messages(photo_bag, 'sensor_msgs/msg/Image', Image)
     bag_stamps = {(m.header.stamp.sec, m.header.stamp.nanosec) for m in images}
@@ -99,10 +101,10 @@ def test_people_from_replayed_bag(tmp_path, photo_bag, backend):
         assert msg.backend == backend
         for person in msg.people:
             n = len(person.body.keypoints)
-            assert n == (17 if backend == 'yolo' else 33)
-            assert person.body.schema == ('coco17' if backend == 'yolo' else 'blazepose33')
+            assert n == (33 if backend == 'mediapipe' else 17)
+            assert person.body.schema == ('blazepose33' if backend == 'mediapipe' else 'coco17')
     counts = [len(m.people) for m in people]
-    assert max(counts) >= (3 if backend == 'yolo' else 1), counts
+    assert max(counts) >= (1 if backend == 'mediapipe' else 3), counts
     assert max(counts) <= 10, counts
     # Head pose on by default: the portraits give valid heads and face_/gaze_ frames.
     heads = [p.head for m in people for p in m.people if p.head.valid]
@@ -133,7 +135,7 @@ def test_depth_gives_3d_and_tf(tmp_path, photo_bag):
     images = bag_messages(photo_bag, 'sensor_msgs/msg/Image', Image)[:9]
     infos = bag_messages(photo_bag, 'sensor_msgs/msg/CameraInfo', CameraInfo)[:9]
     with RosContext() as ros:
-        proc = start_node(tmp_path, 'yolo', use_depth=True)
+        proc = start_node(tmp_path, 'yolo_onnx', use_depth=True)
         try:
             node = ros.node('test_depth')
             listener = Listener(node)
@@ -197,7 +199,7 @@ def test_bad_images_do_not_stop_the_node(tmp_path, photo_bag):
     bad = Image(header=good.header, height=480, width=640, encoding='yuv422', step=1280,
                 data=bytes(100))
     with RosContext() as ros:
-        proc = start_node(tmp_path, 'yolo')
+        proc = start_node(tmp_path, 'yolo_onnx')
         try:
             node = ros.node('test_bad')
             listener = Listener(node)

@@ -10,8 +10,10 @@ The file format is pose_ros.classifier.dataset, recording pose_ros.classifier.re
 import json
 from pathlib import Path
 import re
+import subprocess
 
-from conftest import body_config
+from blocked_imports import blocked_python
+from conftest import body_config, needs
 import cv2
 import numpy as np
 from pose_ros.backends.base import PoseBackend
@@ -257,9 +259,9 @@ def test_record_from_a_bag_of_people_messages(tmp_path):
 def test_record_from_the_photo_fixture_bag_with_yolo(tmp_path, photo_bag):
     report = R.RecordReport()
     ds = R.record_from_bag(photo_bag, [(0.0, 0.85, 'stand'), (0.85, 10.0, 'wave_hello')],
-                           body_config({'backend': 'yolo', 'yolo.tracker': 'none'}),
+                           body_config({'backend': 'yolo_onnx', 'yolo.tracker': 'none'}),
                            report=report)
-    assert report.frames == 18 and ds.schema is COCO17 and ds.backend == 'yolo'
+    assert report.frames == 18 and ds.schema is COCO17 and ds.backend == 'yolo_onnx'
     assert ds.counts() == {'stand': 9, 'wave_hello': 9}
     assert all(s.image_size == (640, 480) for s in ds)
     path = ds.save(tmp_path / 'photos.jsonl')
@@ -270,6 +272,7 @@ def test_record_from_the_photo_fixture_bag_with_yolo(tmp_path, photo_bag):
     assert (x[:, 34:].sum(axis=1) >= 5).all()       # real people: joints were found
 
 
+@needs('torch', 'onnx')
 def test_record_and_train_command_lines(tmp_path, capsys):
     data = tmp_path / 'syn.jsonl'
     assert cli.record_main([str(data), '--synthetic', '60', '--labels',
@@ -391,6 +394,7 @@ def test_record_command_line_uses_the_node_configuration(tmp_path):
     assert ds.backend == 'mediapipe' and ds.schema is BLAZEPOSE33
 
 
+@needs('torch', 'onnx')
 def test_train_command_line_errors(tmp_path, capsys):
     assert cli.train_main([str(tmp_path / 'missing.jsonl'), '--out', 'm.pt']) == 2
     assert 'missing.jsonl' in capsys.readouterr().err
@@ -409,3 +413,15 @@ def test_keypoints_helpers():
     kp = Keypoints.empty(COCO17)
     assert D.person_area(Person(kp)) == 0.0
     assert D.pick_subject([]) is None
+
+
+def test_train_without_torch_names_the_training_requirements(tmp_path):
+    """pose_train on a robot with the runtime requirements only: one clear line, exit 2."""
+    code = ('from pose_ros.classifier import cli\n'
+            f'raise SystemExit(cli.train_main([{str(tmp_path / "d.jsonl")!r}, "--out", '
+            '"m.pt"]))\n')
+    proc = subprocess.run(blocked_python(code), capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert 'pip install -r requirements/training.txt' in proc.stderr
+    assert 'Traceback' not in proc.stderr

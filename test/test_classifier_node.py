@@ -14,6 +14,7 @@ import threading
 import time
 
 from blocked_imports import blocked_python
+from conftest import needs
 from geometry_msgs.msg import Twist
 import numpy as np
 from pose_ros.classifier.synthetic import hold_sequence, with_missing
@@ -160,6 +161,7 @@ def test_lights_t_pose_on_dab_off(tmp_path):
     assert True in states and states[-1] is False
 
 
+@needs('torch', 'onnx')            # to train and export the model the node then runs
 def test_a_trained_onnx_model_switches_the_lights_without_torch(tmp_path, trained_model):
     """classifier: model with the .onnx pose_train writes, in a Python without torch."""
     rng = np.random.default_rng(5)
@@ -191,6 +193,7 @@ def test_a_trained_onnx_model_switches_the_lights_without_torch(tmp_path, traine
     assert True in states and states[-1] is False
 
 
+@needs('torch', 'onnx')
 def test_a_pt_model_without_torch_is_refused_at_start(tmp_path, trained_model):
     proc = start_blocked(tmp_path, classifier='model', model_path=str(trained_model[0]))
     try:

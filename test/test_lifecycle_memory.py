@@ -8,8 +8,10 @@ A real body_node process (the installed executable, the package's parameter file
 pose on, started unconfigured) is driven by lifecycle service calls through 60 cycles of
 configure, activate, two real frames, deactivate and cleanup, so every cycle loads the models,
 runs the body model, the tracker and the face mesh graphs in the node's threads, and frees
-them again. The resident memory after the last cycle must be within 5 % of that after the
-first; before the fix it grew by about 40 % (freed models stayed in glibc's heaps).
+them again. The resident memory of the last five cycles must be within 5 % of that of the
+first five (medians: one cycle's RSS moves by several percent with what the allocator happens
+to keep, which a single first-vs-last pair mistook for growth); before the fix it grew by
+about 40 % (freed models stayed in glibc's heaps).
 """
 
 import threading
@@ -18,6 +20,7 @@ import time
 import cv2
 from lifecycle_msgs.msg import State, Transition
 from media_helpers import photo
+import numpy as np
 from pose_ros.image_codec import numpy_to_image
 from pose_ros.tools.graph import NodeProcess, ros_args, share_file
 from pose_ros_msgs.msg import People
@@ -28,7 +31,7 @@ from sensor_msgs.msg import Image
 
 CYCLES = 60
 FRAMES = 2                 # per cycle: the face graphs and the inference buffers get made
-MAX_GROWTH = 0.05          # RSS after the last cycle over RSS after the first, less one
+MAX_GROWTH = 0.05          # RSS of the last five cycles over the first five (medians), less one
 RELIABLE = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
 
 
@@ -102,7 +105,7 @@ def test_configure_cleanup_cycles_do_not_grow_memory(tmp_path):
         finally:
             code = proc.stop()
     assert code == 0, f'body_node exit code {code}:\n{proc.log_text()[-3000:]}'
-    growth = rss[-1] / rss[0] - 1.0
+    growth = float(np.median(rss[-5:]) / np.median(rss[:5])) - 1.0
     report = ', '.join(f'{i}: {rss[i - 1]:.0f}' for i in sorted({1, 2, 5, 10, 20, 40, CYCLES})
                        if i <= CYCLES)
     assert growth < MAX_GROWTH, (

@@ -78,7 +78,7 @@ def test_image_folder_and_video(tmp_path):
         assert ok
         writer.write(frame)
     writer.release()
-    summary = run(clip, tmp_path / 'vout', body_config({'backend': 'yolo'}), video=True,
+    summary = run(clip, tmp_path / 'vout', body_config({'backend': 'yolo_onnx'}), video=True,
                   progress=False)
     assert summary['frames'] == 5
     assert (tmp_path / 'vout' / 'annotated.mp4').stat().st_size > 0

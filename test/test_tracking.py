@@ -3,19 +3,14 @@
 
 """The trackers behind track ids: the torch-free ByteTrack, and its stability on real video."""
 
-import importlib.util
 import subprocess
 import sys
 
+from conftest import needs
 import numpy as np
 from pose_ros.tools import track_stability as TS
 from pose_ros.tracking import make_tracker, TrackerError, TRACKERS
 import pytest
-
-HAVE_ULTRALYTICS = importlib.util.find_spec('ultralytics') is not None
-NEEDS_ULTRALYTICS = pytest.mark.skipif(
-    not HAVE_ULTRALYTICS, reason='ultralytics is not installed (the lean runtime has none): '
-    'its trackers are the yardstick here')
 
 
 def person(x: float, y: float = 100.0) -> np.ndarray:
@@ -107,7 +102,7 @@ def test_fragments_count_a_new_id_where_a_track_just_ended():
     assert far.fragments == 0                # a new id long after the end is not a fragment
 
 
-@NEEDS_ULTRALYTICS
+@needs('ultralytics')                # its ByteTrack is the yardstick
 def test_bytetrack_is_no_less_stable_than_ultralytics_on_real_video(tmp_path):
     """On vtest.avi (pedestrians, 795 frames): fewer or as many ids and fragments."""
     from pose_ros.config import BodyConfig

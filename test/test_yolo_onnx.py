@@ -6,7 +6,7 @@
 import subprocess
 import sys
 
-from conftest import body_config
+from conftest import body_config, needs
 from media_helpers import photo
 import numpy as np
 from pose_ros.backends import BackendError, create_backend, resolve_model_path
@@ -33,11 +33,16 @@ def onnx_backend(path, changes=None):
 
 
 @pytest.fixture(scope='module')
-def backends(onnx_path):
+def untracked(onnx_path):
     onnx = onnx_backend(onnx_path, {'yolo.tracker': 'none'})
-    torch = create_backend(body_config({'backend': 'yolo', 'yolo.tracker': 'none'}))
-    yield onnx, torch
+    yield onnx
     onnx.close()
+
+
+@pytest.fixture(scope='module')
+def backends(untracked):
+    torch = create_backend(body_config({'backend': 'yolo', 'yolo.tracker': 'none'}))
+    yield untracked, torch
     torch.close()
 
 
@@ -49,6 +54,7 @@ def iou(a, b):
     return inter / (area - inter)
 
 
+@needs('ultralytics')
 @pytest.mark.parametrize('name', ['bus.jpg', 'zidane.jpg'])
 def test_same_people_as_the_ultralytics_backend(backends, name):
     onnx, torch = backends
@@ -71,8 +77,8 @@ def test_same_people_as_the_ultralytics_backend(backends, name):
     assert compared >= 20
 
 
-def test_keypoints_are_in_original_image_pixels(backends):
-    onnx, _ = backends
+def test_keypoints_are_in_original_image_pixels(untracked):
+    onnx = untracked
     image = photo('bus.jpg')                      # 810x1080, portrait: letterboxed sideways
     h, w = image.shape[:2]
     for person in onnx.infer(image):
@@ -82,6 +88,7 @@ def test_keypoints_are_in_original_image_pixels(backends):
         assert ((xy >= 0) & (xy <= [w, h])).all()
 
 
+@needs('ultralytics')
 @pytest.mark.parametrize('tracker', ['bytetrack', 'bytetrack.yaml'])
 def test_track_ids_are_stable_and_the_same_in_both_yolo_backends(onnx_path, tracker):
     image = photo('bus.jpg')
@@ -116,8 +123,8 @@ def test_reset_starts_ids_again(onnx_path):
     assert first == again
 
 
-def test_an_empty_image_gives_no_people(backends):
-    onnx, _ = backends
+def test_an_empty_image_gives_no_people(untracked):
+    onnx = untracked
     assert onnx.infer(np.zeros((480, 640, 3), np.uint8)) == []
     assert onnx.infer(np.full((100, 900, 3), 255, np.uint8)) == []
 
@@ -179,6 +186,7 @@ def test_nms_keeps_the_best_of_overlapping_boxes():
     assert nms(np.zeros((0, 4), np.float32), np.zeros(0, np.float32), 0.7, 5).tolist() == []
 
 
+@needs('onnx')
 @pytest.mark.parametrize('stride', ['0', '-32', '7', 'abc'])
 def test_an_invalid_stride_in_the_metadata_is_a_clear_error(onnx_path, tmp_path, stride):
     """Defect 8: stride 0 used to surface only as 'autostart failed: node is unconfigured'."""

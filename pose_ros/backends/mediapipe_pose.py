@@ -8,7 +8,8 @@ BlazePose finds one person per call. Two modes, chosen by ``person_detector``:
 
 - ``'none'``: single person. The whole image goes to one BlazePose graph in tracking mode;
   the person gets track id 0, and a new id after being lost for ``lost_frames`` frames.
-- ``'yolo'``: multi-person. YOLO-pose (ultralytics, AGPL-3.0) finds and tracks people;
+- ``'yolo'``: multi-person. YOLO-pose through ONNX Runtime (the ``yolo_onnx`` backend with
+  its ``yolo.*`` and ``onnx.*`` settings and tracker; no torch) finds and tracks people;
   each tracked person's box is cropped and given to its own BlazePose graph (tracking mode
   per person, so the landmark model follows that person), up to ``max_people``. A person
   whose crop gives no BlazePose pose (far, small, turned away) is not dropped: it is
@@ -28,7 +29,7 @@ import cv2
 import numpy as np
 
 from pose_ros.backends.base import BackendError, mediapipe_solutions, PoseBackend
-from pose_ros.backends.yolo_ultralytics import YoloOptions
+from pose_ros.backends.yolo_onnx import YoloOnnxOptions
 from pose_ros.config import BodyConfig, MediaPipeConfig
 from pose_ros.people import Keypoints, Person, PositionSource
 from pose_ros.schemas import BLAZEPOSE33
@@ -44,7 +45,7 @@ class MediaPipeOptions:
 
     mediapipe: MediaPipeConfig           # mediapipe.* parameters
     max_people: int
-    detector: Optional[YoloOptions]      # the YOLO person detector (person_detector: yolo)
+    detector: Optional[YoloOnnxOptions]  # the YOLO person detector (person_detector: yolo)
     crop_margin: float = 0.1             # box growth on each side for the per-person crop
     lost_frames: int = 5                 # single-person mode: frames before a new track id
 
@@ -53,12 +54,12 @@ class MediaPipeOptions:
         """
         Return the options of ``config``.
 
-        The person detector is the YOLO of ``yolo.*``, at a confidence of at least 0.25: lower
-        scores give crops without a person in them.
+        The person detector is the ONNX YOLO of ``yolo.*`` and ``onnx.*``, at a confidence of
+        at least 0.25: lower scores give crops without a person in them.
         """
         detector = None
         if config.mediapipe.person_detector == 'yolo':
-            detector = dataclasses.replace(YoloOptions.from_config(config), confidence=max(
+            detector = dataclasses.replace(YoloOnnxOptions.from_config(config), confidence=max(
                 config.yolo.confidence, MIN_DETECTOR_CONFIDENCE))
         return cls(config.mediapipe, config.max_people, detector)
 
@@ -76,8 +77,8 @@ class MediaPipePoseBackend(PoseBackend):
         self._graphs: Dict[int, object] = {}
         self._detector = None
         if options.detector is not None:
-            from pose_ros.backends.yolo_ultralytics import YoloPoseBackend
-            self._detector = YoloPoseBackend(options.detector)
+            from pose_ros.backends.yolo_onnx import YoloOnnxBackend
+            self._detector = YoloOnnxBackend(options.detector)
         names = {0: 'lite', 1: 'full', 2: 'heavy'}
         self.model = (f'pose_landmark_{names[options.mediapipe.model_complexity]}.tflite'
                       + (f' + {self._detector.model}' if self._detector else ' single-person'))

@@ -168,8 +168,13 @@ def train_main(argv: Optional[Sequence[str]] = None) -> int:
               f'{args.out.with_suffix(".pt")}); {args.out.name} is written beside it',
               file=sys.stderr)
         return 2
-    from pose_ros.classifier.export import export_onnx, ExportError
-    from pose_ros.classifier.model import save_confusion_png, train
+    try:
+        from pose_ros.classifier.export import export_onnx, ExportError
+        from pose_ros.classifier.model import save_confusion_png, train
+    except ImportError as e:          # a robot with the runtime requirements only
+        print(f'pose_train: training needs torch and onnx, the training requirements: pip '
+              f'install -r requirements/training.txt ({e})', file=sys.stderr)
+        return 2
     try:
         ds = Dataset.load_many(args.data)
         print(f'pose_train: {len(ds)} rows ({_counts(ds)}), schema {ds.schema.name}')
