@@ -84,8 +84,10 @@ def _processes(context: LaunchContext, share: str) -> list:
     # The nodes stop when launch ends, even on a SIGTERM that launch does not pass on; and
     # they use the package's Fast DDS profile (images over shared memory) unless one is set.
     env = {'POSE_ROS_EXIT_WITH_PARENT': '1'}
-    # Fast DDS 2 (Humble) reads FASTRTPS_*, Fast DDS 3 FASTDDS_* (and warns about the other).
-    variable = ('FASTRTPS_DEFAULT_PROFILES_FILE' if os.environ.get('ROS_DISTRO') == 'humble'
+    # Fast DDS 2 (Humble, Jazzy) reads only FASTRTPS_*, Fast DDS 3 (Kilted on) FASTDDS_* (and
+    # warns about the other).
+    variable = ('FASTRTPS_DEFAULT_PROFILES_FILE'
+                if os.environ.get('ROS_DISTRO') in ('humble', 'jazzy')
                 else 'FASTDDS_DEFAULT_PROFILES_FILE')
     if not any(os.environ.get(v) for v in ('FASTDDS_DEFAULT_PROFILES_FILE',
                                            'FASTRTPS_DEFAULT_PROFILES_FILE')):

@@ -57,6 +57,8 @@ CONSTRAINTS="$REQ/constraints.txt"
 REQUIREMENTS=("$REQ/ros-$DISTRO.txt" "$REQ/runtime.txt")
 [ "$LEAN" = 1 ] || REQUIREMENTS+=("$REQ/training.txt" "$REQ/tools.txt")
 PROFILE="$DISTRO$([ "$LEAN" = 1 ] && echo -lean || true)"
+PROFILE_VARIABLE=FASTDDS_DEFAULT_PROFILES_FILE
+[ "$DISTRO" = kilted ] || PROFILE_VARIABLE=FASTRTPS_DEFAULT_PROFILES_FILE
 
 NPM_POSE_VERSION=0.5.1675469404            # @mediapipe/pose: lite/heavy BlazePose models
 OPENCV_DOC_DEB=opencv-doc                   # Debian: messi5.jpg, vtest.avi, portraits, hand
@@ -211,9 +213,12 @@ export PATH="$VENV/bin:\$PATH"
 export AMENT_PREFIX_PATH="$VENV\${AMENT_PREFIX_PATH:+:\$AMENT_PREFIX_PATH}"
 export CMAKE_PREFIX_PATH="$VENV\${CMAKE_PREFIX_PATH:+:\$CMAKE_PREFIX_PATH}"
 export RMW_IMPLEMENTATION=\${RMW_IMPLEMENTATION:-rmw_fastrtps_cpp}
+# As a distro's setup.bash does; the launch file reads it (which Fast DDS profile variable).
+export ROS_DISTRO=\${ROS_DISTRO:-$DISTRO}
 # Fast DDS: shared memory sized for images + UDP (config/fastdds.xml); not LARGE_DATA, whose
 # TCP transport can hang a node's exit (README, "Stopping, signals, and the DDS transport").
-export FASTDDS_DEFAULT_PROFILES_FILE=\${FASTDDS_DEFAULT_PROFILES_FILE:-$ROOT/config/fastdds.xml}
+# Fast DDS 3 (Kilted) reads FASTDDS_*; Fast DDS 2 (Jazzy) only FASTRTPS_*, ignoring the other.
+export $PROFILE_VARIABLE=\${$PROFILE_VARIABLE:-$ROOT/config/fastdds.xml}
 export POSE_ROS_ROOT="$ROOT"
 export POSE_ROS_MODEL_DIR="$CACHE/models"
 export POSE_ROS_MEDIA_DIR="$MEDIA"

@@ -83,3 +83,24 @@ def test_nodes_restart_find_each_other_and_exit_cleanly(tmp_path):
                     camera.stop(timeout=EXIT_S)
     print(f'{CYCLES} cycles ({transport}): People after max {max(up):.1f} s, '
           f'exit max {max(exits):.2f} s')
+
+
+def fast_dds_major() -> int:
+    """Return the Fast DDS major version of this ROS: rmw_fastrtps_cpp 9+ is on Fast DDS 3."""
+    from ament_index_python.packages import get_package_share_directory
+    import xml.etree.ElementTree as ET
+    share = get_package_share_directory('rmw_fastrtps_cpp')
+    version = ET.parse(os.path.join(share, 'package.xml')).getroot().findtext('version')
+    return 3 if int(version.split('.')[0]) >= 9 else 2
+
+
+@pytest.mark.skipif(not os.environ.get('POSE_ROS_PROFILE'),
+                    reason="not this repository's set-up (POSE_ROS_PROFILE unset): a distro "
+                    'user exports the profile variable themselves (README, Transport)')
+def test_the_shipped_profile_is_in_the_variable_this_fast_dds_reads():
+    """Fast DDS 2 (Jazzy) silently ignores FASTDDS_*; Fast DDS 3 (Kilted) warns on FASTRTPS_*."""
+    wanted, other = 'FASTDDS_DEFAULT_PROFILES_FILE', 'FASTRTPS_DEFAULT_PROFILES_FILE'
+    if fast_dds_major() == 2:
+        wanted, other = other, wanted
+    assert os.path.isfile(os.environ.get(wanted, '')), (wanted, os.environ.get(wanted))
+    assert not os.environ.get(other), other

@@ -98,12 +98,15 @@ def machine_description() -> Dict[str, str]:
         except metadata.PackageNotFoundError:
             pass
     info['packages'] = ', '.join(versions)
-    info['ROS'] = (f'{BASE_ENV.get("ROS_DISTRO", "Kilted (PyPI wheels)")}, '
+    setup = BASE_ENV.get('POSE_ROS_PROFILE')       # set by this repository's env.sh
+    profile = (BASE_ENV.get('FASTDDS_DEFAULT_PROFILES_FILE')
+               or BASE_ENV.get('FASTRTPS_DEFAULT_PROFILES_FILE') or '(none)')
+    info['ROS'] = (f'{BASE_ENV.get("ROS_DISTRO", "(ROS_DISTRO unset)")}'
+                   f'{f" (PyPI wheels, set-up {setup})" if setup else ""}, '
                    f'{BASE_ENV.get("RMW_IMPLEMENTATION", "default RMW")}, '
                    'FASTDDS_BUILTIN_TRANSPORTS='
                    f'{BASE_ENV.get("FASTDDS_BUILTIN_TRANSPORTS", "(unset)")}, '
-                   'profile '
-                   f'{Path(BASE_ENV.get("FASTDDS_DEFAULT_PROFILES_FILE", "(none)")).name}')
+                   f'profile {Path(profile).name}')
     info['load average at start'] = ' '.join(f'{v:.2f}' for v in os.getloadavg())
     return info
 
