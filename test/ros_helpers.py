@@ -14,16 +14,19 @@ Typical use::
             assert wait_for(lambda: len(got) == 18, timeout=5.0)
 
 ``RosContext`` sets ``ROS_DOMAIN_ID`` (restored on exit) so that parallel test processes
-(pytest-xdist, several CI jobs on one machine) do not hear each other, and subprocesses
-started inside the ``with`` block join the same domain.
+(pytest-xdist, several CI jobs on one machine, the Kilted and Jazzy runs side by side) do not
+hear each other, and subprocesses started inside the ``with`` block join the same domain.
 """
 
 from contextlib import contextmanager
+import fcntl
 import itertools
 import os
+from pathlib import Path
+import tempfile
 import threading
 import time
-from typing import Any, Callable, Iterator, List, Optional, Sequence, Union
+from typing import Any, Callable, Dict, IO, Iterator, List, Optional, Sequence, Union
 
 from lifecycle_msgs.srv import ChangeState, GetState
 import rclpy
@@ -34,6 +37,8 @@ from rclpy.signals import SignalHandlerOptions
 
 
 _contexts = itertools.count()
+_LOCK_DIR = Path(tempfile.gettempdir()) / 'pose_ros_test_domains'
+_held: Dict[int, IO] = {}           # domain -> its lock file, open while this process uses it
 
 
 def ros_domain() -> int:
@@ -43,9 +48,33 @@ def ros_domain() -> int:
     Domains 0..99 are left to people's own ROS graphs; 100..199 stay clear of Fast DDS's port
     range limit (232). Successive calls move on by one, starting from the pid, so a test never
     shares a domain with the participants (and discovery state) of the test before it, and
-    parallel test processes start far apart.
+    parallel test processes start far apart. Each domain is reserved with a lock file
+    (released by :func:`release_domain`, which ``RosContext`` calls, or when the process ends)
+    so that test runs side by side on one machine never share one, even when their counters
+    meet. With all 100 reserved, an unreserved one is shared rather than the test stopped.
     """
-    return 100 + (os.getpid() * 37 + next(_contexts)) % 100
+    _LOCK_DIR.mkdir(exist_ok=True)
+    start = os.getpid() * 37 + next(_contexts)
+    for k in range(100):
+        domain = 100 + (start + k) % 100
+        if domain in _held:
+            continue
+        lock = open(_LOCK_DIR / f'{domain}.lock', 'a')
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:                 # another test process has it
+            lock.close()
+            continue
+        _held[domain] = lock
+        return domain
+    return 100 + start % 100
+
+
+def release_domain(domain: int) -> None:
+    """Give back a domain :func:`ros_domain` reserved (a no-op for any other)."""
+    lock = _held.pop(domain, None)
+    if lock is not None:
+        lock.close()
 
 
 class RosContext:
@@ -88,6 +117,7 @@ class RosContext:
             os.environ.pop('ROS_DOMAIN_ID', None)
         else:
             os.environ['ROS_DOMAIN_ID'] = self._old_env
+        release_domain(self.domain_id)
 
 
 @contextmanager
