@@ -12,6 +12,7 @@ known), in real time, and listens to what comes out.
 import subprocess
 import threading
 import time
+from typing import Tuple
 
 from blocked_imports import blocked_python
 from conftest import needs
@@ -138,11 +139,15 @@ def test_teleop_engage_turn_and_deadman(tmp_path):
     assert 'control: engaged' in proc.log_text()
 
 
-def test_lights_t_pose_on_dab_off(tmp_path):
+def t_pose_then_dab(start_node) -> Tuple[NodeProcess, Outputs, int]:
+    """
+    Start classifier_node (``start_node()``), show it a T-pose, then a dab; stop it.
+
+    :returns: the node process, what it published, and its exit code.
+    """
     rng = np.random.default_rng(5)
     with RosContext() as ros:
-        proc = start(tmp_path, commands_file='commands_lights.yaml',
-                     **{'control.policy': 'largest'})
+        proc = start_node()
         try:
             node = ros.node('test_lights')
             out = Outputs(node)
@@ -155,6 +160,12 @@ def test_lights_t_pose_on_dab_off(tmp_path):
                 assert wait_for(lambda: out.lights and not out.lights[-1].data, 2.0)
         finally:
             code = proc.stop()
+    return proc, out, code
+
+
+def test_lights_t_pose_on_dab_off(tmp_path):
+    _, out, code = t_pose_then_dab(lambda: start(
+        tmp_path, commands_file='commands_lights.yaml', **{'control.policy': 'largest'}))
     assert code == 0
     with out.lock:
         states = [m.data for m in out.lights]
@@ -164,23 +175,9 @@ def test_lights_t_pose_on_dab_off(tmp_path):
 @needs('torch', 'onnx')            # to train and export the model the node then runs
 def test_a_trained_onnx_model_switches_the_lights_without_torch(tmp_path, trained_model):
     """classifier: model with the .onnx pose_train writes, in a Python without torch."""
-    rng = np.random.default_rng(5)
-    with RosContext() as ros:
-        proc = start_blocked(tmp_path, classifier='model', model_path=str(trained_model[1]),
-                             commands_file='commands_lights.yaml',
-                             **{'control.policy': 'largest'})
-        try:
-            node = ros.node('test_onnx_model')
-            out = Outputs(node)
-            pub = node.create_publisher(People, '/people', 10)
-            with spin_in_thread(node):
-                wait_matched(pub, proc)
-                t = play(pub, 't_pose', 1.5, rng, 0.0)
-                assert wait_for(lambda: any(m.data for m in out.lights), 2.0), proc.log_text()
-                play(pub, 'dab', 1.5, rng, t)
-                assert wait_for(lambda: out.lights and not out.lights[-1].data, 2.0)
-        finally:
-            code = proc.stop()
+    proc, out, code = t_pose_then_dab(lambda: start_blocked(
+        tmp_path, classifier='model', model_path=str(trained_model[1]),
+        commands_file='commands_lights.yaml', **{'control.policy': 'largest'}))
     log = proc.log_text()
     assert code == 0, log
     assert 'classifier model:poses.onnx' in log

@@ -50,7 +50,7 @@ from pose_ros.classifier.features import (
     visible_fraction)
 from pose_ros.classifier.predictor import (
     MAX_LABELS, MODEL_FORMAT, MODEL_VERSION, ModelFileError, parse_header, PosePredictor,
-    UNKNOWN)
+    read_head, UNKNOWN)
 import torch
 from torch import nn
 
@@ -247,13 +247,7 @@ class PoseClassifier(PosePredictor):
         :raises FileNotFoundError: no such file.
         """
         path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f'no model file {path}')
-        try:
-            with open(path, 'rb') as f:
-                head = f.read(4)
-        except OSError as e:
-            raise ModelFileError(f'{path}: cannot be read: {e.strerror or e}') from None
+        head = read_head(path)
         if head[:4] != b'PK\x03\x04':      # torch.save writes a zip archive
             what = 'it is empty' if not head else f'it starts with {head!r}, not a zip archive'
             raise ModelFileError(f'{path}: not a readable model file ({what}); pose_train '

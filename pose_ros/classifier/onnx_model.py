@@ -26,7 +26,8 @@ from typing import Any, Union
 
 import numpy as np
 from pose_ros.classifier.features import FEATURE_DIM
-from pose_ros.classifier.predictor import ModelFileError, parse_header, PosePredictor
+from pose_ros.classifier.predictor import (ModelFileError, parse_header, PosePredictor,
+                                           read_head)
 
 METADATA_KEY = 'pose_ros.pose_classifier'
 OUTPUT_KIND = 'probabilities'
@@ -56,13 +57,7 @@ class OnnxPoseClassifier(PosePredictor):
         :raises FileNotFoundError: no such file.
         """
         path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f'no model file {path}')
-        try:
-            with open(path, 'rb') as f:
-                head = f.read(4)
-        except OSError as e:
-            raise ModelFileError(f'{path}: cannot be read: {e.strerror or e}') from None
+        head = read_head(path)
         if not head:
             raise ModelFileError(f'{path}: not a readable ONNX model (it is empty)')
         if head == b'PK\x03\x04':

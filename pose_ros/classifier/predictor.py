@@ -126,6 +126,22 @@ class PosePredictor(ABC):
         }
 
 
+def read_head(path: Path) -> bytes:
+    """
+    Return the first 4 bytes of a model file (fewer if it is shorter): its format's magic.
+
+    :raises FileNotFoundError: no such file.
+    :raises ModelFileError: it cannot be read.
+    """
+    if not path.is_file():
+        raise FileNotFoundError(f'no model file {path}')
+    try:
+        with open(path, 'rb') as f:
+            return f.read(4)
+    except OSError as e:
+        raise ModelFileError(f'{path}: cannot be read: {e.strerror or e}') from None
+
+
 def parse_header(data: Any, where: str) -> Dict[str, Any]:
     """
     Check a model file's fields other than the network; return :class:`PosePredictor`'s kwargs.

@@ -96,12 +96,17 @@ class PipelinePath:
 
 
 class RawYoloPath:
-    """ultralytics' own predict on the backend's weights file (the .onnx for yolo_onnx)."""
+    """
+    ultralytics' own predict on the backend's weights file.
+
+    The .onnx for yolo_onnx and for mediapipe's person detector (which runs it), the .pt for
+    the yolo backend.
+    """
 
     def __init__(self, config: BodyConfig) -> None:
         from pose_ros.backends.base import resolve_model_path
         from ultralytics import YOLO
-        weights = config.onnx.weights if config.backend == 'yolo_onnx' else config.yolo.weights
+        weights = config.yolo.weights if config.backend == 'yolo' else config.onnx.weights
         self.path = resolve_model_path(weights)
         self.model = YOLO(str(self.path), task='pose')
         self.config = config

@@ -33,6 +33,7 @@ from pose_ros.backends import BackendError, create_backend
 from pose_ros.config import ConfigError, replace
 from pose_ros.config_args import add_config_arguments, config_from_arguments
 from pose_ros.media import find_media, MediaMissing, VIDEO
+from pose_ros.tools.benchmark.report import write_block
 from pose_ros.tracking import make_tracker, TrackerError, TRACKERS
 
 BEGIN = '<!-- BEGIN tracking results (written by `track_stability --out`) -->'
@@ -140,18 +141,6 @@ def markdown(rows: Sequence[Stability], source: str, config_text: str, gap: int)
     return '\n'.join(lines) + '\n'
 
 
-def write_block(path: Path, text: str) -> None:
-    """Replace the tracking block of ``path`` (appended when the file has none)."""
-    block = f'{BEGIN}\n\n{text}\n{END}'
-    old = path.read_text() if path.exists() else '# Benchmarks\n\n'
-    if BEGIN in old and END in old:
-        head, rest = old.split(BEGIN, 1)
-        new = head + block + rest.split(END, 1)[1]
-    else:
-        new = old.rstrip('\n') + '\n\n' + block + '\n'
-    path.write_text(new)
-
-
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Measure every tracker on one video and print (or write) the table."""
     parser = argparse.ArgumentParser(
@@ -181,7 +170,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     text = markdown(rows, source, f'{config.backend} ({weights})', args.gap)
     print(text)
     if args.out is not None:
-        write_block(args.out, text)
+        write_block(args.out, text, BEGIN, END)
     return 0
 
 

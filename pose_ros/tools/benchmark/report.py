@@ -113,11 +113,16 @@ def machine_description() -> Dict[str, str]:
 
 def write_results(path: Path, report: Report) -> None:
     """Replace the results block of ``path`` (appended when the file has none)."""
-    block = f'{BEGIN}\n\n{report.markdown()}\n{END}'
+    write_block(path, report.markdown(), BEGIN, END)
+
+
+def write_block(path: Path, markdown: str, begin: str, end: str) -> None:
+    """Replace what lies between the markers ``begin`` and ``end`` (appended when absent)."""
+    block = f'{begin}\n\n{markdown}\n{end}'
     text = path.read_text() if path.exists() else '# Benchmarks\n\n'
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + block + rest.split(END, 1)[1]
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        text = head + block + rest.split(end, 1)[1]
     else:
         text = text.rstrip('\n') + '\n\n' + block + '\n'
     path.write_text(text)
