@@ -18,10 +18,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 env_sh="$("$ROOT/scripts/bootstrap.sh" "${setup[@]}" --print-env)"
-# Nothing of another set-up (or a sourced distro) may leak in (see run_tests.sh).
-unset PYTHONPATH AMENT_PREFIX_PATH CMAKE_PREFIX_PATH COLCON_PREFIX_PATH LD_LIBRARY_PATH \
-  ROS_DISTRO FASTDDS_DEFAULT_PROFILES_FILE FASTRTPS_DEFAULT_PROFILES_FILE VIRTUAL_ENV \
-  POSE_ROS_PROFILE
+. "$ROOT/scripts/clear_setup_env.sh"
 set +u
 . "$env_sh"
 set -u

@@ -32,11 +32,7 @@ run_setup() {   # run_setup NAME [PYTEST ARGS...]: 0 when every test passed
   local env_sh
   env_sh="$("$ROOT/scripts/bootstrap.sh" "${args[@]}" --print-env)" || return 1
   (
-    # Nothing of another set-up (or a sourced distro) may leak in: the other venv's packages
-    # on PYTHONPATH, or the other Fast DDS's profile variable.
-    unset PYTHONPATH AMENT_PREFIX_PATH CMAKE_PREFIX_PATH COLCON_PREFIX_PATH LD_LIBRARY_PATH \
-      ROS_DISTRO FASTDDS_DEFAULT_PROFILES_FILE FASTRTPS_DEFAULT_PROFILES_FILE VIRTUAL_ENV \
-      POSE_ROS_PROFILE
+    . "$ROOT/scripts/clear_setup_env.sh"
     set +u
     . "$env_sh"
     set -u
