@@ -153,7 +153,8 @@ fi
 # --- 4. real footage of people from Debian's opencv-doc (for fixtures, tests and the demo) ---
 MEDIA="$CACHE/media"
 k="$OPENCV_DOC_DEB-v1"
-if step_needed media "$k"; then
+# Every set-up shares the footage, so its stamp lives in the cache, not in one venv.
+if STAMPS="$CACHE/.stamps" step_needed media "$k"; then
   log "extracting real footage from Debian's $OPENCV_DOC_DEB package"
   mkdir -p "$MEDIA"
   deb=$(ls "$CACHE/downloads/${OPENCV_DOC_DEB}"_*.deb 2>/dev/null | head -n1 || true)
@@ -172,7 +173,7 @@ if step_needed media "$k"; then
       '*/html/230501201_1.jpg'
     find "$tmp" -type f -exec cp {} "$MEDIA/" \;
     rm -rf "$tmp"
-    step_done media "$k"
+    STAMPS="$CACHE/.stamps" step_done media "$k"
   else
     log "WARNING: could not download Debian's $OPENCV_DOC_DEB; tests that need its footage will be skipped with that reason."
   fi
