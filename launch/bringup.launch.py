@@ -23,6 +23,7 @@ from launch_ros.actions import LifecycleNode, Node
 from launch_ros.event_handlers import OnStateTransition
 from launch_ros.events.lifecycle import ChangeState
 from lifecycle_msgs.msg import Transition
+from pose_ros.dds_profile import profile_variable, PROFILE_VARIABLES
 from pose_ros.launch_arguments import (PARAMETER_ARGUMENTS, parameter_default, plan_launch,
                                        SWITCHES)
 
@@ -84,14 +85,8 @@ def _processes(context: LaunchContext, share: str) -> list:
     # The nodes stop when launch ends, even on a SIGTERM that launch does not pass on; and
     # they use the package's Fast DDS profile (images over shared memory) unless one is set.
     env = {'POSE_ROS_EXIT_WITH_PARENT': '1'}
-    # Fast DDS 2 (Humble, Jazzy) reads only FASTRTPS_*, Fast DDS 3 (Kilted on) FASTDDS_* (and
-    # warns about the other).
-    variable = ('FASTRTPS_DEFAULT_PROFILES_FILE'
-                if os.environ.get('ROS_DISTRO') in ('humble', 'jazzy')
-                else 'FASTDDS_DEFAULT_PROFILES_FILE')
-    if not any(os.environ.get(v) for v in ('FASTDDS_DEFAULT_PROFILES_FILE',
-                                           'FASTRTPS_DEFAULT_PROFILES_FILE')):
-        env[variable] = os.path.join(share, 'config', 'fastdds.xml')
+    if not any(os.environ.get(v) for v in PROFILE_VARIABLES):
+        env[profile_variable()] = os.path.join(share, 'config', 'fastdds.xml')
     common = {'namespace': arg('namespace'), 'output': 'screen',
               'arguments': ['--ros-args', '--log-level', arg('log_level')],
               'additional_env': env}

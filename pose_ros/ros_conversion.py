@@ -63,8 +63,6 @@ __all__ = [
 
 _NAN = float('nan')
 
-# 3D positions that are in the camera optical frame (header.frame_id).
-
 _SIDE_TO_MSG = {'left': HandMsg.SIDE_LEFT, 'right': HandMsg.SIDE_RIGHT,
                 'unknown': HandMsg.SIDE_UNKNOWN}
 _SIDE_FROM_MSG = {v: k for k, v in _SIDE_TO_MSG.items()}

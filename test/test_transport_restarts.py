@@ -19,6 +19,7 @@ import os
 import threading
 import time
 
+from pose_ros.dds_profile import profile_variable
 from pose_ros.media import MediaMissing
 from pose_ros.tools.build_fixtures import ensure_fixtures
 from pose_ros.tools.graph import NodeProcess, ros_args, share_file
@@ -104,3 +105,4 @@ def test_the_shipped_profile_is_in_the_variable_this_fast_dds_reads():
         wanted, other = other, wanted
     assert os.path.isfile(os.environ.get(wanted, '')), (wanted, os.environ.get(wanted))
     assert not os.environ.get(other), other
+    assert profile_variable() == wanted          # what the launch file and benchmark choose

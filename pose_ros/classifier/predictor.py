@@ -91,29 +91,24 @@ class PosePredictor(ABC):
         """
         f = self.features(keypoints)
         if visible_fraction(f) < self.min_visible:
-            return UNKNOWN, 0.0
-        p = self.predict_proba(f)[0]
-        i = int(np.argmax(p))
-        if p[i] < self.unknown_threshold:
-            return UNKNOWN, float(p[i])
-        return self.labels[i], float(p[i])
+            return UNKNOWN, 0.0            # the network is not run for too few joints
+        return self._decide(f, self.predict_proba(f)[0])
 
     def predict_many(self, keypoints: Sequence[Keypoints]) -> List[Tuple[str, float]]:
         """:meth:`predict` over many skeletons in one network pass."""
         if not keypoints:
             return []
         feats = np.stack([self.features(k) for k in keypoints])
-        probs = self.predict_proba(feats)
-        out = []
-        for f, p in zip(feats, probs):
-            i = int(np.argmax(p))
-            if visible_fraction(f) < self.min_visible:
-                out.append((UNKNOWN, 0.0))
-            elif p[i] < self.unknown_threshold:
-                out.append((UNKNOWN, float(p[i])))
-            else:
-                out.append((self.labels[i], float(p[i])))
-        return out
+        return [self._decide(f, p) for f, p in zip(feats, self.predict_proba(feats))]
+
+    def _decide(self, features: np.ndarray, proba: np.ndarray) -> Tuple[str, float]:
+        """Return the label of one skeleton from its features and class probabilities."""
+        if visible_fraction(features) < self.min_visible:
+            return UNKNOWN, 0.0
+        i = int(np.argmax(proba))
+        if proba[i] < self.unknown_threshold:
+            return UNKNOWN, float(proba[i])
+        return self.labels[i], float(proba[i])
 
     def header(self) -> Dict[str, Any]:
         """Return the model file's fields other than the network, as plain values."""

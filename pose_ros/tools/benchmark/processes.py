@@ -16,6 +16,7 @@ import time
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
+from pose_ros.dds_profile import profile_variable, PROFILE_VARIABLES
 from pose_ros.tools.benchmark.common import BASE_ENV
 from pose_ros.tools.graph import NodeProcess, share_file
 
@@ -34,9 +35,6 @@ class Helper(NodeProcess):
                          cwd=Path(tempfile.gettempdir()))
 
 
-PROFILE_VARIABLES = ('FASTDDS_DEFAULT_PROFILES_FILE', 'FASTRTPS_DEFAULT_PROFILES_FILE')
-
-
 def child_env(domain_id: int, transports: Optional[str] = 'inherit') -> Dict[str, str]:
     """
     Environment of a helper: BASE_ENV, our domain, and the Fast DDS transports as asked.
@@ -52,7 +50,7 @@ def child_env(domain_id: int, transports: Optional[str] = 'inherit') -> Dict[str
     for variable in PROFILE_VARIABLES:
         env.pop(variable, None)
     if transports == 'profile':
-        env[PROFILE_VARIABLES[0]] = str(share_file('config/fastdds.xml'))
+        env[profile_variable(env.get('ROS_DISTRO', ''))] = str(share_file('config/fastdds.xml'))
     elif transports is not None:
         env['FASTDDS_BUILTIN_TRANSPORTS'] = transports
     return env

@@ -14,6 +14,7 @@ from pathlib import Path
 import platform
 from typing import Dict, List
 
+from pose_ros.dds_profile import PROFILE_VARIABLES
 from pose_ros.tools.benchmark.common import BASE_ENV
 
 BEGIN = '<!-- BEGIN benchmark results (written by `benchmark --out`) -->'
@@ -99,8 +100,7 @@ def machine_description() -> Dict[str, str]:
             pass
     info['packages'] = ', '.join(versions)
     setup = BASE_ENV.get('POSE_ROS_PROFILE')       # set by this repository's env.sh
-    profile = (BASE_ENV.get('FASTDDS_DEFAULT_PROFILES_FILE')
-               or BASE_ENV.get('FASTRTPS_DEFAULT_PROFILES_FILE') or '(none)')
+    profile = next((BASE_ENV[v] for v in PROFILE_VARIABLES if BASE_ENV.get(v)), '(none)')
     info['ROS'] = (f'{BASE_ENV.get("ROS_DISTRO", "(ROS_DISTRO unset)")}'
                    f'{f" (PyPI wheels, set-up {setup})" if setup else ""}, '
                    f'{BASE_ENV.get("RMW_IMPLEMENTATION", "default RMW")}, '
