@@ -57,8 +57,6 @@ CONSTRAINTS="$REQ/constraints.txt"
 REQUIREMENTS=("$REQ/ros-$DISTRO.txt" "$REQ/runtime.txt")
 [ "$LEAN" = 1 ] || REQUIREMENTS+=("$REQ/training.txt" "$REQ/tools.txt")
 PROFILE="$DISTRO$([ "$LEAN" = 1 ] && echo -lean || true)"
-PROFILE_VARIABLE=FASTDDS_DEFAULT_PROFILES_FILE
-[ "$DISTRO" = kilted ] || PROFILE_VARIABLE=FASTRTPS_DEFAULT_PROFILES_FILE
 
 NPM_POSE_VERSION=0.5.1675469404            # @mediapipe/pose: lite/heavy BlazePose models
 OPENCV_DOC_DEB=opencv-doc                   # Debian: messi5.jpg, vtest.avi, portraits, hand
@@ -72,6 +70,11 @@ step_done() { mkdir -p "$STAMPS"; printf '%s' "$2" > "$STAMPS/$1"; }
 key_of() { cat "$@" 2>/dev/null | sha256sum | cut -c1-16; }
 
 command -v "$PY" >/dev/null || die "$PY not found: pose_ros needs CPython 3.11 (the ROS wheels are cp311)."
+# Which variable this distro's Fast DDS reads its profile from: pose_ros.dds_profile decides
+# (it imports nothing but os, so it runs from the source tree before any install).
+PROFILE_VARIABLE="$(PYTHONPATH="$ROOT" "$PY" -c \
+  'import sys; from pose_ros.dds_profile import profile_variable; print(profile_variable(sys.argv[1]))' \
+  "$DISTRO")"
 
 # --- 1. virtual environment with pinned Python packages -------------------------------------
 if [ ! -x "$VENV/bin/python" ]; then
