@@ -39,6 +39,7 @@ setup(
             'demo = pose_ros.tools.demo:main',
             'benchmark = pose_ros.tools.benchmark:main',
             'track_stability = pose_ros.tools.track_stability:main',
+            'quantize_model = pose_ros.tools.quantize_model:main',
         ],
     },
 )

@@ -203,6 +203,15 @@ for name in ("bus.jpg", "zidane.jpg"):
   fi
 fi
 
+# The INT8 body model (yolo_onnx with onnx.weights yolo11n-pose-int8.onnx): quantized once
+# from the ONNX export, calibrated on the footage above and verified against fp32 (stamped).
+if [ "$LEAN" = 0 ]; then
+  POSE_ROS_MEDIA_DIR="$MEDIA" PYTHONPATH="$ROOT" "$VENV/bin/python" -m pose_ros.tools.quantize_model \
+    "$CACHE/models/yolo11n-pose.onnx" >&2 || die 'making the INT8 model failed (see above).'
+elif [ ! -f "$CACHE/models/yolo11n-pose-int8.onnx" ]; then
+  log "no yolo11n-pose-int8.onnx (made by the full set-up): tests of the INT8 model will be skipped with that reason."
+fi
+
 # --- 5. colcon workspace: this repo's two packages + tf2_msgs, then an ordinary build -------
 mkdir -p "$WS/src"
 ln -sfn "$ROOT" "$WS/src/pose_ros"
