@@ -28,6 +28,7 @@ import numpy as np
 
 from pose_ros.backends import create_backend
 from pose_ros.backends.base import PoseBackend, release_memory
+from pose_ros.blas_threads import limit_blas_threads
 from pose_ros.config import BodyConfig
 from pose_ros.filters.frame_clock import FrameClock, FrameTime
 from pose_ros.filters.one_euro import TrackSmoother
@@ -197,6 +198,7 @@ def build_pipeline(config: BodyConfig, tuning: Optional[HeadHandsTuning] = None,
         if config.head.enabled or config.hands.enabled:
             stage = HeadHandsStage(config, tuning, body_schema=backend.schema)
         pipeline = BodyPipeline(backend, config, stage)
+        limit_blas_threads()              # after the models: their BLAS libraries are loaded
         if warmup:
             backend.warmup()
         return pipeline

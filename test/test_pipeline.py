@@ -9,8 +9,9 @@ from conftest import body_config
 import numpy as np
 from pose_ros.backends.base import PoseBackend
 from pose_ros.people import Keypoints, Person
-from pose_ros.pipeline import BodyPipeline, Frame
+from pose_ros.pipeline import BodyPipeline, build_pipeline, Frame
 from pose_ros.schemas import COCO17
+import pytest
 
 
 SMOOTH = body_config({'smoothing.min_cutoff': 0.5, 'smoothing.beta': 0.0})
@@ -73,3 +74,16 @@ def test_smoothing_happens_in_finish():
         assert {'inference', 'lifting', 'smoothing'} <= set(result.timings_ms)
     assert np.std(np.stack(smooth[10:]), axis=0).mean() < 0.5 * np.std(
         np.stack(raw[10:]), axis=0).mean()
+
+
+def test_the_pipeline_factory_leaves_blas_one_thread():
+    # Idle OpenBLAS workers busy-wait and took half a core from the model (blas_threads).
+    threadpoolctl = pytest.importorskip('threadpoolctl', reason='threadpoolctl is a runtime '
+                                        'requirement (requirements/runtime.txt)')
+    threadpoolctl.threadpool_limits(2, user_api='blas')   # as a fresh process has it
+    pipeline = build_pipeline(body_config({'yolo.tracker': 'bytetrack'}), warmup=False)
+    try:
+        blas = [i for i in threadpoolctl.threadpool_info() if i['user_api'] == 'blas']
+        assert blas and all(i['num_threads'] == 1 for i in blas), blas
+    finally:
+        pipeline.close()
