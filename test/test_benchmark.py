@@ -8,10 +8,23 @@ Only the shape of the report is checked, never a number: speed is measured by th
 (see BENCHMARKS.md), not asserted in tests.
 """
 
+import math
+
 from pose_ros.backends import BackendError, resolve_model_path
+from pose_ros.backends.yolo_int8 import INT8_WEIGHTS
 from pose_ros.media import MediaMissing
 from pose_ros.tools import benchmark
+from pose_ros.tools.benchmark.pace import pace_table
+from pose_ros.tools.benchmark.report import Report
 import pytest
+
+
+def int8_installed() -> bool:
+    try:
+        resolve_model_path(INT8_WEIGHTS)
+    except BackendError:
+        return False
+    return True
 
 
 @pytest.fixture(scope='module')
@@ -21,12 +34,13 @@ def report():
         benchmark.load_frames(2)
     except (BackendError, MediaMissing) as e:
         pytest.skip(str(e))
-    cfg = benchmark.Config.quick_config(backends=('yolo_onnx',), seconds=1.5, soak=2.0)
+    cfg = benchmark.Config.quick_config(backends=('yolo_onnx',), seconds=1.5, soak=2.0,
+                                        setups=('config as shipped', 'body only, INT8'))
     return benchmark.run(cfg)
 
 
 def test_every_table_is_there(report):
-    assert list(report.tables) == ['raw', 'pipeline', 'transport', 'e2e', 'soak',
+    assert list(report.tables) == ['raw', 'pipeline', 'transport', 'e2e', 'pace', 'soak',
                                    'soak_intervals']
     for key in ('CPU', 'memory', 'OS', 'packages', 'ROS', 'load average at start'):
         assert report.machine[key]
@@ -37,22 +51,48 @@ def test_raw_rows(report):
     assert table.row_names() == [
         'YOLO11n-pose, ultralytics torch',
         'YOLO11n-pose, ultralytics torch, torch threads = cores',
-        'YOLO11n-pose, ONNX Runtime', 'MediaPipe pose (full)', 'MediaPipe hands',
+        'YOLO11n-pose, ONNX Runtime', 'YOLO11n-pose INT8, ONNX Runtime',
+        'MediaPipe pose (full)', 'MediaPipe hands',
         'MediaPipe face mesh (refined, 478)', 'MediaPipe pose + hands + face mesh, in turn']
     measured = [r for r in table.rows if 'not measured' not in r[-1]]
     # hands and face need OpenCV's documentation photos; everything else must have run.
-    assert len(measured) >= 5, table.markdown()
+    assert len(measured) >= 5 + int8_installed(), table.markdown()
 
 
 def test_pipeline_and_end_to_end_rows(report):
     assert report.tables['pipeline'].row_names() == ['yolo_onnx']
     e2e = report.tables['e2e']
-    assert [r[:3] for r in e2e.rows] == [['yolo_onnx', 'config as shipped', '10'],
-                                         ['yolo_onnx', 'config as shipped', '30']]
-    for row in e2e.rows:
-        assert 'not measured' not in row[-1], e2e.markdown()
-        assert len(row) == len(benchmark.E2E_HEADERS)
+    setups = ['body only, INT8'] * int8_installed() + ['config as shipped']
+    assert [r[:3] for r in e2e.rows if 'not measured' not in r[-1]] == [
+        ['yolo_onnx', setup, rate] for setup in setups for rate in ('10', '30')], e2e.markdown()
+    assert all(len(row) == len(benchmark.E2E_HEADERS) for row in e2e.rows)
     assert len(report.tables['soak'].rows) == 1
+
+
+def test_the_pace_table_compares_each_setup_with_its_raw_model(report):
+    pace = report.tables['pace']
+    assert pace.rows[-1][:3] == ['yolo_onnx', 'config as shipped', 'YOLO11n-pose, ONNX Runtime']
+    if int8_installed():
+        assert pace.rows[0][:3] == ['yolo_onnx', 'body only, INT8',
+                                    'YOLO11n-pose INT8, ONNX Runtime']
+        assert any('INT8 / fp32 time' in n for n in pace.notes)
+    assert all(cell != '–' for cell in pace.rows[-1][3:6]), pace.markdown()
+
+
+def test_pace_ratios():
+    report = Report()
+    report.raw_p50 = {'fp32': 50.0, 'fp32 INT8': 40.0}        # 20 and 25 FPS alone
+    report.e2e = {('yolo_onnx', 'a', 10.0): (10.0, 55.0, 'fp32'),
+                  ('yolo_onnx', 'a', 30.0): (18.0, 80.0, 'fp32'),
+                  ('yolo_onnx', 'b', 30.0): (24.0, 60.0, 'fp32 INT8'),
+                  ('mediapipe', 'c', 30.0): (30.0, 20.0, 'pp')}
+    report.raw_p50['pp'] = 10.0                                # 100 FPS: input-bound
+    rows = {r[1]: r for r in pace_table(report).rows}
+    assert rows['a'][3:] == ['20.0', '18.0', '0.90', '1.10', '0.90']
+    assert rows['b'][3:] == ['25.0', '24.0', '0.96', '–', '1.20']   # over fp32's 20 FPS
+    assert rows['c'][5] == '1.00'                                    # min(raw, 30 input)
+    assert pace_table(Report()) is None
+    assert math.isclose(float(rows['b'][7]), 24.0 / 20.0)
 
 
 def test_transport_rows(report):

@@ -36,6 +36,9 @@ import numpy as np
 
 from pose_ros.backends.base import BackendError
 
+# The file quantize_model makes next to the fp32 export (onnx.weights selects it).
+INT8_WEIGHTS = 'yolo11n-pose-int8.onnx'
+
 # Ops that never carry arithmetic worth quantizing (shape bookkeeping).
 _SHAPE_OPS = {'Constant', 'Shape', 'Gather', 'Unsqueeze', 'Squeeze', 'Concat', 'Reshape',
               'Cast', 'Range', 'Expand', 'ConstantOfShape', 'Slice', 'Transpose', 'Split'}

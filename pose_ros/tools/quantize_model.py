@@ -36,10 +36,12 @@ VIDEO_STEP = 60              # every 60th video frame calibrates; those +30 veri
 
 def default_paths() -> Tuple[Path, Path]:
     """Return (fp32 model, INT8 model) in the first folder of POSE_ROS_MODEL_DIR or .cache."""
+    from pose_ros.backends.yolo_int8 import INT8_WEIGHTS
+    from pose_ros.config import OnnxConfig
     from pose_ros.media import repo_root
     env = os.environ.get('POSE_ROS_MODEL_DIR', '').split(os.pathsep)[0]
     folder = Path(env) if env else repo_root() / '.cache' / 'models'
-    return folder / 'yolo11n-pose.onnx', folder / 'yolo11n-pose-int8.onnx'
+    return folder / OnnxConfig().weights, folder / INT8_WEIGHTS
 
 
 def media_frames() -> Tuple[List[np.ndarray], List[np.ndarray]]:

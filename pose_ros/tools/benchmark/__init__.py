@@ -60,6 +60,7 @@ from pose_ros.tools.benchmark.common import (BASE_ENV, Config, load_frames, SECT
                                              SETUPS)
 from pose_ros.tools.benchmark.end_to_end import e2e_cases, E2E_HEADERS, e2e_section
 from pose_ros.tools.benchmark.in_process import pipeline_section
+from pose_ros.tools.benchmark.pace import pace_table
 from pose_ros.tools.benchmark.processes import RosSide
 from pose_ros.tools.benchmark.raw_models import raw_section
 from pose_ros.tools.benchmark.report import (BEGIN, END, machine_description, Report, Table,
@@ -104,8 +105,12 @@ def run(cfg: Config, log: Callable[[str], None] = lambda s: None,
             log(report.tables['transport'].markdown())
         if 'e2e' in cfg.sections:
             log('end to end through DDS ...')
-            report.tables['e2e'] = e2e_section(cfg, frames, report, workdir)
+            report.tables['e2e'] = e2e_section(cfg, frames, report, workdir, log)
             log(report.tables['e2e'].markdown())
+            pace = pace_table(report)
+            if pace is not None:
+                report.tables['pace'] = pace
+                log(pace.markdown())
         if cfg.soak > 0 and 'soak' not in report.tables:
             log(f'soak for {cfg.soak:g} s ...')
             ros = RosSide(cfg.domain_id)

@@ -14,16 +14,20 @@ system clock, which is the ROS clock here and the same in every process).
 import itertools
 from pathlib import Path
 import time
-from typing import List, Sequence
+from typing import Callable, List, Sequence
 
 import numpy as np
+from pose_ros.backends.yolo_int8 import INT8_WEIGHTS
 from pose_ros.tools.benchmark.common import (BODY_ONLY, Config, fmt, pct, RATES, SETUPS,
                                              WITH_HANDS_HEAD)
 from pose_ros.tools.benchmark.node_under_test import Case, NodeUnderTest, RunStats
 from pose_ros.tools.benchmark.processes import image_messages, RosSide
-from pose_ros.tools.benchmark.raw_models import raw_row_name
+from pose_ros.tools.benchmark.raw_models import RAW_ALL_MEDIAPIPE, raw_row_name
 from pose_ros.tools.benchmark.report import Report, Table
 from pose_ros.tools.benchmark.soak import run_soak, soak_intervals, SOAK_SETUP, soak_table
+
+SETUP_ATTEMPTS = 3             # set-ups of one case before it is reported as not measured
+SLOW_DISCOVERY_S = 10.0        # a discovery slower than this is noted in the row
 
 E2E_HEADERS = ['backend', 'setup', 'input FPS', 'sent FPS', 'output FPS', 'p50 ms', 'p95 ms',
                'dropped', 'node CPU %', 'node peak RSS MiB', 'p50 / raw p50', 'notes']
@@ -34,13 +38,17 @@ def e2e_cases(backends: Sequence[str], setups: Sequence[str] = SETUPS) -> List[C
     Return the body_node configurations to measure.
 
     'body only' (head and hands off: the pipeline compared with the raw body model) and
-    'config as shipped' per backend; 'body only, 512 px' (yolo.image_size 512) for yolo_onnx;
-    'body + hands + head' for mediapipe.
+    'config as shipped' per backend; 'body only, INT8' (the INT8 model of ``quantize_model``)
+    and 'body only, 512 px' (yolo.image_size 512) for yolo_onnx; 'body + hands + head' for
+    mediapipe.
     """
     cases = []
     for backend in backends:
         if 'body only' in setups:
             cases.append(Case(backend, 'body only', BODY_ONLY))
+        if 'body only, INT8' in setups and backend == 'yolo_onnx':
+            cases.append(Case(backend, 'body only, INT8',
+                              BODY_ONLY + (('onnx.weights', INT8_WEIGHTS),)))
         if 'body only, 512 px' in setups and backend == 'yolo_onnx':
             cases.append(Case(backend, 'body only, 512 px',
                               BODY_ONLY + (('yolo.image_size', 512),)))
@@ -71,21 +79,30 @@ def e2e_row(case: Case, s: RunStats, raw_p50: float) -> List[str]:
             f'node p50 ms: {stages}' if stages else '']
 
 
-def _raw_p50(cfg: Config, case: Case, report: Report) -> float:
-    """Return the raw model p50 to compare ``case`` with (NaN: measured at other settings)."""
+def _raw_row(cfg: Config, case: Case) -> str:
+    """Return the raw model row to compare ``case`` with ('': none, other settings)."""
     config, base = case.config(cfg), cfg.body_config()
     if config.yolo.image_size != base.yolo.image_size:
-        return float('nan')      # the raw model row is at the base size: no ratio to it
-    return report.raw_p50.get(raw_row_name(case.backend, config), float('nan'))
+        return ''                # the raw model row is at the base size: no ratio to it
+    if case.setup == 'body + hands + head':
+        return RAW_ALL_MEDIAPIPE
+    return raw_row_name(case.backend, config)
 
 
-def e2e_section(cfg: Config, frames: List[np.ndarray], report: Report,
-                workdir: Path) -> Table:
+def _raw_p50(cfg: Config, case: Case, report: Report) -> float:
+    """Return the raw model p50 to compare ``case`` with (NaN: measured at other settings)."""
+    return report.raw_p50.get(_raw_row(cfg, case), float('nan'))
+
+
+def e2e_section(cfg: Config, frames: List[np.ndarray], report: Report, workdir: Path,
+                log: Callable[[str], None] = lambda s: None) -> Table:
     """
     Each backend's body_node process at each input rate.
 
     Every case (and a retry of a failed set-up) gets a ROS domain of its own and a fresh
     publishing context, so no DDS state of an earlier case's processes can get in its way.
+    A set-up that fails (on a loaded machine most often a discovery that did not complete in
+    time) is tried again, up to :data:`SETUP_ATTEMPTS` times; the log and the row say so.
     """
     table = Table('End to end through DDS: image stamp -> People received by another process',
                   E2E_HEADERS)
@@ -97,19 +114,29 @@ def e2e_section(cfg: Config, frames: List[np.ndarray], report: Report,
             raw = _raw_p50(cfg, case, report)
         except ValueError as e:           # ConfigError: this case's parameters are invalid
             failures.append(str(e))
-        for _attempt in range(0 if failures else 2):
+        for attempt in range(0 if failures else SETUP_ATTEMPTS):
             ros = RosSide(next(domains))
             try:
                 nut = NodeUnderTest(cfg, case, ros, workdir)
             except Exception as e:  # noqa: B902 - report and go on with the next backend
                 failures.append(str(e))
                 ros.close()
+                more = attempt + 1 < SETUP_ATTEMPTS
+                log(f'{case.backend}, {case.setup}: set-up {attempt + 1} of {SETUP_ATTEMPTS} '
+                    f'failed ({str(e)[:200]}){"; trying again in a new domain" if more else ""}')
                 continue
             try:
                 for rate in RATES:
-                    row = e2e_row(case, nut.run(msgs, rate, cfg.seconds, cfg.settle), raw)
+                    stats = nut.run(msgs, rate, cfg.seconds, cfg.settle)
+                    row = e2e_row(case, stats, raw)
+                    report.e2e[(case.backend, case.setup, rate)] = (
+                        stats.received / stats.seconds, pct(stats.latencies_ms)[0],
+                        _raw_row(cfg, case))
                     if failures:
-                        row[-1] += f' (second set-up; the first failed: {failures[0][:120]})'
+                        row[-1] += (f' (set-up {len(failures) + 1}; the first failed: '
+                                    f'{failures[0][:120]})')
+                    if nut.discovery_s > SLOW_DISCOVERY_S:
+                        row[-1] += f' (discovery took {nut.discovery_s:.0f} s)'
                     table.rows.append(row)
                     time.sleep(1.0)
                 if (cfg.soak > 0 and case.backend == cfg.soak_backend

@@ -22,6 +22,8 @@ from pose_ros.tools.benchmark.processes import (child_env, Helper, peak_rss_mb, 
                                                 read_samples, RosSide, wait_file)
 import psutil
 
+MATCH_TIMEOUT_S = 90.0     # for the People subscriber to discover body_node's publisher
+
 
 @dataclass(frozen=True)
 class Case:
@@ -92,6 +94,7 @@ class NodeUnderTest:
         qos = QoSProfile(depth=1, reliability=ReliabilityPolicy.BEST_EFFORT)
         self.ros = ros
         self.publisher = ros.node.create_publisher(Image, IMAGE_TOPIC, qos)
+        started = time.monotonic()
         try:
             deadline = time.monotonic() + 180.0
             while self.publisher.get_subscription_count() < 1:
@@ -101,13 +104,15 @@ class NodeUnderTest:
                     raise RuntimeError(f'body_node did not subscribe in 180 s: '
                                        f'{self.node.log_tail()}')
                 time.sleep(0.05)
-            if not wait_file(ready, 30.0, self.subscriber.alive):
-                raise RuntimeError(f'People subscriber not matched: '
+            # Discovery on a loaded 2-core machine can take tens of seconds: wait for it.
+            if not wait_file(ready, MATCH_TIMEOUT_S, self.subscriber.alive):
+                raise RuntimeError(f'People subscriber not matched in {MATCH_TIMEOUT_S:g} s: '
                                    f'{self.subscriber.log_tail()}')
         except BaseException:
             # A setup that failed must not leave its processes running on the machine.
             self.close()
             raise
+        self.discovery_s = time.monotonic() - started
         self.process = psutil.Process(self.node.proc.pid)
 
     def run(self, msgs, rate: float, seconds: float, settle: float) -> RunStats:

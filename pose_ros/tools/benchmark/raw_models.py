@@ -5,21 +5,25 @@
 Section 1, raw: each model alone in this process, as its library is normally called.
 
 YOLO11n-pose through ultralytics (``predict``, torch) and through ONNX Runtime
-(:meth:`YoloOnnxBackend.detect`: ``session.run`` with its minimal numpy pre/post), MediaPipe
+(:meth:`YoloOnnxBackend.detect`: ``session.run`` with its minimal numpy pre/post), fp32 and
+the INT8 model (``quantize_model``; the row says why when it is not installed), MediaPipe
 pose, hands and face mesh, and the three MediaPipe graphs one after another. The model
 settings (files, input size, thresholds, complexity) are those of body_node's configuration
 (:meth:`Config.body_config <pose_ros.tools.benchmark.common.Config.body_config>`).
 """
 
+from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 from pose_ros.backends.base import physical_cores
-from pose_ros.config import BodyConfig
+from pose_ros.backends.yolo_int8 import INT8_WEIGHTS
+from pose_ros.config import BodyConfig, replace
 from pose_ros.tools.benchmark.common import Config, fmt, letterboxed_media, pct, timed
 from pose_ros.tools.benchmark.report import Report, Table
 
 COMPLEXITY = {0: 'lite', 1: 'full', 2: 'heavy'}
+RAW_ALL_MEDIAPIPE = 'MediaPipe pose + hands + face mesh, in turn'
 
 
 def raw_row_name(backend: str, body: BodyConfig) -> str:
@@ -27,7 +31,8 @@ def raw_row_name(backend: str, body: BodyConfig) -> str:
     if backend == 'yolo':
         return 'YOLO11n-pose, ultralytics torch'
     if backend == 'yolo_onnx':
-        return 'YOLO11n-pose, ONNX Runtime'
+        int8 = Path(body.onnx.weights).name == INT8_WEIGHTS
+        return f'YOLO11n-pose{" INT8" if int8 else ""}, ONNX Runtime'
     return f'MediaPipe pose ({COMPLEXITY[body.mediapipe.model_complexity]})'
 
 
@@ -52,6 +57,9 @@ def raw_section(cfg: Config, frames: List[np.ndarray], report: Report) -> Table:
     add('YOLO11n-pose, ultralytics torch, torch threads = cores',
         lambda: _raw_ultralytics(cfg, body, frames, physical_cores()))
     add(raw_row_name('yolo_onnx', body), lambda: _raw_onnx(cfg, body, frames))
+    int8 = replace(body, {'onnx.weights': INT8_WEIGHTS})
+    if int8 != body:
+        add(raw_row_name('yolo_onnx', int8), lambda: _raw_onnx(cfg, int8, frames))
     rgb = [np.ascontiguousarray(f[:, :, ::-1]) for f in frames]
     add(raw_row_name('mediapipe', body), lambda: _raw_mediapipe('pose', rgb, cfg, body))
     hand = letterboxed_media('handSrc.jpg')
@@ -60,7 +68,7 @@ def raw_section(cfg: Config, frames: List[np.ndarray], report: Report) -> Table:
     face = letterboxed_media('face_swapped.jpg')
     add('MediaPipe face mesh (refined, 478)',
         lambda: _raw_mediapipe('face', _need(face, 'face_swapped.jpg'), cfg, body))
-    add('MediaPipe pose + hands + face mesh, in turn',
+    add(RAW_ALL_MEDIAPIPE,
         lambda: _raw_mediapipe('all', rgb, cfg, body))
     table.notes.append(f'{n} frame(s) of the photos fixture, cycled; {cfg.iterations} timed '
                        f'calls after {cfg.warmup} untimed ones. MediaPipe runs in tracking mode '
@@ -106,7 +114,7 @@ def _raw_ultralytics(cfg: Config, body: BodyConfig, frames, threads: Optional[in
 
 def _raw_onnx(cfg: Config, body: BodyConfig, frames) -> Tuple[List[float], str]:
     from pose_ros.backends import create_backend
-    backend = create_backend(cfg.body_config({'backend': 'yolo_onnx', 'yolo.tracker': 'none'}))
+    backend = create_backend(replace(body, {'backend': 'yolo_onnx', 'yolo.tracker': 'none'}))
     stages: Dict[str, List[float]] = {}
 
     def call(i):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import os
 from pathlib import Path
 import platform
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 from pose_ros.dds_profile import PROFILE_VARIABLES
 from pose_ros.tools.benchmark.common import BASE_ENV
@@ -51,6 +51,8 @@ class Report:
     machine: Dict[str, str] = field(default_factory=dict)
     tables: Dict[str, Table] = field(default_factory=dict)
     raw_p50: Dict[str, float] = field(default_factory=dict)
+    # End to end, per (backend, setup, input FPS): (output FPS, p50 ms, raw model row compared)
+    e2e: Dict[Tuple[str, str, float], Tuple[float, float, str]] = field(default_factory=dict)
 
     def markdown(self) -> str:
         """Return the machine table and every table, in order, as Markdown."""

@@ -1,0 +1,64 @@
+# Copyright 2026 pose_ros maintainers
+# Licensed under the Apache License, Version 2.0
+
+"""
+The summary of a run: does body_node keep the model's pace, and what INT8 buys.
+
+Built from the raw and end-to-end sections of the same run (never from numbers of another
+machine or day): per end-to-end setup, the raw model it runs (for MediaPipe body + hands +
+head: the three graphs in turn), the node's output FPS at 30 FPS input as a fraction of what
+the model alone could give (its FPS, or the 30 FPS input when the model is faster), its p50 at
+10 FPS input over the raw p50, and its output FPS over the raw **fp32** model's FPS (the
+INT8 target: >= 1.25).
+"""
+
+import math
+from typing import Optional
+
+from pose_ros.tools.benchmark.common import fmt
+from pose_ros.tools.benchmark.report import Report, Table
+
+HEADERS = ['backend', 'setup', 'raw model', 'raw FPS', 'node FPS at 30 FPS input',
+           'pace: node / min(raw, 30)', 'node p50 at 10 FPS / raw p50',
+           'node FPS / raw fp32 FPS']
+PACE_TARGET = 0.90
+LATENCY_TARGET = 1.10
+INT8_TARGET = 1.25
+
+
+def pace_table(report: Report) -> Optional[Table]:
+    """Return the summary table, or None when the run measured no end-to-end case."""
+    setups = list(dict.fromkeys((b, s) for b, s, _ in report.e2e))    # in measured order
+    if not setups:
+        return None
+    table = Table("The node at the model's pace, and INT8 against fp32 (this run)", HEADERS)
+    for backend, setup in setups:
+        fast = report.e2e.get((backend, setup, 30.0))
+        slow = report.e2e.get((backend, setup, 10.0))
+        raw_name = (fast or slow)[2]
+        raw_p50 = report.raw_p50.get(raw_name, math.nan)
+        raw_fps = 1000.0 / raw_p50
+        fp32 = report.raw_p50.get(_fp32_name(backend, raw_name), math.nan)
+        fps = fast[0] if fast else math.nan
+        table.rows.append([
+            backend, setup, raw_name or '– (other input size)', fmt(raw_fps), fmt(fps),
+            fmt(fps / min(raw_fps, 30.0), 2), fmt((slow[1] if slow else math.nan) / raw_p50, 2),
+            fmt(fps * fp32 / 1000.0, 2)])
+    int8 = report.raw_p50.get('YOLO11n-pose INT8, ONNX Runtime')
+    fp32 = report.raw_p50.get('YOLO11n-pose, ONNX Runtime')
+    if int8 and fp32:
+        table.notes.append(f'Raw YOLO11n-pose INT8 / fp32 time (ONNX Runtime, same run): '
+                           f'{int8 / fp32:.2f} ({fmt(int8)} / {fmt(fp32)} ms p50).')
+    table.notes.append(
+        f'Targets (issue #17): pace >= {PACE_TARGET:.2f}; p50 at 10 FPS <= {LATENCY_TARGET:.2f} '
+        f"x raw; the INT8 node >= {INT8_TARGET:.2f} x the raw fp32 model's FPS. Raw fp32: "
+        "the fp32 ONNX Runtime model for yolo_onnx and the setup's own raw model otherwise; "
+        '"–": not measured or no raw row at that input size.')
+    return table
+
+
+def _fp32_name(backend: str, raw_name: str) -> str:
+    """Return the raw fp32 row of ``raw_name``: the INT8 row's fp32 twin, else itself."""
+    if backend == 'yolo_onnx' and 'INT8' in raw_name:
+        return raw_name.replace(' INT8', '')
+    return raw_name
