@@ -9,6 +9,10 @@ needs onnx and ml_dtypes (training requirements), running it only onnxruntime. I
 against ground truth is in EVALUATION.md (``evaluate``), its speed in BENCHMARKS.md.
 """
 
+import json
+import subprocess
+
+from blocked_imports import blocked_python
 from conftest import body_config, needs
 from media_helpers import photo
 import numpy as np
@@ -133,3 +137,44 @@ def test_the_int8_model_is_a_backend_option_of_the_pipeline():
         people[name] = sorted(p.bbox[0] for p in result.people)
     assert len(people[INT8]) == len(people[FP32]) >= 4
     assert np.allclose(people[INT8], people[FP32], atol=8.0)
+
+
+def test_a_folder_of_images_is_split_into_calibration_and_verification(tmp_path):
+    import cv2
+    from pose_ros.tools.quantize_model import folder_frames
+    for i in range(5):
+        cv2.imwrite(str(tmp_path / f'{i}.png'), np.full((48, 64, 3), i * 40, np.uint8))
+    (tmp_path / 'notes.txt').write_text('not an image')
+    calibrate, verify = folder_frames(tmp_path)
+    assert [int(f[0, 0, 0]) for f in calibrate] == [0, 80, 160]
+    assert [int(f[0, 0, 0]) for f in verify] == [40, 120]
+    (tmp_path / '0.png').unlink()
+    (tmp_path / '1.png').unlink()
+    with pytest.raises(ValueError, match='at least 4'):
+        folder_frames(tmp_path)
+
+
+RUN_INT8 = """
+import json
+import numpy as np
+from pose_ros.config import BodyConfig, replace
+from pose_ros.pipeline import build_pipeline, Frame
+config = replace(BodyConfig(), {'onnx.weights': sys.argv[1], 'head.enabled': False})
+pipeline = build_pipeline(config)
+image = np.load(sys.argv[2])
+people = pipeline.process(Frame(image, 0.0, 0.0)).people
+pipeline.close()
+print(json.dumps({'people': len(people), 'attempts': BLOCKED_ATTEMPTS,
+                  'imported': sorted(m for m in BLOCKED if m in sys.modules)}))
+"""
+
+
+def test_running_the_int8_model_needs_only_onnxruntime(tmp_path):
+    image = tmp_path / 'bus.npy'
+    np.save(image, photo('bus.jpg'))
+    run = subprocess.run(blocked_python(RUN_INT8) + [str(model(INT8)), str(image)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    out = json.loads(run.stdout.strip().splitlines()[-1])
+    assert out['attempts'] == [] and out['imported'] == [], out
+    assert out['people'] >= 4

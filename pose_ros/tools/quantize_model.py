@@ -16,8 +16,10 @@ model finds with a score >= 0.5 and its keypoints stay within
 Idempotent: a stamp next to the output records the sha256 of the fp32 model and the recipe
 version; when it matches, nothing is done. ``scripts/bootstrap.sh`` runs it after the ONNX
 export; on a ROS distro: ``ros2 run pose_ros quantize_model`` (needs the training requirements:
-onnx and ml_dtypes; running the INT8 model needs only onnxruntime). Ground-truth images are
-never used here: they measure the result (``evaluate``).
+onnx and ml_dtypes; running the INT8 model needs only onnxruntime); where the footage is not
+installed, or to calibrate on the robot's own camera, ``--images DIR`` takes a folder of
+images instead (even files calibrate, odd ones verify). Ground-truth images are never used
+here: they measure the result (``evaluate``).
 """
 
 import argparse
@@ -71,6 +73,18 @@ def media_frames() -> Tuple[List[np.ndarray], List[np.ndarray]]:
     return calibrate, verify
 
 
+def folder_frames(folder: Path) -> Tuple[List[np.ndarray], List[np.ndarray]]:
+    """Return (calibration, verification) frames from a folder of images: alternate files."""
+    import cv2
+    paths = sorted(p for p in Path(folder).iterdir()
+                   if p.suffix.lower() in ('.jpg', '.jpeg', '.png', '.bmp'))
+    images = [image for image in (cv2.imread(str(p)) for p in paths) if image is not None]
+    if len(images) < 4:
+        raise ValueError(f'{folder} has {len(images)} readable images; give at least 4 (frames '
+                         "of the robot's own camera, with people in them, are best)")
+    return images[0::2], images[1::2]
+
+
 def _backend(weights: Path):
     from pose_ros.backends.yolo_onnx import YoloOnnxBackend, YoloOnnxOptions
     from pose_ros.config import BodyConfig
@@ -78,16 +92,18 @@ def _backend(weights: Path):
     return YoloOnnxBackend(dataclasses.replace(options, weights=str(weights), tracker='none'))
 
 
-def make_int8(fp32: Path, out: Path):
+def make_int8(fp32: Path, out: Path, images: Optional[Path] = None):
     """
     Quantize ``fp32`` into ``out`` and verify it; return the :class:`Agreement`.
+
+    :param images: a folder of images to calibrate and verify on instead of the footage.
 
     :raises BackendError: quantization failed or the result disagrees with fp32 (``out`` is
         then removed).
     """
     from pose_ros.backends.base import BackendError
     from pose_ros.backends import yolo_int8
-    calibrate, verify = media_frames()
+    calibrate, verify = folder_frames(images) if images else media_frames()
     reference = _backend(fp32)
     yolo_int8.quantize(fp32, out, yolo_int8.calibration_blobs(reference, calibrate))
     agreement = yolo_int8.compare(reference, _backend(out), verify)
@@ -108,6 +124,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         help=f'the fp32 .onnx (default {fp32_default})')
     parser.add_argument('--out', type=Path, default=None,
                         help='the INT8 .onnx (default: next to it, named *-int8.onnx)')
+    parser.add_argument('--images', type=Path, default=None,
+                        help="calibrate and verify on this folder's images (alternately) "
+                             "instead of the project's footage, e.g. the robot's own camera")
     parser.add_argument('--force', action='store_true', help='make it even if up to date')
     args = parser.parse_args(argv)
     from pose_ros.backends.base import BackendError
@@ -119,7 +138,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
               file=sys.stderr)
         return 1
     stamp_path = out.with_name(out.name + '.stamp.json')
-    stamp = {'recipe': RECIPE_VERSION, 'source': fp32.name, 'source_sha256': sha256_file(fp32)}
+    stamp = {'recipe': RECIPE_VERSION, 'source': fp32.name, 'source_sha256': sha256_file(fp32),
+             'images': str(args.images.resolve()) if args.images else 'footage'}
     try:
         current = json.loads(stamp_path.read_text())
     except (OSError, ValueError):
@@ -127,7 +147,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if out.is_file() and current == stamp and not args.force:
         return 0
     try:
-        agreement = make_int8(fp32, out)
+        agreement = make_int8(fp32, out, args.images)
     except (BackendError, MediaMissing, ValueError) as e:
         print(f'quantize_model: {e}', file=sys.stderr)
         return 1
