@@ -81,12 +81,12 @@ def test_the_pace_table_compares_each_setup_with_its_raw_model(report):
 
 def test_pace_ratios():
     report = Report()
-    report.raw_p50 = {'fp32': 50.0, 'fp32 INT8': 40.0}        # 20 and 25 FPS alone
+    report.raw_p50 = {'fp32': 50.0, 'fp32 INT8': 40.0, 'pp': 10.0}
+    report.raw_fps = {'fp32': 20.0, 'fp32 INT8': 25.0, 'pp': 100.0}   # 1 / mean
     report.e2e = {('yolo_onnx', 'a', 10.0): (10.0, 55.0, 'fp32'),
                   ('yolo_onnx', 'a', 30.0): (18.0, 80.0, 'fp32'),
                   ('yolo_onnx', 'b', 30.0): (24.0, 60.0, 'fp32 INT8'),
                   ('mediapipe', 'c', 30.0): (30.0, 20.0, 'pp')}
-    report.raw_p50['pp'] = 10.0                                # 100 FPS: input-bound
     rows = {r[1]: r for r in pace_table(report).rows}
     assert rows['a'][3:] == ['20.0', '18.0', '0.90', '1.10', '0.90']
     assert rows['b'][3:] == ['25.0', '24.0', '0.96', '–', '1.20']   # over fp32's 20 FPS

@@ -7,7 +7,8 @@ The summary of a run: does body_node keep the model's pace, and what INT8 buys.
 Built from the raw and end-to-end sections of the same run (never from numbers of another
 machine or day): per end-to-end setup, the raw model it runs (for MediaPipe body + hands +
 head: the three graphs in turn), the node's output FPS at 30 FPS input as a fraction of what
-the model alone could give (its FPS, or the 30 FPS input when the model is faster), its p50 at
+the model alone could give (its throughput, calls per second = 1000 / mean ms, or the 30 FPS
+input when the model is faster; the p50 would flatter a model with a long tail), its p50 at
 10 FPS input over the raw p50, and its output FPS over the raw **fp32** model's FPS (the
 INT8 target: >= 1.25).
 """
@@ -18,7 +19,7 @@ from typing import Optional
 from pose_ros.tools.benchmark.common import fmt
 from pose_ros.tools.benchmark.report import Report, Table
 
-HEADERS = ['backend', 'setup', 'raw model', 'raw FPS', 'node FPS at 30 FPS input',
+HEADERS = ['backend', 'setup', 'raw model', 'raw FPS (1 / mean)', 'node FPS at 30 FPS input',
            'pace: node / min(raw, 30)', 'node p50 at 10 FPS / raw p50',
            'node FPS / raw fp32 FPS']
 PACE_TARGET = 0.90
@@ -37,13 +38,13 @@ def pace_table(report: Report) -> Optional[Table]:
         slow = report.e2e.get((backend, setup, 10.0))
         raw_name = (fast or slow)[2]
         raw_p50 = report.raw_p50.get(raw_name, math.nan)
-        raw_fps = 1000.0 / raw_p50
-        fp32 = report.raw_p50.get(_fp32_name(backend, raw_name), math.nan)
+        raw_fps = report.raw_fps.get(raw_name, math.nan)
+        fp32_fps = report.raw_fps.get(_fp32_name(backend, raw_name), math.nan)
         fps = fast[0] if fast else math.nan
         table.rows.append([
             backend, setup, raw_name or '– (other input size)', fmt(raw_fps), fmt(fps),
             fmt(fps / min(raw_fps, 30.0), 2), fmt((slow[1] if slow else math.nan) / raw_p50, 2),
-            fmt(fps * fp32 / 1000.0, 2)])
+            fmt(fps / fp32_fps, 2)])
     int8 = report.raw_p50.get('YOLO11n-pose INT8, ONNX Runtime')
     fp32 = report.raw_p50.get('YOLO11n-pose, ONNX Runtime')
     if int8 and fp32:

@@ -39,18 +39,21 @@ def raw_row_name(backend: str, body: BodyConfig) -> str:
 def raw_section(cfg: Config, frames: List[np.ndarray], report: Report) -> Table:
     """Raw latency of each model in this process."""
     table = Table('Raw model latency (one process, 640x480 frames)',
-                  ['model', 'p50 ms', 'p95 ms', 'FPS at p50', 'notes'])
+                  ['model', 'p50 ms', 'p95 ms', 'FPS at p50', 'FPS (1 / mean)', 'notes'])
     body = cfg.body_config()
 
     def add(name: str, fn: Callable[[], Tuple[List[float], str]]) -> None:
         try:
             times, note = fn()
         except Exception as e:  # noqa: B902 - a missing model is a row, not a crash
-            table.rows.append([name, '–', '–', '–', f'not measured: {type(e).__name__}: {e}'])
+            table.rows.append([name, '–', '–', '–', '–',
+                               f'not measured: {type(e).__name__}: {e}'])
             return
         p50, p95 = pct(times)
         report.raw_p50[name] = p50
-        table.rows.append([name, fmt(p50), fmt(p95), fmt(1000.0 / p50), note])
+        report.raw_fps[name] = 1000.0 / float(np.mean(times))
+        table.rows.append([name, fmt(p50), fmt(p95), fmt(1000.0 / p50),
+                           fmt(report.raw_fps[name]), note])
 
     n = len(frames)
     add(raw_row_name('yolo', body), lambda: _raw_ultralytics(cfg, body, frames))

@@ -51,6 +51,8 @@ class Report:
     machine: Dict[str, str] = field(default_factory=dict)
     tables: Dict[str, Table] = field(default_factory=dict)
     raw_p50: Dict[str, float] = field(default_factory=dict)
+    # Throughput of each raw model: calls per second over the timed calls (1000 / mean ms).
+    raw_fps: Dict[str, float] = field(default_factory=dict)
     # End to end, per (backend, setup, input FPS): (output FPS, p50 ms, raw model row compared)
     e2e: Dict[Tuple[str, str, float], Tuple[float, float, str]] = field(default_factory=dict)
 
