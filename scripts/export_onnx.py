@@ -17,7 +17,6 @@ default ONNX: PT with the suffix .onnx).
 """
 
 import argparse
-import json
 import os
 from pathlib import Path
 import sys
@@ -48,15 +47,11 @@ def main(argv=None) -> int:
               file=sys.stderr)
         return 1
     sys.path.insert(0, str(ROOT))   # pose_ros from this tree (it may not be built yet)
+    from pose_ros.file_stamps import is_current, write_stamp
     from pose_ros.media import sha256_file
-    stamp_path = out.with_name(out.name + '.stamp.json')
     stamp = {'version': STAMP_VERSION, 'source': pt.name, 'source_sha256': sha256_file(pt),
              'image_size': args.image_size, 'dynamic': not args.static}
-    try:
-        current = json.loads(stamp_path.read_text())
-    except (OSError, ValueError):
-        current = None
-    if out.is_file() and current == stamp and not args.force:
+    if is_current(out, stamp) and not args.force:
         return 0
     os.environ.setdefault('YOLO_VERBOSE', 'False')
     from pose_ros.backends.base import BackendError
@@ -66,7 +61,7 @@ def main(argv=None) -> int:
     except BackendError as e:
         print(f'export_onnx: {e}', file=sys.stderr)
         return 1
-    stamp_path.write_text(json.dumps(stamp, indent=1) + '\n')
+    write_stamp(out, stamp)
     print(f'exported {out} ({out.stat().st_size / 1e6:.1f} MB) from {pt.name}')
     return 0
 

@@ -35,6 +35,7 @@ from typing import Iterable, Iterator, List, Optional, Sequence, Union
 import numpy as np
 
 from pose_ros.backends.base import BackendError
+from pose_ros.geometry.boxes import box_iou
 
 # The file quantize_model makes next to the fp32 export (onnx.weights selects it).
 INT8_WEIGHTS = 'yolo11n-pose-int8.onnx'
@@ -204,7 +205,7 @@ def compare(reference, candidate, frames: Iterable[np.ndarray]) -> Agreement:
         free = list(range(len(b)))
         for i in range(len(a)):
             people += 1
-            ious = [(_iou(a.xyxy[i], b.xyxy[j]), j) for j in free]
+            ious = [(box_iou(a.xyxy[i], b.xyxy[j]), j) for j in free]
             best = max(ious, default=(0.0, -1))
             if best[0] < 0.5:
                 missed += 1
@@ -217,14 +218,6 @@ def compare(reference, candidate, frames: Iterable[np.ndarray]) -> Agreement:
                                             axis=1))
         extra += len(free)
     return Agreement(people, missed, confident, extra, np.asarray(distances, np.float64))
-
-
-def _iou(p: np.ndarray, q: np.ndarray) -> float:
-    w = min(p[2], q[2]) - max(p[0], q[0])
-    h = min(p[3], q[3]) - max(p[1], q[1])
-    inter = max(w, 0.0) * max(h, 0.0)
-    union = (p[2] - p[0]) * (p[3] - p[1]) + (q[2] - q[0]) * (q[3] - q[1]) - inter
-    return float(inter / union) if union > 0 else 0.0
 
 
 def check(agreement: Agreement) -> Optional[str]:

@@ -24,7 +24,6 @@ here: they measure the result (``evaluate``).
 
 import argparse
 import dataclasses
-import json
 import os
 from pathlib import Path
 import sys
@@ -130,6 +129,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument('--force', action='store_true', help='make it even if up to date')
     args = parser.parse_args(argv)
     from pose_ros.backends.base import BackendError
+    from pose_ros.file_stamps import is_current, write_stamp
     from pose_ros.media import MediaMissing, sha256_file
     fp32 = args.fp32
     out = args.out or fp32.with_name(fp32.stem + '-int8.onnx')
@@ -137,21 +137,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f'quantize_model: {fp32} not found (scripts/export_onnx.py makes it)',
               file=sys.stderr)
         return 1
-    stamp_path = out.with_name(out.name + '.stamp.json')
     stamp = {'recipe': RECIPE_VERSION, 'source': fp32.name, 'source_sha256': sha256_file(fp32),
              'images': str(args.images.resolve()) if args.images else 'footage'}
-    try:
-        current = json.loads(stamp_path.read_text())
-    except (OSError, ValueError):
-        current = None
-    if out.is_file() and current == stamp and not args.force:
+    if is_current(out, stamp) and not args.force:
         return 0
     try:
         agreement = make_int8(fp32, out, args.images)
     except (BackendError, MediaMissing, ValueError) as e:
         print(f'quantize_model: {e}', file=sys.stderr)
         return 1
-    stamp_path.write_text(json.dumps(stamp, indent=1) + '\n')
+    write_stamp(out, stamp)
     print(f'made {out} ({out.stat().st_size / 1e6:.1f} MB); against fp32 on the verification '
           f'frames: {agreement.summary()}')
     return 0

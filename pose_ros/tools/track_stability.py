@@ -32,6 +32,7 @@ import numpy as np
 from pose_ros.backends import BackendError, create_backend
 from pose_ros.config import ConfigError, replace
 from pose_ros.config_args import add_config_arguments, config_from_arguments
+from pose_ros.geometry.boxes import box_iou
 from pose_ros.media import find_media, MediaMissing, VIDEO
 from pose_ros.tools.benchmark.report import write_block
 from pose_ros.tracking import make_tracker, TrackerError, TRACKERS
@@ -65,15 +66,6 @@ HEADERS = ['tracker', 'distinct ids', 'fragments', 'mean frames per id',
            'detections without id', 'tracker ms/frame']
 
 
-def iou(a: np.ndarray, b: np.ndarray) -> float:
-    """Return the IoU of two x0, y0, x1, y1 boxes."""
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    inter = max(w, 0.0) * max(h, 0.0)
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return float(inter / union) if union > 0 else 0.0
-
-
 def count(tracker: str, tracks: List[Dict[int, np.ndarray]], detections: int, untracked: int,
           gap: int, seconds: float) -> Stability:
     """Turn per-frame ``{id: box}`` into the stability figures (see the module doc)."""
@@ -87,7 +79,7 @@ def count(tracker: str, tracks: List[Dict[int, np.ndarray]], detections: int, un
             length[track_id] = length.get(track_id, 0) + 1
     fragments = 0
     for track_id, (start, box) in first.items():
-        if any(end < start <= end + gap and iou(end_box, box) >= FRAGMENT_IOU
+        if any(end < start <= end + gap and box_iou(end_box, box) >= FRAGMENT_IOU
                for other, (end, end_box) in last.items() if other != track_id):
             fragments += 1
     mean = float(np.mean(list(length.values()))) if length else 0.0
