@@ -155,9 +155,10 @@ def test_decompression_bombs_are_failed_frames(tmp_path):
     """
     Defect 5: a 4 KB arithmetic-coded JPEG claiming 13000x13000 decoded to ~500 MB.
 
-    80 valid JPEG frames at 10 Hz and a bomb after every fifth (SOF9 JPEG, a PNG claiming
-    13000 x 13000, and a real 1280x960 JPEG above max_image_pixels): the valid frames are
-    served, every bomb is a failed frame, and the node's memory stays put.
+    80 valid JPEG frames, each sent once the one before was served, and a bomb after every
+    fifth (SOF9 JPEG, a PNG claiming 13000 x 13000, and a real 1280x960 JPEG above
+    max_image_pixels): the valid frames are served, every bomb is a failed frame, and the
+    node's memory stays put.
     """
     valid = walking_frames(1)[0]
     big = cv2.resize(valid, (1280, 960))
@@ -202,7 +203,9 @@ def test_decompression_bombs_are_failed_frames(tmp_path):
                         sent_bombs += 1
                         time.sleep(0.3)
                     peak = max(peak, rss.memory_info().rss)
-                    time.sleep(0.1)
+                    # Each valid frame is served before the next one is sent: on a slow or
+                    # busy CPU 10 Hz outruns the model and the newest frame would win.
+                    wait_for(lambda: out.count() - served_before >= sent_valid, 5.0)
                 wait_for(lambda: out.count() - served_before >= sent_valid, 5.0)
                 served = out.count() - served_before
                 assert wait_for(lambda: int(_value(out.last_diag(), 'frames_failed'))
