@@ -98,3 +98,59 @@ def test_a_node_started_by_launch_stops_when_launch_dies(name, tmp_path):
     assert gone, f'{name} (pid {pid}) kept running after its parent exited: {text()[-2000:]}'
     assert 'parent process exited' in text(), text()[-2000:]
     assert 'Traceback' not in text(), text()[-3000:]
+
+
+class _Executor:
+    """An executor whose spin_once takes a message while a signal arrives."""
+
+    class context:
+        @staticmethod
+        def ok():
+            return True
+
+    def __init__(self, on_spin):
+        self.on_spin, self.spins, self.shut = on_spin, 0, False
+
+    def add_node(self, node):
+        pass
+
+    def spin_once(self, timeout_sec=None):
+        self.spins += 1
+        self.on_spin()
+
+    def shutdown(self, timeout_sec=None):
+        self.shut = True
+
+
+class _Node:
+    destroyed = False
+
+    def destroy_node(self):
+        self.destroyed = True
+
+
+def test_a_signal_during_a_take_only_asks_the_spin_to_end(monkeypatch):
+    # The handler must not raise: a KeyboardInterrupt raised inside rclpy's conversion of a
+    # taken message came out as a RuntimeError and a traceback (Jazzy, under load).
+    from pose_ros.nodes import node_main
+    handlers = {}
+    monkeypatch.setattr(node_main.signal, 'signal', lambda sig, h: handlers.setdefault(sig, h))
+    monkeypatch.setattr(node_main.rclpy, 'try_shutdown', lambda: None)
+    stopped, raised = [], []
+
+    def signal_arrives():
+        try:
+            node_main._interrupt(signal.SIGINT, None)
+        except BaseException:
+            raised.append(True)
+            raise
+        raised.append(False)
+    executor = _Executor(signal_arrives)
+    node = _Node()
+    try:
+        node_main.spin(node, executor, lambda: stopped.append(True))
+    finally:
+        node_main._STOP.clear()
+    assert raised == [False]
+    assert executor.spins == 1 and stopped == [True] and executor.shut and node.destroyed
+    assert handlers == {signal.SIGINT: signal.SIG_IGN, signal.SIGTERM: signal.SIG_IGN}

@@ -6,9 +6,9 @@ The ``main()`` of every pose_ros node: start, spin, and stop cleanly on Ctrl-C o
 
 rclpy's own signal handler shuts the context down as soon as the signal arrives, before the
 node can say anything: a node that commands hardware could then not send its last, safe
-command. So the handlers here only interrupt the spin; the node's ``shut_down()`` runs while
-the context is still valid, and a second signal during clean-up is ignored rather than
-ending it with a traceback.
+command. So the handlers here only ask the spin loop to end (a flag it checks at least every
+0.2 s); the node's ``shut_down()`` runs while the context is still valid, and a second signal
+during clean-up is ignored rather than ending it with a traceback.
 
 Under ``ros2 launch`` (``POSE_ROS_EXIT_WITH_PARENT=1``, set by the launch file) a node also
 stops when launch itself ends: a SIGTERM to launch, or a launch that fails after starting
@@ -19,6 +19,7 @@ stay out of the log unless the node logs at debug level (:mod:`pose_ros.native_l
 import ctypes
 import os
 import signal
+import threading
 from typing import Callable, Optional, Sequence, Type
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
@@ -36,8 +37,15 @@ _PR_SET_PDEATHSIG = 1
 _PARENT_PID = os.getppid()
 
 
+# Set by SIGINT/SIGTERM; the spin loop checks it. Raising KeyboardInterrupt from the handler
+# instead could land inside rclpy's conversion of a taken message, which turns it into a
+# RuntimeError ("Unable to convert call argument '0' to Python object"): seen on Jazzy under
+# load as a traceback and exit code 1 after Ctrl-C.
+_STOP = threading.Event()
+
+
 def _interrupt(signum, frame) -> None:
-    raise KeyboardInterrupt
+    _STOP.set()
 
 
 def init(args: Optional[Sequence[str]] = None) -> None:
@@ -117,12 +125,13 @@ def spin(node: Node, executor: Executor,
     try:
         # Wake up a few times a second: a signal's Python handler runs only between
         # bytecodes, never while the executor waits in rcl for work that may not come.
-        while executor.context.ok():
+        while executor.context.ok() and not _STOP.is_set():
             executor.spin_once(timeout_sec=_WAKE_S)
     except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
         if parent_gone():
             node.get_logger().warning('parent process exited (ros2 launch ended): stopping')
-    finally:
         # Clean-up runs to its end: a second Ctrl-C (launch sends one per terminal) waits.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
