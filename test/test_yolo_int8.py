@@ -178,3 +178,13 @@ def test_running_the_int8_model_needs_only_onnxruntime(tmp_path):
     out = json.loads(run.stdout.strip().splitlines()[-1])
     assert out['attempts'] == [] and out['imported'] == [], out
     assert out['people'] >= 4
+
+
+def test_the_calibration_reader_gives_every_blob_and_can_start_again():
+    blobs = [np.full((1, 3, 2, 2), v, np.float32) for v in (0.1, 0.2)]
+    reader = yolo_int8._Frames('images', blobs)
+    seen = [reader.get_next() for _ in range(3)]
+    assert [float(f['images'][0, 0, 0, 0]) for f in seen[:2]] == [
+        pytest.approx(0.1), pytest.approx(0.2)] and seen[2] is None
+    reader.rewind()
+    assert reader.get_next()['images'] is blobs[0]

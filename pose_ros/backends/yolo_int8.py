@@ -122,13 +122,16 @@ class _Frames:
     """ONNX Runtime's CalibrationDataReader protocol over prepared input blobs."""
 
     def __init__(self, name: str, blobs: Iterable[np.ndarray]) -> None:
-        self._feeds: Iterator = iter([{name: b} for b in blobs])
+        self._all = [{name: b} for b in blobs]
+        self._feeds: Iterator = iter(self._all)
 
     def get_next(self) -> Optional[dict]:
+        """Return the next input feed, or None after the last."""
         return next(self._feeds, None)
 
-    def rewind(self) -> None:  # pragma: no cover - only called by some calibrators
-        raise NotImplementedError
+    def rewind(self) -> None:
+        """Start from the first feed again (some calibrators read the data twice)."""
+        self._feeds = iter(self._all)
 
 
 def quantize(fp32_path: Union[str, Path], out_path: Union[str, Path],
