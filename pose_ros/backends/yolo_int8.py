@@ -40,10 +40,6 @@ from pose_ros.geometry.boxes import box_iou
 # The file quantize_model makes next to the fp32 export (onnx.weights selects it).
 INT8_WEIGHTS = 'yolo11n-pose-int8.onnx'
 
-# Ops that never carry arithmetic worth quantizing (shape bookkeeping).
-_SHAPE_OPS = {'Constant', 'Shape', 'Gather', 'Unsqueeze', 'Squeeze', 'Concat', 'Reshape',
-              'Cast', 'Range', 'Expand', 'ConstantOfShape', 'Slice', 'Transpose', 'Split'}
-
 
 @dataclass(frozen=True)
 class Agreement:
@@ -191,7 +187,7 @@ def quantize(fp32_path: Union[str, Path], out_path: Union[str, Path],
 
 def calibration_blobs(backend, frames: Iterable[np.ndarray]) -> List[np.ndarray]:
     """Return the model inputs the ``yolo_onnx`` backend makes of ``frames`` (BGR), copied."""
-    return [backend._preprocess(frame)[0].copy() for frame in frames]
+    return [backend.model_input(frame) for frame in frames]
 
 
 def compare(reference, candidate, frames: Iterable[np.ndarray]) -> Agreement:

@@ -138,6 +138,10 @@ class YoloOnnxBackend(PoseBackend):
                                 'postprocess': (time.perf_counter() - t2) * 1e3}
         return found
 
+    def model_input(self, bgr: np.ndarray) -> np.ndarray:
+        """Return the network input :meth:`detect` would feed for ``bgr`` (a copy)."""
+        return self._preprocess(bgr)[0].copy()     # the buffer is reused by the next frame
+
     def _geometry(self, h: int, w: int) -> Tuple[int, int, int, int, int, int]:
         """Network input (H, W), resized image (new_h, new_w) and its (top, left) offset."""
         if self._fixed:

@@ -23,7 +23,6 @@ here: they measure the result (``evaluate``).
 """
 
 import argparse
-import dataclasses
 import os
 from pathlib import Path
 import sys
@@ -85,10 +84,10 @@ def folder_frames(folder: Path) -> Tuple[List[np.ndarray], List[np.ndarray]]:
 
 
 def _backend(weights: Path):
-    from pose_ros.backends.yolo_onnx import YoloOnnxBackend, YoloOnnxOptions
-    from pose_ros.config import BodyConfig
-    options = YoloOnnxOptions.from_config(BodyConfig())
-    return YoloOnnxBackend(dataclasses.replace(options, weights=str(weights), tracker='none'))
+    from pose_ros.backends import create_backend
+    from pose_ros.config import BodyConfig, replace
+    return create_backend(replace(BodyConfig(), {'backend': 'yolo_onnx', 'yolo.tracker': 'none',
+                                                 'onnx.weights': str(weights)}))
 
 
 def make_int8(fp32: Path, out: Path, images: Optional[Path] = None):

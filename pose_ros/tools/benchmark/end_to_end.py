@@ -89,11 +89,6 @@ def _raw_row(cfg: Config, case: Case) -> str:
     return raw_row_name(case.backend, config)
 
 
-def _raw_p50(cfg: Config, case: Case, report: Report) -> float:
-    """Return the raw model p50 to compare ``case`` with (NaN: measured at other settings)."""
-    return report.raw_p50.get(_raw_row(cfg, case), float('nan'))
-
-
 def e2e_section(cfg: Config, frames: List[np.ndarray], report: Report, workdir: Path,
                 log: Callable[[str], None] = lambda s: None) -> Table:
     """
@@ -111,7 +106,8 @@ def e2e_section(cfg: Config, frames: List[np.ndarray], report: Report, workdir: 
     for case in e2e_cases(cfg.backends, cfg.setups):
         failures = []
         try:
-            raw = _raw_p50(cfg, case, report)
+            raw_name = _raw_row(cfg, case)
+            raw = report.raw_p50.get(raw_name, float('nan'))
         except ValueError as e:           # ConfigError: this case's parameters are invalid
             failures.append(str(e))
         for attempt in range(0 if failures else SETUP_ATTEMPTS):
@@ -130,8 +126,7 @@ def e2e_section(cfg: Config, frames: List[np.ndarray], report: Report, workdir: 
                     stats = nut.run(msgs, rate, cfg.seconds, cfg.settle)
                     row = e2e_row(case, stats, raw)
                     report.e2e[(case.backend, case.setup, rate)] = (
-                        stats.received / stats.seconds, pct(stats.latencies_ms)[0],
-                        _raw_row(cfg, case))
+                        stats.received / stats.seconds, pct(stats.latencies_ms)[0], raw_name)
                     if failures:
                         row[-1] += (f' (set-up {len(failures) + 1}; the first failed: '
                                     f'{failures[0][:120]})')
