@@ -154,6 +154,24 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 5.0,
         time.sleep(interval)
 
 
+def publish_until(publisher: Any, msg: Any, predicate: Callable[[], bool],
+                  timeout: float = 20.0, period: float = 0.5) -> bool:
+    """
+    Publish ``msg`` every ``period`` s until ``predicate`` holds or ``timeout`` s pass.
+
+    For best-effort subscribers: seeing the other side's subscription does not mean it has
+    matched this publisher yet, and a single message sent in between is lost on a loaded
+    machine. Use it where the test is about what one such message does, not how many arrive.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        publisher.publish(msg)
+        if wait_for(predicate, min(period, max(0.0, deadline - time.monotonic()))):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+
+
 class Lifecycle:
     """Blocking calls of body_node's lifecycle services."""
 
