@@ -14,6 +14,7 @@ from pose_ros.backends import BackendError, resolve_model_path
 from pose_ros.backends.yolo_int8 import INT8_WEIGHTS
 from pose_ros.media import MediaMissing
 from pose_ros.tools import benchmark
+from pose_ros.tools.benchmark.common import timed_interleaved
 from pose_ros.tools.benchmark.pace import pace_table
 from pose_ros.tools.benchmark.report import Report
 import pytest
@@ -57,6 +58,17 @@ def test_raw_rows(report):
     measured = [r for r in table.rows if 'not measured' not in r[-1]]
     # hands and face need OpenCV's documentation photos; everything else must have run.
     assert len(measured) >= 5 + int8_installed(), table.markdown()
+    onnx = [r for r in table.rows if 'ONNX Runtime' in r[0]]
+    assert all(('timed in turn' in r[-1]) == int8_installed() for r in onnx), table.markdown()
+
+
+def test_interleaved_timing_alternates_the_calls_and_skips_the_warm_up():
+    calls = []
+    times = timed_interleaved([lambda i: calls.append(('a', i)),
+                               lambda i: calls.append(('b', i))], iterations=3, warmup=2)
+    assert calls == [(name, i) for i in range(5) for name in 'ab']
+    assert [len(t) for t in times] == [3, 3]
+    assert all(t >= 0.0 for ts in times for t in ts)
 
 
 def test_pipeline_and_end_to_end_rows(report):

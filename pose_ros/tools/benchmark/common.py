@@ -118,6 +118,24 @@ def timed(fn: Callable[[int], Any], iterations: int, warmup: int) -> List[float]
     return out
 
 
+def timed_interleaved(fns: Sequence[Callable[[int], Any]], iterations: int, warmup: int
+                      ) -> List[List[float]]:
+    """
+    Time several callables call by call in turn (a, b, a, b, ...); return each one's ms.
+
+    Their ratio then holds on a host whose speed drifts: timed one after the other, two
+    ONNX models 0.72 x apart once measured the other way round.
+    """
+    out: List[List[float]] = [[] for _ in fns]
+    for i in range(warmup + iterations):
+        for fn, times in zip(fns, out):
+            t0 = time.perf_counter()
+            fn(i)
+            if i >= warmup:
+                times.append((time.perf_counter() - t0) * 1e3)
+    return out
+
+
 def load_frames(count: int = 0) -> List[np.ndarray]:
     """
     Return the BGR 640x480 frames of the ``photos`` fixture bag (built if needed).

@@ -6,7 +6,8 @@ Section 1, raw: each model alone in this process, as its library is normally cal
 
 YOLO11n-pose through ultralytics (``predict``, torch) and through ONNX Runtime
 (:meth:`YoloOnnxBackend.detect`: ``session.run`` with its minimal numpy pre/post), fp32 and
-the INT8 model (``quantize_model``; the row says why when it is not installed), MediaPipe
+the INT8 model (``quantize_model``; the row says why when it is not installed) timed call by
+call in turn with fp32, MediaPipe
 pose, hands and face mesh, and the three MediaPipe graphs one after another. The model
 settings (files, input size, thresholds, complexity) are those of body_node's configuration
 (:meth:`Config.body_config <pose_ros.tools.benchmark.common.Config.body_config>`).
@@ -19,7 +20,8 @@ import numpy as np
 from pose_ros.backends.base import physical_cores
 from pose_ros.backends.yolo_int8 import INT8_WEIGHTS
 from pose_ros.config import BodyConfig, replace
-from pose_ros.tools.benchmark.common import Config, fmt, letterboxed_media, pct, timed
+from pose_ros.tools.benchmark.common import (Config, fmt, letterboxed_media, pct, timed,
+                                             timed_interleaved)
 from pose_ros.tools.benchmark.report import Report, Table
 
 COMPLEXITY = {0: 'lite', 1: 'full', 2: 'heavy'}
@@ -49,6 +51,9 @@ def raw_section(cfg: Config, frames: List[np.ndarray], report: Report) -> Table:
             table.rows.append([name, '–', '–', '–', '–',
                                f'not measured: {type(e).__name__}: {e}'])
             return
+        row(name, times, note)
+
+    def row(name: str, times: List[float], note: str) -> None:
         p50, p95 = pct(times)
         report.raw_p50[name] = p50
         report.raw_fps[name] = 1000.0 / float(np.mean(times))
@@ -59,10 +64,22 @@ def raw_section(cfg: Config, frames: List[np.ndarray], report: Report) -> Table:
     add(raw_row_name('yolo', body), lambda: _raw_ultralytics(cfg, body, frames))
     add('YOLO11n-pose, ultralytics torch, torch threads = cores',
         lambda: _raw_ultralytics(cfg, body, frames, physical_cores()))
-    add(raw_row_name('yolo_onnx', body), lambda: _raw_onnx(cfg, body, frames))
     int8 = replace(body, {'onnx.weights': INT8_WEIGHTS})
-    if int8 != body:
-        add(raw_row_name('yolo_onnx', int8), lambda: _raw_onnx(cfg, int8, frames))
+    if int8 == body:
+        add(raw_row_name('yolo_onnx', body), lambda: _raw_onnx(cfg, [body], frames)[0])
+    else:
+        # fp32 and INT8 timed call by call in turn, so that their ratio survives a drifting
+        # host; without the INT8 model, fp32 alone and a row saying why.
+        try:
+            pair = _raw_onnx(cfg, [body, int8], frames)
+        except Exception as e:  # noqa: B902 - a missing model is a row, not a crash
+            add(raw_row_name('yolo_onnx', body), lambda: _raw_onnx(cfg, [body], frames)[0])
+            table.rows.append([raw_row_name('yolo_onnx', int8), '–', '–', '–', '–',
+                               f'not measured: {type(e).__name__}: {e}'])
+        else:
+            for config, (times, note) in zip((body, int8), pair):
+                row(raw_row_name('yolo_onnx', config), times,
+                    f'{note}; timed in turn with the other ONNX model, call by call')
     rgb = [np.ascontiguousarray(f[:, :, ::-1]) for f in frames]
     add(raw_row_name('mediapipe', body), lambda: _raw_mediapipe('pose', rgb, cfg, body))
     hand = letterboxed_media('handSrc.jpg')
@@ -115,23 +132,35 @@ def _raw_ultralytics(cfg: Config, body: BodyConfig, frames, threads: Optional[in
                    f'threads {used}, {why}')
 
 
-def _raw_onnx(cfg: Config, body: BodyConfig, frames) -> Tuple[List[float], str]:
+def _raw_onnx(cfg: Config, bodies: List[BodyConfig], frames
+              ) -> List[Tuple[List[float], str]]:
+    """Time the ONNX Runtime backend of each configuration, call by call in turn."""
     from pose_ros.backends import create_backend
-    backend = create_backend(replace(body, {'backend': 'yolo_onnx', 'yolo.tracker': 'none'}))
-    stages: Dict[str, List[float]] = {}
-
-    def call(i):
-        backend.detect(frames[i % len(frames)])
-        for k, v in backend.last_timings_ms.items():
-            stages.setdefault(k, []).append(v)
+    backends = []
     try:
-        times = timed(call, cfg.iterations, cfg.warmup)
+        for body in bodies:
+            backends.append(create_backend(replace(body, {'backend': 'yolo_onnx',
+                                                          'yolo.tracker': 'none'})))
+        stages: List[Dict[str, List[float]]] = [{} for _ in backends]
+
+        def caller(backend, spent):
+            def call(i):
+                backend.detect(frames[i % len(frames)])
+                for k, v in backend.last_timings_ms.items():
+                    spent.setdefault(k, []).append(v)
+            return call
+        timings = timed_interleaved([caller(b, st) for b, st in zip(backends, stages)],
+                                    cfg.iterations, cfg.warmup)
     finally:
-        backend.close()
-    med = {k: np.median(v[cfg.warmup:] or v) for k, v in stages.items()}
-    return times, (f'session.run {fmt(med["inference"])} ms + preprocess '
-                   f'{fmt(med["preprocess"], 2)} + postprocess {fmt(med["postprocess"], 2)} '
-                   f'(p50); {backend.model}')
+        for backend in backends:
+            backend.close()
+    out = []
+    for backend, times, spent in zip(backends, timings, stages):
+        med = {k: np.median(v[cfg.warmup:] or v) for k, v in spent.items()}
+        out.append((times, f'session.run {fmt(med["inference"])} ms + preprocess '
+                           f'{fmt(med["preprocess"], 2)} + postprocess '
+                           f'{fmt(med["postprocess"], 2)} (p50); {backend.model}'))
+    return out
 
 
 def _raw_mediapipe(which: str, rgb: List[np.ndarray], cfg: Config, body: BodyConfig
