@@ -183,3 +183,42 @@ def test_a_key_given_twice_is_an_error(tmp_path):
                      "  t_pose: {lights: 'off'}\n")
     with pytest.raises(C.ConfigError, match="the key 't_pose' is given twice"):
         C.load_config(twice)
+
+
+# --- stop labels (issue #16) ----------------------------------------------------------------
+
+def test_the_teleop_map_stops_on_an_open_palm():
+    teleop = C.load_config(CONFIG / 'commands_teleop.yaml')
+    assert teleop.stop_labels == ('open_palm',)
+    assert teleop.actions['open_palm'].twist is None
+
+
+@pytest.mark.parametrize('stop, match', [
+    ('open_palm', 'must be a list'),
+    (['palm_up'], "unknown label 'palm_up'"),
+    (['unknown'], "unknown label 'unknown'"),
+    ({'open_palm': 1}, 'must be a list'),
+])
+def test_bad_stop_lists_are_rejected(stop, match):
+    with pytest.raises(C.ConfigError, match=match):
+        C.load_config(cfg({'dab': {'string': 'x'}}, stop=stop))
+
+
+def test_a_stop_label_cannot_drive():
+    with pytest.raises(C.ConfigError, match='stop label'):
+        C.load_config(cfg({'fist': {'twist': {'linear': 0.1}}}, stop=['fist']))
+
+
+def test_a_stop_zeroes_at_once_and_the_interrupted_motion_needs_a_new_gesture():
+    policy = C.CommandPolicy(C.load_config(CONFIG / 'commands_teleop.yaml'))
+    t = 0.0
+    for _ in range(40):                       # 2 s of turning right: up to speed
+        t += 0.05
+        out = policy.step(t, 'right_arm_raised')
+    assert out.twist[1] == pytest.approx(-0.5)
+    assert policy.step(t + 0.05, 'right_arm_raised', stop=True).twist == (0.0, 0.0)
+    for i in range(20):                       # the stop is over, the gesture is the same
+        assert policy.step(t + 0.1 + 0.05 * i, 'right_arm_raised').twist == (0.0, 0.0)
+    policy.step(t + 1.2, None)                # the controller lowers the arm...
+    out = policy.step(t + 1.25, 'right_arm_raised')     # ...and raises it again
+    assert out.twist[1] < 0.0 and out.twist[1] > -0.5   # ramping up from zero

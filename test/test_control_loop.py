@@ -17,10 +17,13 @@ from pathlib import Path
 import numpy as np
 from pose_ros.classifier.arbitration import ControlArbiter
 from pose_ros.classifier.commands import CommandPolicy, load_config
-from pose_ros.classifier.control_loop import ControlLoop, MAX_PEOPLE
+from pose_ros.classifier.control_loop import build_control_loop, ControlLoop, MAX_PEOPLE
+from pose_ros.classifier.hand_signs import HandSignThresholds
 from pose_ros.classifier.hysteresis import LabelFilter
 from pose_ros.classifier.rules import GestureRecogniser
 from pose_ros.classifier.synthetic import hold_sequence
+from pose_ros.classifier.synthetic_hands import hand_keypoints, View
+from pose_ros.config import ClassifierConfig, ConfigError, replace
 from pose_ros.people import Person
 import pytest
 
@@ -296,3 +299,84 @@ def test_random_faults_never_outlast_the_bound(seed):
             sim.advance(1.0 / FPS)
     sim.advance(BOUND + PERIOD)
     assert sim.zero_from(last) - last <= BOUND + 1e-9, (seed, sim.events)
+
+
+# --- hand signs and the stop (issue #16) ----------------------------------------------------
+
+def make_hand_loop(hand_signs=True):
+    return ControlLoop(GestureRecogniser(), LabelFilter(),
+                       ControlArbiter('engage', lost_timeout_s=1.0),
+                       CommandPolicy(load_config(TELEOP)), input_timeout=INPUT_TIMEOUT,
+                       hand_signs=HandSignThresholds() if hand_signs else None)
+
+
+def hold_with(sim, label, seconds, others=(), hands=()):
+    """Track 1 holds ``label`` (with ``hands``) while the ``others`` stand by; last report."""
+    report = None
+    for _, kp in hold_sequence(label, sim.rng, duration_s=seconds, fps=FPS):
+        people = [Person(body=kp, bbox=BOX, score=0.9, track_id=1, hands=list(hands)),
+                  *others]
+        report = sim.frame(people)
+        sim.stamp += 1.0 / FPS
+        sim.advance(1.0 / FPS)
+    return report
+
+
+def bystander(sign=None):
+    _, kp = next(iter(hold_sequence('stand', np.random.default_rng(5), duration_s=0.1,
+                                    fps=FPS)))
+    hands = [hand_keypoints(sign, View(side='right'))] if sign else []
+    return Person(body=kp, bbox=BOX + np.float32(500), score=0.9, track_id=2, hands=hands)
+
+
+def test_anyones_open_palm_stops_the_twist_at_the_next_step():
+    sim = Sim(make_hand_loop())
+    hold_with(sim, 'both_arms_up', 1.5)
+    hold_with(sim, 'right_arm_raised', 2.0, others=[bystander()])
+    assert sim.twist_at(sim.now)[1] < -0.1
+    shown = sim.now
+    hold_with(sim, 'right_arm_raised', 1.0, others=[bystander('open_palm')])
+    # The first step after the frame sends an exact zero, no ramp; it stays zero throughout.
+    assert sim.zero_from(shown) <= shown + PERIOD + 1e-9
+    assert sim.loop.controller == 1 and sim.loop.counters.stops == 15
+    # The palm is gone but the controller still holds the gesture that was interrupted: the
+    # robot stays stopped until that gesture changes.
+    hold_with(sim, 'right_arm_raised', 2.0, others=[bystander()])
+    assert all(tw == (0.0, 0.0) for ts, tw in sim.twists if ts > shown)
+    hold_with(sim, 'stand', 1.5, others=[bystander()])
+    hold_with(sim, 'right_arm_raised', 2.0, others=[bystander()])
+    assert sim.twist_at(sim.now)[1] < -0.1
+
+
+def test_the_controllers_own_open_palm_stops_too():
+    sim = Sim(make_hand_loop())
+    hold_with(sim, 'both_arms_up', 1.5)
+    hold_with(sim, 'right_arm_raised', 2.0)
+    shown = sim.now
+    hold_with(sim, 'right_arm_raised', 1.0,
+              hands=[hand_keypoints('open_palm', View(side='right', roll_deg=30.0))])
+    assert sim.zero_from(shown) <= shown + PERIOD + 1e-9
+
+
+def test_hand_signs_off_means_hands_are_ignored():
+    sim = Sim(make_hand_loop(hand_signs=False))
+    hold_with(sim, 'both_arms_up', 1.5)
+    hold_with(sim, 'right_arm_raised', 2.0, others=[bystander('open_palm')])
+    assert sim.twist_at(sim.now)[1] < -0.1 and sim.loop.counters.stops == 0
+
+
+def test_a_hand_sign_becomes_the_persons_stable_label_over_stand():
+    sim = Sim(make_hand_loop())
+    report = hold_with(sim, 'stand', 1.5, hands=[hand_keypoints('thumbs_up', View(side='left'))])
+    assert report.labels == [(1, 'thumbs_up', pytest.approx(report.labels[0][2]))]
+    report = hold_with(sim, 't_pose', 1.5, hands=[hand_keypoints('thumbs_up')])
+    assert report.labels[0][1] == 't_pose'          # a body gesture beats a hand sign
+    assert report.stop is None
+
+
+def test_a_command_map_with_hand_signs_needs_them_on():
+    config = replace(ClassifierConfig(), {'hand_signs': False})
+    with pytest.raises(ConfigError, match='open_palm'):
+        build_control_loop(config, load_config(TELEOP))
+    assert build_control_loop(ClassifierConfig(), load_config(TELEOP)).stop_labels == {
+        'open_palm'}

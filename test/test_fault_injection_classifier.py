@@ -23,10 +23,11 @@ import sys
 import threading
 import time
 
-from diagnostic_msgs.msg import DiagnosticArray
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from geometry_msgs.msg import Twist
 import numpy as np
 from pose_ros.classifier.synthetic import hold_sequence
+from pose_ros.classifier.synthetic_hands import hand_keypoints, View
 from pose_ros.people import FrameResult, Person
 from pose_ros.ros_conversion import frame_to_people_msg
 from pose_ros.tools.graph import NodeProcess, ros_args, share_file
@@ -385,3 +386,73 @@ def test_killed_and_restarted_source(tmp_path):
     log = proc.log_text()
     assert 'released: lost (no input)' in log
     assert log.count('control: engaged') == 2, log
+
+
+# --- the stop sign (issue #16) --------------------------------------------------------------
+
+STOP_MARGIN = 0.25                 # DDS and a loaded 2-core machine, on top of one period
+
+
+def crowd(kp, t, palm: bool):
+    """Track 1 with ``kp``, and a bystander (track 2) standing, an open palm raised or not."""
+    _, stand = next(iter(hold_sequence('stand', np.random.default_rng(3), duration_s=0.1,
+                                       fps=FPS)))
+    hands = [hand_keypoints('open_palm', View(side='right', roll_deg=20.0))] if palm else []
+    people_ = [Person(body=kp, bbox=BOX, score=0.9, track_id=1),
+               Person(body=stand, bbox=BOX + np.float32(600), score=0.9, track_id=2,
+                      hands=hands)]
+    return frame_to_people_msg(FrameResult(people_, 'injected', 1280, 480), header_at(t))
+
+
+def test_a_bystanders_open_palm_stops_the_robot_at_once(tmp_path):
+    """Anyone's open palm: zero Twist at the next step, and the turn does not resume."""
+    rng = np.random.default_rng(21)
+    with RosContext() as ros:
+        proc = start(tmp_path)
+        try:
+            node = ros.node('injector')
+            out = Twists(node)
+            with spin_in_thread(node):
+                pub = connect(node, proc)
+                play(pub, 'both_arms_up', 1.5, rng)
+                play(pub, 'right_arm_raised', 2.0, rng)
+                assert out.moving_after(time.monotonic() - 0.3), proc.log_tail(20)
+                first_palm = None
+                for palm, seconds in ((True, 1.0), (False, 1.5)):
+                    for _, kp in hold_sequence('right_arm_raised', rng, duration_s=seconds,
+                                               fps=FPS):
+                        pub.publish(crowd(kp, time.time(), palm))
+                        if first_palm is None:
+                            first_palm = time.monotonic()
+                        time.sleep(1.0 / FPS)
+                time.sleep(0.5)
+                values = out.diag_values()
+        finally:
+            code = proc.stop()
+    assert code == 0
+    late = out.moving_after(first_palm + 0.05 + STOP_MARGIN)
+    assert not late, (f'moving {late[0][0] - first_palm:.3f} s after the open palm: {late[:3]}'
+                      f'\n{proc.log_tail(20)}')
+    assert out.after(first_palm + 2.0), 'no Twist after the palm was lowered'
+    assert int(values['stops']) >= 10 and values['stop_labels'] == 'open_palm', values
+    assert values['hand_signs'] == 'on' and values['last_stop'] == 'track 2', values
+    assert 'stop: track 2 shows a stop label' in proc.log_text()
+
+
+def test_a_stop_sign_nobody_can_show_is_reported(tmp_path):
+    """The teleop map stops on an open palm, but no People carry hands: WARN, and why."""
+    rng = np.random.default_rng(22)
+    with RosContext() as ros:
+        proc = start(tmp_path, diagnostics_period=0.2)
+        try:
+            node = ros.node('injector')
+            out = Twists(node)
+            with spin_in_thread(node):
+                pub = connect(node, proc)
+                play(pub, 'stand', 3.0, rng)
+                assert wait_for(lambda: any('need hands' in s.message for s in out.diag), 5.0)
+        finally:
+            code = proc.stop()
+    assert code == 0
+    warn = next(s for s in out.diag if 'need hands' in s.message)
+    assert warn.level == DiagnosticStatus.WARN and 'body_node hands.enabled' in warn.message

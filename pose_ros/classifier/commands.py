@@ -20,6 +20,7 @@ A YAML file maps labels to actions (``config/commands_lights.yaml``,
       deadman_timeout_s: 0.5       # zero Twist at the latest this long after the gesture is lost
     lights:
       initial: 'off'
+    stop: [open_palm]              # optional; labels that stop the Twist (see below)
     actions:                       # label -> any of string / twist / lights
       t_pose: {lights: 'on'}
       dab: {lights: 'off'}
@@ -37,6 +38,13 @@ nobody controls, ``'unknown'`` when their gesture is lost):
   twist action the output is exactly zero, whatever the rate limits. Call ``step`` from a
   timer, with None when no fresh data comes, so the deadman also covers a silent input. Sent
   at every step when any action has a twist.
+* ``stop``: while anyone in view shows one of these labels (their label of that frame, before
+  hysteresis: a stop must not wait), the Twist is exactly zero at the next step, with no ramp,
+  whoever is in control and whatever their gesture; it stays zero ``input_timeout`` after the
+  stop label was last seen. The motion that was in force then does not come back by itself:
+  the controller's label has to change first (to another gesture, or none, and back). Strings
+  and lights carry on. Precedence, highest first: a fault or the deadman (zero), a stop
+  label, the controller's stable label.
 * ``string``: sent once when its label becomes active (rising edge), not repeated while held.
 * ``lights``: ``'on'``/``'off'``/``'toggle'`` on the label's rising edge only; the new state is
   sent on every such edge.
@@ -53,6 +61,7 @@ from pathlib import Path
 import re
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
+from pose_ros.classifier.hand_signs import HAND_SIGNS
 from pose_ros.classifier.rules import RULE_LABELS, UNKNOWN
 from pose_ros.config import ConfigError     # a command map is configuration too
 from pose_ros.yaml_loading import parse_unique_yaml
@@ -60,7 +69,7 @@ import yaml
 
 CONFIG_VERSION = 1
 LIGHT_COMMANDS = ('on', 'off', 'toggle')
-_TOP_KEYS = ('version', 'outputs', 'twist', 'lights', 'actions')
+_TOP_KEYS = ('version', 'outputs', 'twist', 'lights', 'stop', 'actions')
 _TOPIC = re.compile(r'^[~/]?[A-Za-z_][A-Za-z0-9_/]*$')
 
 
@@ -96,6 +105,7 @@ class CommandConfig:
     twist_topic: str = 'cmd_vel'
     lights_topic: str = 'lights'
     lights_initial: bool = False
+    stop_labels: Tuple[str, ...] = ()
     source: str = '<dict>'
 
     @property
@@ -115,8 +125,8 @@ class CommandConfig:
 
 
 def known_labels(model_labels: Iterable[str] = ()) -> Tuple[str, ...]:
-    """Labels a configuration may use: the built-in gestures plus a trained model's labels."""
-    return tuple(dict.fromkeys([*RULE_LABELS, *model_labels]))
+    """Labels a configuration may use: built-in gestures and hand signs, a model's labels."""
+    return tuple(dict.fromkeys([*RULE_LABELS, *HAND_SIGNS, *model_labels]))
 
 
 def load_config(source: Union[str, Path, Mapping[str, Any]],
@@ -240,8 +250,23 @@ def _parse(data: Any, known: Sequence[str], where: str) -> CommandConfig:
         if 'lights' in spec:
             action.lights = _light(spec['lights'], where, f'{here}.lights')
         actions[label] = action
+    stop_labels = _stop_labels(top.get('stop', []), known, where)
+    for label in stop_labels:
+        if label in actions and actions[label].twist is not None:
+            raise _err(where, f'actions.{label}: {label!r} is a stop label; it cannot also '
+                              'drive the Twist')
     return CommandConfig(actions=actions, twist=limits, lights_initial=lights_initial == 'on',
-                         source=where, **topics)
+                         stop_labels=stop_labels, source=where, **topics)
+
+
+def _stop_labels(value: Any, known: Sequence[str], where: str) -> Tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise _err(where, f'stop must be a list of labels, got {value!r}')
+    for label in value:
+        if label not in known or label == UNKNOWN:
+            raise _err(where, f'stop: unknown label {label!r}; known labels: '
+                              f'{", ".join(known)}')
+    return tuple(dict.fromkeys(str(v) for v in value))
 
 
 class TwistCommander:
@@ -339,18 +364,28 @@ class CommandPolicy:
         self.lights = LightsState({k: a.lights for k, a in config.actions.items()
                                    if a.lights is not None}, config.lights_initial)
         self._previous: Optional[str] = None
+        self._stopped: Optional[str] = None      # the label a stop interrupted
 
-    def step(self, t: float, label: Optional[str]) -> CommandOutput:
+    def step(self, t: float, label: Optional[str], stop: bool = False) -> CommandOutput:
         """
         Advance to ``t`` seconds with the controller's stable label.
 
         :param label: None when nobody is in control; ``'unknown'`` counts as no gesture.
+        :param stop: someone shows a stop label: the Twist is zero now (module doc).
         """
         if label == UNKNOWN:
             label = None
         out = CommandOutput()
-        if self.config.has_twist:
-            out.twist = self.twist.step(t, label)
+        if stop:
+            self.twist.reset()
+            self._stopped = label
+            if self.config.has_twist:
+                out.twist = (0.0, 0.0)
+        elif self.config.has_twist:
+            if label != self._stopped:
+                self._stopped = None          # the label changed: the stop is over
+            out.twist = self.twist.step(t, None if label is not None and label == self._stopped
+                                        else label)
         if label is not None and label != self._previous:
             action = self.config.actions.get(label)
             if action is not None and action.string is not None:
@@ -364,4 +399,5 @@ class CommandPolicy:
         """Stop the Twist and forget the previous label (lights keep their state)."""
         self.twist.reset()
         self._previous = None
+        self._stopped = None
         self.lights.forget_label()

@@ -29,6 +29,12 @@ decides what counts as *evidence*. Pure Python: the node only converts and publi
   a fresh engage gesture gives control back.
 * **Faults.** :meth:`fault` (an exception while handling a frame) releases control and makes
   the next :meth:`step` return an exact zero Twist.
+* **Hand signs and the stop.** With hand signs on, each person's label merges their body
+  gesture with their hands' sign (:func:`~pose_ros.classifier.hand_signs.person_label`). A
+  frame in which anyone, in control or not, has a stop label of the command map
+  (``stop``, e.g. ``open_palm``) makes every :meth:`step` for the next ``input_timeout`` send
+  an exact zero Twist (:meth:`CommandPolicy.step
+  <pose_ros.classifier.commands.CommandPolicy.step>` with ``stop``).
 
 Thread use: :meth:`on_frame` from one thread (the subscription), :meth:`step` from another
 (a timer); the state they share is behind one lock, and classification runs outside it so
@@ -43,6 +49,8 @@ from typing import Hashable, List, Optional, Protocol, Sequence, Set, Tuple
 from pose_ros.classifier.arbitration import Candidate, ControlArbiter
 from pose_ros.classifier.commands import (CommandConfig, CommandOutput, CommandPolicy,
                                           known_labels)
+from pose_ros.classifier.hand_signs import (best_sign, HAND_SIGNS, HandSignThresholds,
+                                            person_label)
 from pose_ros.classifier.hysteresis import LabelFilter
 from pose_ros.classifier.rules import GestureRecogniser, UNKNOWN
 from pose_ros.config import ClassifierConfig, ConfigError
@@ -97,6 +105,7 @@ class FrameReport:
     controller: Optional[int] = None
     events: List[str] = field(default_factory=list)   # control changes, for the log
     problems: List[str] = field(default_factory=list)  # why ignored / who was left out
+    stop: Optional[int] = None                        # a track showing a stop label
 
 
 @dataclass
@@ -108,6 +117,8 @@ class LoopCounters:
     restarts: int = 0            # the source started again (stamp jumped back, new publisher)
     people_dropped: int = 0      # people left out: malformed, or failing to classify
     faults: int = 0              # exceptions reported through fault()
+    frames_with_hands: int = 0   # counted frames in which someone had a hand
+    stops: int = 0               # counted frames in which someone showed a stop label
 
 
 class ControlLoop:
@@ -118,11 +129,14 @@ class ControlLoop:
         or :class:`ModelLabeller`).
     :param policy: the command policy, or None for labels only.
     :param input_timeout: seconds (wall time) the controller's last evidence stays valid.
+    :param hand_signs: thresholds of the hand signs merged into each person's label, or None
+        for body gestures only.
     """
 
     def __init__(self, labeller: Labeller, label_filter: LabelFilter, arbiter: ControlArbiter,
                  policy: Optional[CommandPolicy],
-                 input_timeout: float = ClassifierConfig().input_timeout) -> None:
+                 input_timeout: float = ClassifierConfig().input_timeout,
+                 hand_signs: Optional[HandSignThresholds] = None) -> None:
         if not (math.isfinite(input_timeout) and input_timeout > 0):
             raise ValueError(f'input_timeout must be > 0 s, got {input_timeout}')
         self.labeller = labeller        # labeller and filter: the frame thread's only
@@ -130,6 +144,10 @@ class ControlLoop:
         self.arbiter = arbiter
         self.policy = policy
         self.input_timeout = float(input_timeout)
+        self.hand_signs = hand_signs
+        if hand_signs is not None:
+            hand_signs.validate()
+        self.stop_labels = frozenset(policy.config.stop_labels if policy is not None else ())
         self.counters = LoopCounters()
         self._newest_stamp = -math.inf
         self._source: Optional[Hashable] = None
@@ -138,6 +156,7 @@ class ControlLoop:
         self._controller: Optional[int] = None
         self._controller_label: Optional[str] = None
         self._evidence_at = -math.inf      # wall time of the last frame showing the controller
+        self._stop_at = -math.inf          # wall time of the last frame showing a stop label
         self._zero_next = False            # a fault: the next step sends an exact zero
         self._forget: Set[int] = set()     # tracks whose label history to drop
         self._forget_all = False
@@ -166,12 +185,18 @@ class ControlLoop:
             return report
         report.counted = True
         self._newest_stamp = stamp
+        self.counters.frames_with_hands += any(p.hands for p in people)
 
         candidates = []
         recognised = set()          # tracks whose pose this frame shows (not 'unknown')
         for person in people:
             try:
                 label, conf = self.labeller.update(person.track_id, stamp, person.body)
+                if self.hand_signs is not None and person.hands:
+                    label, conf = person_label((label, conf),
+                                               best_sign(person.hands, self.hand_signs))
+                if label in self.stop_labels:
+                    report.stop = person.track_id
                 stable, score = self.filter.update(person.track_id, label, conf, stamp)
                 candidates.append(Candidate.from_person(person, stable))
                 if label and label != UNKNOWN:
@@ -189,6 +214,9 @@ class ControlLoop:
         self.labeller.expire(ids, stamp, self.arbiter.lost_timeout_s)
 
         with self._lock:
+            if report.stop is not None:
+                self._stop_at = now
+                self.counters.stops += 1
             controller = self.arbiter.update(stamp, candidates)
             released = self.arbiter.released_id
             if self.arbiter.last_event:
@@ -271,6 +299,11 @@ class ControlLoop:
             self._zero_next = True
         return event
 
+    def stopped(self, now: float) -> bool:
+        """Return True while a stop label seen in a frame holds the Twist at zero."""
+        with self._lock:
+            return now - self._stop_at <= self.input_timeout
+
     def step(self, now: float) -> Tuple[Optional[CommandOutput], List[str]]:
         """
         Advance the commands to wall time ``now``: what to publish, and control events.
@@ -289,11 +322,12 @@ class ControlLoop:
             fresh = now - self._evidence_at <= self.input_timeout
             label = self._controller_label if fresh else None
             zero, self._zero_next = self._zero_next, False
+            stop = now - self._stop_at <= self.input_timeout
         if self.policy is None:
             return None, events
         if zero:
             self.policy.reset()
-        return self.policy.step(now, label), events
+        return self.policy.step(now, label, stop=stop), events
 
     def set_hysteresis(self, enter: float, exit_: float, min_hold_s: float) -> None:
         """Take new hysteresis settings; they apply before the next frame (any thread)."""
@@ -338,6 +372,12 @@ def build_control_loop(config: ClassifierConfig, commands: Optional[CommandConfi
         if label and label not in labels:
             raise ConfigError(f'{name} {label!r} is not a known label; known: '
                               f'{", ".join(labels)}')
+    if commands is not None and not config.hand_signs:
+        used = set(commands.actions) | set(commands.stop_labels)
+        signs = sorted(used & set(HAND_SIGNS) - set(model.labels if model is not None else ()))
+        if signs:
+            raise ConfigError(f'{commands.source} uses the hand sign(s) {", ".join(signs)} but '
+                              'hand_signs is false')
     h = config.hysteresis
     return ControlLoop(
         ModelLabeller(model) if model is not None else GestureRecogniser(),
@@ -346,4 +386,5 @@ def build_control_loop(config: ClassifierConfig, commands: Optional[CommandConfi
                        disengage_label=control.disengage_label,
                        lost_timeout_s=control.lost_timeout),
         CommandPolicy(commands) if commands is not None else None,
-        input_timeout=config.input_timeout)
+        input_timeout=config.input_timeout,
+        hand_signs=HandSignThresholds() if config.hand_signs else None)
