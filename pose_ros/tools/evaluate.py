@@ -18,7 +18,9 @@ camera-frame 3D, given those intrinsics and no depth.
 """
 
 import argparse
+from collections import Counter
 from dataclasses import dataclass, field
+import math
 import os
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -31,7 +33,7 @@ from pose_ros.config_args import add_config_arguments, config_from_arguments
 from pose_ros.evaluation.ground_truth import (GtImage, GtSet, LAYOUTS, load_set, SETS, to_layout,
                                               to_layout_3d)
 from pose_ros.evaluation.metrics import (COCO_SIGMAS, CROWDPOSE_SIGMAS, match_by_distance,
-                                         oks_ap, pck, Prediction)
+                                         normalised_errors, oks_ap, pck, Prediction)
 from pose_ros.hands import handedness_to_person_side
 from pose_ros.native_log import NativeLogFilter
 from pose_ros.people import CAMERA_FRAME_SOURCES
@@ -62,6 +64,13 @@ def _camera_xyz(keypoints, layout: str) -> np.ndarray:
     if keypoints.position_source not in CAMERA_FRAME_SOURCES:
         xyz[:] = np.nan
     return xyz
+
+
+HAND_SIGN_LABELS = Path('config/hand_sign_labels.yaml')     # in the package's share folder
+# The hand model's error measured here (median keypoint error / 1.177: a Gaussian per
+# coordinate with that median distance): OneHand10K 0.041, FreiHAND 0.140 palm sizes.
+SYNTHETIC_HAND_NOISE = ((0.035, "MediaPipe Hands' on OneHand10K"),
+                        (0.12, "MediaPipe Hands' on FreiHAND, hands holding things"))
 
 
 # --- the two paths ----------------------------------------------------------------------------
@@ -293,10 +302,30 @@ def score_hands(gt: GtSet, outputs: Dict[int, Output]) -> Dict[str, float]:
                     sides.append(hands[j][1] == inst.side)
     total = sum(len(im.instances) for im in gt.images)
     metrics = {'hands found': len(found) / total if total else float('nan'),
-               'PCK@0.2 (found)': pck(truths, found, sizes, 0.2) if found else float('nan')}
+               'PCK@0.2 (found)': pck(truths, found, sizes, 0.2) if found else float('nan'),
+               'error, palm sizes (median)': _palm_error(truths, found)}
     if sides:
         metrics['side right'] = float(np.mean(sides))
     return metrics
+
+
+def _palm_error(truths: Sequence[np.ndarray], found: Sequence[np.ndarray]) -> float:
+    """
+    Median keypoint error of the found hands in palm sizes of the annotation.
+
+    The unit of the hand signs' thresholds and of the synthetic hands' noise
+    (:func:`pose_ros.classifier.hand_signs.palm_size`); NaN where no palm is annotated.
+    """
+    from pose_ros.classifier.hand_signs import palm_size
+    errors = []
+    for truth, hand in zip(truths, found):
+        palm_points = truth[[HAND21.index(n) for n in (
+            'wrist', 'middle_finger_mcp', 'index_finger_mcp', 'pinky_mcp')], 2]
+        size = palm_size(truth[:, :2]) if (palm_points > 0).all() else float('nan')
+        if math.isfinite(size):
+            err = normalised_errors(truth, hand, size)
+            errors.extend(err[np.isfinite(err)].tolist())
+    return float(np.median(errors)) if errors else float('nan')
 
 
 def score_3d(gt: GtSet, outputs: Dict[int, Output]) -> Dict[str, float]:
@@ -402,6 +431,64 @@ def evaluate_set(gt: GtSet, config: BodyConfig) -> SetResult:
                      if same_model else float('nan'))
 
 
+@dataclass
+class HandSignResult:
+    """What :func:`evaluate_hand_signs` found."""
+
+    text: str                      # Markdown: per photo, confusion matrix, summary
+    table: Dict[str, Counter]    # label -> Counter of what was found
+    missing: List[str]             # photos of the labels file not on this machine
+
+
+def evaluate_hand_signs(labels_file: Path, gt_root: Path, config: BodyConfig
+                        ) -> HandSignResult:
+    """Run the labelled photos through the pipeline: their hand signs, confusion, summary."""
+    from pose_ros.evaluation import hand_sign_photos as hs
+    from pose_ros.pipeline import Frame
+    photos, missing = hs.load_labels(labels_file, gt_root)
+    config = replace(config, {'hands.enabled': True})
+    path = PipelinePath(config)
+    pairs, rows = [], []
+    turns = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180,
+             270: cv2.ROTATE_90_COUNTERCLOCKWISE}
+    try:
+        for photo in photos:
+            bgr = cv2.imread(str(photo.path))
+            if bgr is None:
+                raise FileNotFoundError(f'cannot read {photo.path}')
+            found = []
+            for angle in hs.ROTATIONS:
+                image = bgr if angle == 0 else cv2.rotate(bgr, turns[angle])
+                path.pipeline.reset()
+                result = path.pipeline.process(Frame(image, stamp=1.0))
+                found.append(hs.predicted_sign(result.people))
+                pairs.append((photo.sign, found[-1]))
+            rows.append(f'| {photo.key} | {photo.sign} | ' + ' | '.join(found) + ' |')
+    finally:
+        path.close()
+    table = hs.confusion(pairs)
+    text = ['Per photo (turned by ' + ', '.join(f'{a}' for a in hs.ROTATIONS) + ' degrees):',
+            '', '| photo | label | ' + ' | '.join(f'{a} deg' for a in hs.ROTATIONS) + ' |',
+            '|---|---|' + '---|' * len(hs.ROTATIONS), *rows, '', hs.markdown(table), '']
+    text += _summary_rows(hs.summary(table))
+    for noise, where in SYNTHETIC_HAND_NOISE:
+        synthetic = hs.confusion(hs.synthetic_pairs(noise))
+        text += ['', f'Synthetic hands, 400 random views per shape (any roll, thumbs within '
+                 f'25 degrees of up/down, tilted up to 35 degrees, either side and face), '
+                 f'detector error {noise} palm sizes per coordinate ({where}); `none`: a '
+                 'relaxed hand and a claw:', '', hs.markdown(synthetic), '',
+                 *_summary_rows(hs.summary(synthetic))]
+    return HandSignResult('\n'.join(text), table, missing)
+
+
+def _summary_rows(summary: Dict[str, float]) -> List[str]:
+    rows = ['| measure | value |', '|---|---|']
+    for name, value in summary.items():
+        counted = name in ('hands making a sign', 'hands making none')
+        rows.append(f'| {name} | {value:.0f} |' if counted else f'| {name} | {value:.3f} |')
+    return rows
+
+
 def markdown(results: Sequence[SetResult]) -> str:
     """One table: a row per set and metric, the raw model and the pipeline side by side."""
     lines = ['| set | images | annotated | metric | raw model | value | pipeline | value |',
@@ -437,12 +524,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         '../shared/data/gt)')
     parser.add_argument('--sets', nargs='+', choices=list(SETS), default=list(SETS))
     parser.add_argument('--out', type=Path, default=None, help='also write the table here')
+    parser.add_argument('--hand-signs', type=Path, nargs='?', const=HAND_SIGN_LABELS,
+                        default=None, metavar='LABELS',
+                        help='instead: the hand signs of photos labelled by eye (default '
+                        'labels: the installed config/hand_sign_labels.yaml), each turned '
+                        'by 0/90/180/270 degrees, as a confusion matrix')
     add_config_arguments(parser)
     parser.add_argument('--native-logs', action='store_true',
                         help="show MediaPipe's and TFLite's own log lines")
     args = parser.parse_args(argv)
     if not args.native_logs:
         NativeLogFilter().start()
+    if args.hand_signs is not None:
+        return _main_hand_signs(args)
     try:
         config = config_from_arguments(args)
         results = []
@@ -461,6 +555,30 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(table + '\n')
     return 0
+
+
+def _main_hand_signs(args: argparse.Namespace) -> int:
+    try:
+        config = config_from_arguments(args)
+        labels = args.hand_signs if args.hand_signs != HAND_SIGN_LABELS else _installed_labels()
+        result = evaluate_hand_signs(labels, args.gt, config)
+    except (BackendError, ConfigError, FileNotFoundError, ImportError) as e:
+        print(f'evaluate: {e}')
+        return 2
+    text = result.text
+    for key in result.missing:
+        print(f'evaluate: {key} is not on this machine: left out')
+    print(text)
+    print(f'\n{environment()}')
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text + '\n')
+    return 0
+
+
+def _installed_labels() -> Path:
+    from pose_ros.tools.graph import share_file
+    return Path(share_file(str(HAND_SIGN_LABELS)))
 
 
 if __name__ == '__main__':
