@@ -51,9 +51,10 @@ their hands: ``open_palm`` (the stop sign) wins over everything, a body gesture 
 
 from dataclasses import dataclass, fields
 import math
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, Optional, Sequence, Tuple
 
 import numpy as np
+from pose_ros.classifier.margins import Margins
 from pose_ros.people import Hand, Keypoints
 from pose_ros.schemas import HAND21
 
@@ -184,41 +185,22 @@ def measure(keypoints: Keypoints, th: Optional[HandSignThresholds] = None,
         palm_px=palm)
 
 
-class _Margins:
-    """Normalised margins of one sign's conditions (as in the body rules)."""
-
-    def __init__(self) -> None:
-        self.values: List[float] = []
-
-    def at_least(self, value: float, threshold: float, soft: float) -> '_Margins':
-        self.values.append((value - threshold) / soft)
-        return self
-
-    def at_most(self, value: float, threshold: float, soft: float) -> '_Margins':
-        self.values.append((threshold - value) / soft)
-        return self
-
-    def confidence(self) -> float:
-        m = min(self.values)
-        return 0.0 if not m > 0.0 else 0.5 + 0.5 * min(1.0, m)
-
-
 def sign_scores(m: HandMeasures, th: Optional[HandSignThresholds] = None) -> Dict[str, float]:
     """Confidence of every sign (0 where it does not hold)."""
     th = th or HandSignThresholds()
 
-    def straight(margins: _Margins, *fingers: str) -> _Margins:
+    def straight(margins: Margins, *fingers: str) -> Margins:
         for f in fingers:
             margins.at_least(m.reach[f], th.extended_reach, th.reach_soft)
         return margins
 
-    def curled(margins: _Margins, *fingers: str) -> _Margins:
+    def curled(margins: Margins, *fingers: str) -> Margins:
         for f in fingers:
             margins.at_most(m.reach[f], th.curled_reach, th.reach_soft)
         return margins
 
-    def new() -> _Margins:
-        return _Margins()
+    def new() -> Margins:
+        return Margins()
 
     index, middle, ring, pinky = FINGERS
     # Thumbs up and down: a fist with the thumb out; they differ in its direction only.
@@ -232,18 +214,11 @@ def sign_scores(m: HandMeasures, th: Optional[HandSignThresholds] = None) -> Dic
         .at_least(m.index_middle_tip, th.victory_spread, th.length_soft).confidence(),
         'ok': straight(new(), middle, ring, pinky)
         .at_most(m.thumb_index_tip, th.ok_touch, th.length_soft).confidence(),
-        'thumbs_up': _with(fist_like, lambda mm: mm.at_most(
-            m.thumb_up_deg, th.thumb_cone_deg, th.angle_soft_deg)),
-        'thumbs_down': _with(fist_like, lambda mm: mm.at_least(
-            m.thumb_up_deg, 180.0 - th.thumb_cone_deg, th.angle_soft_deg)),
+        'thumbs_up': fist_like.copy().at_most(m.thumb_up_deg, th.thumb_cone_deg,
+                                              th.angle_soft_deg).confidence(),
+        'thumbs_down': fist_like.copy().at_least(m.thumb_up_deg, 180.0 - th.thumb_cone_deg,
+                                                 th.angle_soft_deg).confidence(),
     }
-
-
-def _with(base: _Margins, add) -> float:
-    """Confidence of ``base``'s conditions plus those ``add`` appends (``base`` untouched)."""
-    margins = _Margins()
-    margins.values = list(base.values)
-    return add(margins).confidence()
 
 
 def classify_hand(hand: Hand, thresholds: Optional[HandSignThresholds] = None,

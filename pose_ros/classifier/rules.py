@@ -55,9 +55,10 @@ the single-frame rules while it is detected.
 from collections import deque
 from dataclasses import dataclass, field, fields
 import math
-from typing import Deque, Dict, List, Optional, Tuple
+from typing import Deque, Dict, Optional, Tuple
 
 import numpy as np
+from pose_ros.classifier.margins import Margins
 from pose_ros.filters.track_state import PerTrackState
 from pose_ros.geometry.vectors import unit
 from pose_ros.people import Keypoints
@@ -227,28 +228,12 @@ def person_frame(keypoints: Keypoints, th: Optional[RuleThresholds] = None
     return PersonFrame(arms['left'], arms['right'], torso, from_hips)
 
 
-class _Margins:
-    """Normalised margins of the conditions of one rule (see module doc)."""
+class _Margins(Margins):
+    """Margins with the arm conditions of the body rules (see module doc)."""
 
     def __init__(self, th: RuleThresholds) -> None:
+        super().__init__()
         self.th = th
-        self.values: List[float] = []
-
-    def at_least(self, value: float, threshold: float, soft: float) -> '_Margins':
-        self.values.append((value - threshold) / soft)
-        return self
-
-    def at_most(self, value: float, threshold: float, soft: float) -> '_Margins':
-        self.values.append((threshold - value) / soft)
-        return self
-
-    def within(self, value: float, centre: float, tol: float) -> '_Margins':
-        self.values.append((tol - abs(value - centre)) / tol)
-        return self
-
-    def between(self, value: float, low: float, high: float, soft: float) -> '_Margins':
-        self.values.append(min(value - low, high - value) / soft)
-        return self
 
     def down(self, arm: Arm) -> '_Margins':
         # Hanging, not just pointing downwards: hands held at the chest (elbows bent, the
@@ -264,11 +249,6 @@ class _Margins:
 
     def straight(self, arm: Arm) -> '_Margins':
         return self.at_least(arm.elbow, self.th.straight_elbow_deg, self.th.angle_soft_deg)
-
-    def confidence(self) -> float:
-        """0 when a condition fails, else 0.5..1."""
-        m = min(self.values)
-        return 0.0 if not m > 0.0 else 0.5 + 0.5 * min(1.0, m)
 
 
 def rule_scores(frame: PersonFrame, th: Optional[RuleThresholds] = None) -> Dict[str, float]:
