@@ -164,6 +164,11 @@ class MediaPipeConfig(Section):
                                  'yolo.tracker) finds and tracks people and BlazePose runs on '
                                  'each crop (multi-person).', read_only=True,
                                  choices=PERSON_DETECTORS)
+    joints_2d: str = param('yolo', 'With person_detector yolo, where the 2D of the 17 '
+                           "COCO-named joints comes from: yolo (the detector's keypoints, more "
+                           'accurate on real multi-person images: EVALUATION.md) or blazepose '
+                           '(BlazePose on the crop). The other 16 landmarks and the 3D stay '
+                           "BlazePose's.", read_only=True, choices=('yolo', 'blazepose'))
 
 
 @dataclass(frozen=True)

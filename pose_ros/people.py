@@ -79,6 +79,18 @@ class Keypoints:
         out.position_source = self.position_source
         return out
 
+    def with_2d_of(self, source: 'Keypoints') -> 'Keypoints':
+        """
+        Return a copy with the 2D and confidence of ``source`` at their same-named joints.
+
+        Only where ``source`` knows the joint (finite pixels); the 3D stays this one's.
+        """
+        mapped = source.in_schema(self.schema)
+        known = np.isfinite(mapped.xy).all(axis=1) & np.isfinite(mapped.conf)
+        xy, conf = self.xy.copy(), self.conf.copy()
+        xy[known], conf[known] = mapped.xy[known], mapped.conf[known]
+        return Keypoints(self.schema, xy, conf, self.xyz.copy(), self.position_source)
+
     def __len__(self) -> int:
         return len(self.schema)
 
@@ -134,6 +146,10 @@ class Person:
     track_id: int = -1
     hands: List[Hand] = field(default_factory=list)
     head: Optional[Head] = None
+    # The person detector's own keypoints, when one runs in front of the body model (BlazePose
+    # on YOLO crops, mediapipe.joints_2d: yolo): the pipeline puts their 2D onto ``body``
+    # once the model's 3D is placed (which needs the model's own 2D), then drops them.
+    detector_body: Optional[Keypoints] = None
 
 
 @dataclass

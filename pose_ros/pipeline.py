@@ -120,6 +120,10 @@ class BodyPipeline:
             # depth-lifted skeletons (POSITION_DEPTH) are left as they are: depth wins.
             for person in people:
                 person.body = place_in_camera(person.body, frame.intrinsics)
+        for person in people:
+            if person.detector_body is not None:   # after the placement: see Person
+                person.body = person.body.with_2d_of(person.detector_body)
+                person.detector_body = None
         timings['lifting'] = (time.perf_counter() - t1) * 1e3
         return Detected(result, frame_time, self.config)
 

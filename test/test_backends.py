@@ -151,3 +151,48 @@ def test_missing_weights_are_a_clear_error(tmp_path):
 def test_empty_image_gives_no_people(yolo):
     assert yolo.infer(np.zeros((480, 640, 3), np.uint8)) == []
     assert COCO17.name == yolo.schema.name
+
+
+@pytest.mark.parametrize('joints_2d', ['yolo', 'blazepose'])
+def test_blazepose_on_crops_takes_the_2d_of_the_17_joints_from_joints_2d(joints_2d):
+    """joints_2d yolo: YOLO's 2D at the COCO-named joints, after BlazePose's 3D is placed."""
+    from pose_ros.geometry.camera import CameraIntrinsics
+    from pose_ros.people import PositionSource
+    from pose_ros.pipeline import build_pipeline, Frame
+    config = body_config({'backend': 'mediapipe', 'mediapipe.person_detector': 'yolo',
+                          'mediapipe.joints_2d': joints_2d, 'smoothing.enabled': False})
+    image = photo('bus.jpg')
+    h, w = image.shape[:2]
+    camera = CameraIntrinsics(fx=800.0, fy=800.0, cx=w / 2, cy=h / 2, width=w, height=h)
+    pipeline = build_pipeline(config)
+    try:
+        found = pipeline.backend._detector.infer(image)
+        pipeline.reset()
+        people = pipeline.process(Frame(image, stamp=1.0, intrinsics=camera)).people
+    finally:
+        pipeline.close()
+    with_pose = [p for p in people if np.isfinite(p.body.point('left_heel')).all()]
+    assert with_pose, 'BlazePose found nobody in the crops of bus.jpg'
+    assert all(p.detector_body is None for p in people)
+    for person in with_pose:
+        det = min(found, key=lambda d: float(np.abs(d.bbox - person.bbox).sum()))
+        same = [np.allclose(person.body.point(n), det.body.point(n), atol=0.01)
+                for n in COCO17.keypoints]
+        assert all(same) if joints_2d == 'yolo' else not all(same)
+    # The placement used BlazePose's own 2D, so it succeeds as often either way.
+    placed = sum(p.body.position_source == PositionSource.MODEL_CAMERA for p in with_pose)
+    assert placed >= len(with_pose) - 1, [p.body.position_source for p in with_pose]
+
+
+def test_with_2d_of_copies_known_joints_only():
+    from pose_ros.people import Keypoints
+    blaze = Keypoints.from_arrays(BLAZEPOSE33, np.ones((33, 2)), np.full(33, 0.9),
+                                  np.zeros((33, 3)))
+    yolo = Keypoints.from_arrays(COCO17, np.full((17, 2), 5.0), np.full(17, 0.4))
+    yolo.xy[COCO17.index('left_wrist')] = np.nan
+    out = blaze.with_2d_of(yolo)
+    assert np.allclose(out.point('nose'), 5.0)
+    assert out.conf[BLAZEPOSE33.index('nose')] == pytest.approx(0.4)
+    assert np.allclose(out.point('left_wrist'), 1.0)           # YOLO does not know it
+    assert np.allclose(out.point('left_heel'), 1.0)            # not a COCO joint
+    assert np.allclose(out.xyz, 0.0) and np.allclose(blaze.xy, 1.0)   # 3D kept, input intact
