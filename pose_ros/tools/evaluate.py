@@ -548,12 +548,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except (BackendError, ConfigError, FileNotFoundError, ImportError) as e:
         print(f'evaluate: {e}')
         return 2
-    table = markdown(results)
-    print(table)
+    return _report(markdown(results), args.out)
+
+
+def _report(text: str, out: Optional[Path]) -> int:
+    """Print the tables and the machine; also write the tables to ``out`` when given."""
+    print(text)
     print(f'\n{environment()}')
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(table + '\n')
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text + '\n')
     return 0
 
 
@@ -565,15 +569,9 @@ def _main_hand_signs(args: argparse.Namespace) -> int:
     except (BackendError, ConfigError, FileNotFoundError, ImportError) as e:
         print(f'evaluate: {e}')
         return 2
-    text = result.text
     for key in result.missing:
         print(f'evaluate: {key} is not on this machine: left out')
-    print(text)
-    print(f'\n{environment()}')
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + '\n')
-    return 0
+    return _report(result.text, args.out)
 
 
 def _installed_labels() -> Path:
