@@ -364,8 +364,9 @@ class ClassifierConfig(Section):
                                'labels only.', read_only=True)
     hand_signs: bool = param(True, 'Read hand signs (open palm, fist, pointing, V, OK, thumbs '
                              'up/down) from the hands in People (body_node hands.enabled) and '
-                             'merge them with the body gesture: open_palm first, then body '
-                             'gestures, then the other signs.', read_only=True)
+                             'merge them with the body gesture: a body gesture other than '
+                             'stand first, then the hand sign (open palm first).',
+                             read_only=True)
     hysteresis: HysteresisConfig = section(HysteresisConfig)
     control: ControlConfig = section(ControlConfig)
     input_timeout: float = param(0.5, 'Seconds the last valid frame showing the controller '

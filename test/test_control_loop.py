@@ -358,6 +358,20 @@ def test_the_controllers_own_open_palm_stops_too():
     assert sim.zero_from(shown) <= shown + PERIOD + 1e-9
 
 
+def test_both_arms_up_with_open_hands_still_engages_and_the_palms_hold_the_stop():
+    sim = Sim(make_hand_loop())
+    palms = [hand_keypoints('open_palm', View(side=side)) for side in ('left', 'right')]
+    report = hold_with(sim, 'both_arms_up', 1.5, hands=palms)
+    assert sim.loop.controller == 1 and report.labels[0][1] == 'both_arms_up'
+    assert report.stop == 1
+    report = hold_with(sim, 'right_arm_raised', 2.0, hands=palms)   # open hands: no turn
+    assert report.labels[0][1] == 'right_arm_raised'
+    assert all(tw == (0.0, 0.0) for _, tw in sim.twists)
+    hold_with(sim, 'stand', 1.0, hands=[hand_keypoints('fist')])
+    hold_with(sim, 'right_arm_raised', 2.0, hands=[hand_keypoints('fist')])   # closed: turns
+    assert sim.twist_at(sim.now)[1] < -0.1
+
+
 def test_hand_signs_off_means_hands_are_ignored():
     sim = Sim(make_hand_loop(hand_signs=False))
     hold_with(sim, 'both_arms_up', 1.5)

@@ -143,8 +143,9 @@ def test_an_open_palm_on_either_hand_comes_first():
 def test_precedence_of_a_persons_label():
     palm, thumbs = HandSign(OPEN_PALM, 0.7, 'left'), HandSign('thumbs_up', 0.9, 'right')
     none = HandSign(UNKNOWN, 0.0)
-    assert person_label(('t_pose', 0.9), palm) == (OPEN_PALM, 0.7)      # the stop sign wins
-    assert person_label(('t_pose', 0.9), thumbs) == ('t_pose', 0.9)     # then body gestures
+    assert person_label(('t_pose', 0.9), palm) == ('t_pose', 0.9)       # body gestures first
+    assert person_label(('t_pose', 0.9), thumbs) == ('t_pose', 0.9)
+    assert person_label(('stand', 0.8), palm) == (OPEN_PALM, 0.7)       # then the hands
     assert person_label(('stand', 0.8), thumbs) == ('thumbs_up', 0.9)   # then hand signs
     assert person_label((UNKNOWN, 0.0), thumbs) == ('thumbs_up', 0.9)
     assert person_label(('stand', 0.8), none) == ('stand', 0.8)

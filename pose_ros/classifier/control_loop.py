@@ -31,9 +31,9 @@ decides what counts as *evidence*. Pure Python: the node only converts and publi
   the next :meth:`step` return an exact zero Twist.
 * **Hand signs and the stop.** With hand signs on, each person's label merges their body
   gesture with their hands' sign (:func:`~pose_ros.classifier.hand_signs.person_label`). A
-  frame in which anyone, in control or not, has a stop label of the command map
-  (``stop``, e.g. ``open_palm``) makes every :meth:`step` for the next ``input_timeout`` send
-  an exact zero Twist (:meth:`CommandPolicy.step
+  frame in which anyone, in control or not, shows a stop label of the command map
+  (``stop``, e.g. ``open_palm``) as their label or on either hand makes every :meth:`step` for
+  the next ``input_timeout`` send an exact zero Twist (:meth:`CommandPolicy.step
   <pose_ros.classifier.commands.CommandPolicy.step>` with ``stop``).
 
 Thread use: :meth:`on_frame` from one thread (the subscription), :meth:`step` from another
@@ -49,8 +49,8 @@ from typing import Hashable, List, Optional, Protocol, Sequence, Set, Tuple
 from pose_ros.classifier.arbitration import Candidate, ControlArbiter
 from pose_ros.classifier.commands import (CommandConfig, CommandOutput, CommandPolicy,
                                           known_labels)
-from pose_ros.classifier.hand_signs import (best_sign, HAND_SIGNS, HandSignThresholds,
-                                            person_label)
+from pose_ros.classifier.hand_signs import (classify_hand, HAND_SIGNS, HandSignThresholds,
+                                            person_label, strongest)
 from pose_ros.classifier.hysteresis import LabelFilter
 from pose_ros.classifier.rules import GestureRecogniser, UNKNOWN
 from pose_ros.config import ClassifierConfig, ConfigError
@@ -192,10 +192,12 @@ class ControlLoop:
         for person in people:
             try:
                 label, conf = self.labeller.update(person.track_id, stamp, person.body)
-                if self.hand_signs is not None and person.hands:
-                    label, conf = person_label((label, conf),
-                                               best_sign(person.hands, self.hand_signs))
-                if label in self.stop_labels:
+                signs = ([classify_hand(h, self.hand_signs) for h in person.hands]
+                         if self.hand_signs is not None else [])
+                if signs:
+                    label, conf = person_label((label, conf), strongest(signs))
+                # A stop sign counts on any hand, whatever the person's label became.
+                if label in self.stop_labels or any(s.sign in self.stop_labels for s in signs):
                     report.stop = person.track_id
                 stable, score = self.filter.update(person.track_id, label, conf, stamp)
                 candidates.append(Candidate.from_person(person, stable))

@@ -44,9 +44,11 @@ rather than a guess, as is a hand with a keypoint missing.
 Only the 2D keypoints are used: the camera-frame 3D of a hand from depth or the model is off
 by centimetres (EVALUATION.md: RHD wrist 0.15 m), more than a finger's bend.
 
-**A person's label.** :func:`person_label` merges a person's body gesture with the signs of
-their hands: ``open_palm`` (the stop sign) wins over everything, a body gesture other than
-``stand`` wins over the other hand signs, and a hand sign wins over ``stand`` and ``unknown``.
+**A person's label.** :func:`person_label` merges a person's body gesture with the sign of
+their hands (:func:`strongest`: an open palm on either hand first): a body gesture other than
+``stand`` wins, so arm gestures made with open hands (both arms up to engage) keep their
+meaning; else a hand sign wins over ``stand`` and ``unknown``. A stop sign does not need to
+win the label: the control loop looks at every hand's sign for it.
 """
 
 from dataclasses import dataclass, fields
@@ -242,11 +244,15 @@ def classify_hand(hand: Hand, thresholds: Optional[HandSignThresholds] = None,
 def best_sign(hands: Iterable[Hand], thresholds: Optional[HandSignThresholds] = None,
               up: Sequence[float] = IMAGE_UP) -> HandSign:
     """Return the sign of a person's hands: an open palm on either first, else the surer."""
-    signs = [classify_hand(h, thresholds, up) for h in hands]
-    signs = [s for s in signs if s.sign != UNKNOWN]
-    if not signs:
+    return strongest(classify_hand(h, thresholds, up) for h in hands)
+
+
+def strongest(signs: Iterable[HandSign]) -> HandSign:
+    """Return the sign that speaks for a person's hands: an open palm first, else the surer."""
+    known = [s for s in signs if s.sign != UNKNOWN]
+    if not known:
         return HandSign(UNKNOWN, 0.0)
-    return max(signs, key=lambda s: (s.sign == OPEN_PALM, s.confidence))
+    return max(known, key=lambda s: (s.sign == OPEN_PALM, s.confidence))
 
 
 def person_label(body: Tuple[str, float], hand: HandSign,
@@ -257,8 +263,6 @@ def person_label(body: Tuple[str, float], hand: HandSign,
     :param body: ``(label, confidence)`` of the body (rules or a trained model).
     """
     label, conf = body
-    if hand.sign == OPEN_PALM:
-        return hand.sign, hand.confidence
     if label not in (UNKNOWN, neutral, '') or hand.sign == UNKNOWN:
         return label, conf
     return hand.sign, hand.confidence
