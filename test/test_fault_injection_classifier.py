@@ -211,10 +211,11 @@ def test_malformed_people_flood_never_keeps_the_robot_moving(tmp_path):
     Defect 1: one malformed People message killed classifier_node with the Twist standing.
 
     Four runs of: engage, drive for 4 s with malformed messages mixed in (15 per valid frame,
-    about 200 a second), then 3 s of malformed messages only: each run ends in zero within the
-    bound. Over 5,000 malformed messages in all, of 19 kinds (wrong lengths, schemas and
-    names, non-finite and absurd values, duplicate ids, crowds, zero, repeated and
-    out-of-order stamps, truncated and random bytes, oversized messages, bad enums).
+    about 200 a second), then 3 s (and 600 at least) of malformed messages only: each run ends
+    in zero within the bound. Over 5,000 malformed messages in all, of 19 kinds (wrong
+    lengths, schemas and names, non-finite and absurd values, duplicate ids, crowds, zero,
+    repeated and out-of-order stamps, truncated and random bytes, oversized messages, bad
+    enums).
     """
     rng = np.random.default_rng(11)
     sent = 0
@@ -252,11 +253,14 @@ def test_malformed_people_flood_never_keeps_the_robot_moving(tmp_path):
                     assert held >= HOLD_S, (
                         f'run {run}: not driving under the flood (longest turn {held:.2f} s): '
                         f'{[round(a, 2) for _, _, a in steps]}\n{proc.log_tail(20)}')
-                    # The person is gone; the malformed messages go on for 3 s.
+                    # The person is gone; the malformed messages go on for 3 s, and for at
+                    # least 50 bursts: counted, not timed, so that a slow host sends as many.
                     end = time.monotonic() + 3.0
                     _, kp = hold_sequence('right_arm_raised', rng, duration_s=0.1, fps=FPS)[0]
-                    while time.monotonic() < end:
+                    bursts = 0
+                    while time.monotonic() < end or bursts < 50:
                         flood(kp, last_stamp, 12)
+                        bursts += 1
                         time.sleep(0.03)
                     assert_stopped(out, last_valid, proc, f'run {run}')
                 # Taken in by the node, not only sent (its queue keeps the newest 10).
