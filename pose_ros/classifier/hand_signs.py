@@ -57,6 +57,7 @@ from typing import Dict, Iterable, Optional, Sequence, Tuple
 
 import numpy as np
 from pose_ros.classifier.margins import Margins
+from pose_ros.geometry.vectors import angle_deg
 from pose_ros.people import Hand, Keypoints
 from pose_ros.schemas import HAND21
 
@@ -125,11 +126,9 @@ class HandSign:
     side: str = 'unknown'
 
 
-def _angle_deg(a: np.ndarray, b: np.ndarray) -> float:
-    na, nb = float(np.hypot(*a)), float(np.hypot(*b))
-    if na < 1e-9 or nb < 1e-9:
-        return float('nan')
-    return math.degrees(math.acos(float(np.clip(np.dot(a, b) / (na * nb), -1.0, 1.0))))
+def _distance(xy: np.ndarray, a: str, b: str) -> float:
+    """Return the pixel distance between hand21 joints ``a`` and ``b`` of ``xy``."""
+    return float(np.hypot(*(xy[HAND21.index(a)] - xy[HAND21.index(b)])))
 
 
 def palm_size(xy: np.ndarray, knuckle_width_ratio: float = 0.75) -> float:
@@ -140,12 +139,8 @@ def palm_size(xy: np.ndarray, knuckle_width_ratio: float = 0.75) -> float:
     noise and the measured error are in the same unit.
     """
     xy = np.asarray(xy, np.float64)
-    i = HAND21.index
-
-    def dist(a: str, b: str) -> float:
-        return float(np.hypot(*(xy[i(a)] - xy[i(b)])))
-    size = max(dist('wrist', 'middle_finger_mcp'),
-               dist('index_finger_mcp', 'pinky_mcp') / knuckle_width_ratio)
+    size = max(_distance(xy, 'wrist', 'middle_finger_mcp'),
+               _distance(xy, 'index_finger_mcp', 'pinky_mcp') / knuckle_width_ratio)
     return size if math.isfinite(size) and size > 1e-6 else float('nan')
 
 
@@ -160,11 +155,8 @@ def measure(keypoints: Keypoints, th: Optional[HandSignThresholds] = None,
     if not (np.isfinite(xy).all() and np.isfinite(conf).all() and (conf > th.min_conf).all()):
         return None
 
-    def p(name: str) -> np.ndarray:
-        return xy[keypoints.schema.index(name)]
-
     def dist(a: str, b: str) -> float:
-        return float(np.hypot(*(p(a) - p(b))))
+        return _distance(xy, a, b)
 
     palm = palm_size(xy, th.knuckle_width_ratio)
     if not palm > 0.0:
@@ -175,13 +167,12 @@ def measure(keypoints: Keypoints, th: Optional[HandSignThresholds] = None,
         if not pip > 1e-6:
             return None
         reach[finger] = dist('wrist', f'{finger}_tip') / pip
-    up_vec = np.asarray(up, np.float64)
-    thumb_up = _angle_deg(p('thumb_tip') - p('thumb_mcp'), up_vec)
+    thumb = xy[HAND21.index('thumb_tip')] - xy[HAND21.index('thumb_mcp')]
     return HandMeasures(
         reach=reach,
         thumb_out=min(dist('thumb_tip', f'{finger}_{joint}') for finger in FINGERS[:2]
                       for joint in ('mcp', 'pip', 'dip')) / palm,
-        thumb_up_deg=thumb_up if math.isfinite(thumb_up) else 90.0,
+        thumb_up_deg=angle_deg(thumb, np.asarray(up, np.float64), degenerate=90.0),
         thumb_index_tip=dist('thumb_tip', 'index_finger_tip') / palm,
         index_middle_tip=dist('index_finger_tip', 'middle_finger_tip') / palm,
         palm_px=palm)

@@ -11,6 +11,7 @@ confidence ``0.5 + 0.5 * min(margins)``. The body gestures
 (:mod:`pose_ros.classifier.hand_signs`) share it.
 """
 
+import copy
 from typing import List
 
 
@@ -38,8 +39,7 @@ class Margins:
 
     def copy(self) -> 'Margins':
         """Return a copy, for rules that share their first conditions."""
-        out = type(self).__new__(type(self))
-        out.__dict__.update(self.__dict__)
+        out = copy.copy(self)
         out.values = list(self.values)
         return out
 

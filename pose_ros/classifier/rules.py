@@ -60,7 +60,7 @@ from typing import Deque, Dict, Optional, Tuple
 import numpy as np
 from pose_ros.classifier.margins import Margins
 from pose_ros.filters.track_state import PerTrackState
-from pose_ros.geometry.vectors import unit
+from pose_ros.geometry.vectors import angle_deg, unit
 from pose_ros.people import Keypoints
 
 UNKNOWN = 'unknown'
@@ -152,13 +152,6 @@ class PersonFrame:
     from_hips: bool
 
 
-def _angle_between(a: np.ndarray, b: np.ndarray) -> float:
-    na, nb = np.hypot(*a), np.hypot(*b)
-    if na < 1e-9 or nb < 1e-9:
-        return 180.0
-    return math.degrees(math.acos(float(np.clip(np.dot(a, b) / (na * nb), -1.0, 1.0))))
-
-
 def _point(kp: Keypoints, name: str, min_conf: float) -> Optional[np.ndarray]:
     i = kp.schema.index(name)
     p = np.asarray(kp.xy[i], np.float64)
@@ -220,8 +213,9 @@ def person_frame(keypoints: Keypoints, th: Optional[RuleThresholds] = None
         e_lat, e_up = local(pts[f'{side}_elbow'])
         w_lat, w_up = local(pts[f'{side}_wrist'])
         out, down = sign * (w_lat - s_lat), -(w_up - s_up)
-        elbow = _angle_between(np.array([s_lat - e_lat, s_up - e_up]),
-                               np.array([w_lat - e_lat, w_up - e_up]))
+        # A degenerate arm (two joints on one pixel) counts as straight, as before.
+        elbow = angle_deg(np.array([s_lat - e_lat, s_up - e_up]),
+                          np.array([w_lat - e_lat, w_up - e_up]), degenerate=180.0)
         arms[side] = Arm(direction=math.degrees(math.atan2(out, down)), rise=w_up - s_up,
                          elbow=elbow, wrist_lat=w_lat, wrist_up=w_up, elbow_lat=e_lat,
                          elbow_up=e_up)

@@ -17,6 +17,7 @@ import math
 from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
+from pose_ros.geometry.vectors import unit
 from pose_ros.people import Hand, Keypoints
 from pose_ros.schemas import HAND21
 import transforms3d
@@ -65,18 +66,14 @@ def _finger(name: str, flexion: Sequence[float], spread_deg: float) -> np.ndarra
 
 def _thumb_to(target: np.ndarray) -> np.ndarray:
     """Return the thumb's CMC, MCP, IP and tip with the tip at ``target`` (bent outwards)."""
-    mcp = _THUMB_CMC + _THUMB[0] * _unit(np.array([0.75, 0.6, 0.25]))
+    mcp = _THUMB_CMC + _THUMB[0] * unit(np.array([0.75, 0.6, 0.25]))
     reach = np.linalg.norm(target - mcp)
     ip_len, tip_len = _THUMB[1], _THUMB[2]
     mid = mcp + (target - mcp) * ip_len / (ip_len + tip_len)
     slack = max(0.0, (ip_len + tip_len) ** 2 / 4.0 - (reach / 2.0) ** 2)
-    outwards = _unit(np.cross(target - mcp, np.array([0.0, 0.0, 1.0])) + 1e-9)
+    outwards = unit(np.cross(target - mcp, np.array([0.0, 0.0, 1.0])) + 1e-9)
     ip = mid + outwards * math.sqrt(slack) * 0.5
     return np.array([_THUMB_CMC, mcp, ip, target])
-
-
-def _unit(v: np.ndarray) -> np.ndarray:
-    return v / max(float(np.linalg.norm(v)), 1e-12)
 
 
 def _shape(sign: str) -> Tuple[Dict[str, np.ndarray], np.ndarray]:
@@ -103,8 +100,8 @@ def _shape(sign: str) -> Tuple[Dict[str, np.ndarray], np.ndarray]:
         thumb = _thumb_to(fingers['index_finger'][3] + np.array([0.3, 0.0, 0.3]))
     elif sign in ('thumbs_up', 'thumbs_down'):
         # Held out along the fingers' line and away from the palm, straight.
-        direction = _unit(np.array([0.35, 1.0, -0.1]))
-        mcp = _THUMB_CMC + _THUMB[0] * _unit(np.array([0.75, 0.6, 0.25]))
+        direction = unit(np.array([0.35, 1.0, -0.1]))
+        mcp = _THUMB_CMC + _THUMB[0] * unit(np.array([0.75, 0.6, 0.25]))
         ip = mcp + _THUMB[1] * direction
         thumb = np.array([_THUMB_CMC, mcp, ip, ip + _THUMB[2] * direction])
     elif sign in ('fist', 'pointing', 'victory'):
@@ -112,8 +109,8 @@ def _shape(sign: str) -> Tuple[Dict[str, np.ndarray], np.ndarray]:
         over = (fingers['index_finger'][1] + fingers['middle_finger'][1]) / 2.0
         thumb = _thumb_to(over + np.array([0.0, 0.0, 1.2]))
     else:
-        mcp = _THUMB_CMC + _THUMB[0] * _unit(np.array([0.75, 0.6, 0.25]))
-        direction = _unit(np.array([0.8, 0.6, 0.0]))
+        mcp = _THUMB_CMC + _THUMB[0] * unit(np.array([0.75, 0.6, 0.25]))
+        direction = unit(np.array([0.8, 0.6, 0.0]))
         ip = mcp + _THUMB[1] * direction
         thumb = np.array([_THUMB_CMC, mcp, ip, ip + _THUMB[2] * direction])
     return fingers, thumb
@@ -163,13 +160,13 @@ def hand_keypoints(sign: str, view: View = View(),
 
 def _rotation_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Return the rotation matrix turning direction ``a`` onto direction ``b``."""
-    a, b = _unit(a), _unit(b)
+    a, b = unit(a), unit(b)
     axis = np.cross(a, b)
     s, c = float(np.linalg.norm(axis)), float(np.dot(a, b))
     if s < 1e-9:
         if c > 0:
             return np.eye(3)
-        ortho = _unit(np.cross(a, [1.0, 0.0, 0.0] if abs(a[0]) < 0.9 else [0.0, 1.0, 0.0]))
+        ortho = unit(np.cross(a, [1.0, 0.0, 0.0] if abs(a[0]) < 0.9 else [0.0, 1.0, 0.0]))
         return transforms3d.axangles.axangle2mat(ortho, math.pi)
     return transforms3d.axangles.axangle2mat(axis / s, math.atan2(s, c))
 

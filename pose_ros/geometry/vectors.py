@@ -17,6 +17,14 @@ def unit(v: np.ndarray, eps: float = 1e-12) -> Optional[np.ndarray]:
     return v / n
 
 
+def angle_deg(a: np.ndarray, b: np.ndarray, degenerate: float = float('nan')) -> float:
+    """Return the angle between two vectors in degrees; ``degenerate`` when one is ~zero."""
+    na, nb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
+    if na < 1e-9 or nb < 1e-9:
+        return degenerate
+    return math.degrees(math.acos(float(np.clip(np.dot(a, b) / (na * nb), -1.0, 1.0))))
+
+
 def cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Return the cross product of two 3-vectors (np.cross spends ~30 us on axis juggling)."""
     return np.array([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2],
