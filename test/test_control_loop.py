@@ -394,3 +394,21 @@ def test_a_command_map_with_hand_signs_needs_them_on():
         build_control_loop(config, load_config(TELEOP))
     assert build_control_loop(ClassifierConfig(), load_config(TELEOP)).stop_labels == {
         'open_palm'}
+
+
+def test_a_stop_is_reported_as_beginning_once_and_a_blind_stop_is_named():
+    sim = Sim(make_hand_loop())
+    palm = bystander('open_palm')
+    _, kp = next(iter(hold_sequence('stand', np.random.default_rng(6), duration_s=0.1,
+                                    fps=FPS)))
+    began = []
+    for _ in range(10):
+        report = sim.frame([Person(body=kp, bbox=BOX, score=0.9, track_id=1), palm])
+        began.append(report.stop_began)
+        sim.stamp += 1.0 / FPS
+        sim.advance(1.0 / FPS)
+    assert began == [True] + [False] * 9
+    assert sim.loop.blind_stop() is None          # hands were seen
+    blind = Sim(make_hand_loop())
+    hold_with(blind, 'stand', 2.5)
+    assert 'need hands' in blind.loop.blind_stop()

@@ -58,6 +58,9 @@ from pose_ros.people import Keypoints, Person
 
 # Most people one frame may hold; body_node reports at most 100 (its max_people limit).
 MAX_PEOPLE = 100
+# People frames without a single hand after which stop labels that are all hand signs are
+# reported as unusable: a robot whose stop sign can never be seen.
+BLIND_AFTER_FRAMES = 30
 
 
 class Labeller(Protocol):
@@ -106,6 +109,7 @@ class FrameReport:
     events: List[str] = field(default_factory=list)   # control changes, for the log
     problems: List[str] = field(default_factory=list)  # why ignored / who was left out
     stop: Optional[int] = None                        # a track showing a stop label
+    stop_began: bool = False                          # ...and no stop held before this frame
 
 
 @dataclass
@@ -217,6 +221,7 @@ class ControlLoop:
 
         with self._lock:
             if report.stop is not None:
+                report.stop_began = now - self._stop_at > self.input_timeout
                 self._stop_at = now
                 self.counters.stops += 1
             controller = self.arbiter.update(stamp, candidates)
@@ -301,10 +306,19 @@ class ControlLoop:
             self._zero_next = True
         return event
 
-    def stopped(self, now: float) -> bool:
-        """Return True while a stop label seen in a frame holds the Twist at zero."""
-        with self._lock:
-            return now - self._stop_at <= self.input_timeout
+    def blind_stop(self) -> Optional[str]:
+        """
+        Return why the stop sign can never be seen, or None.
+
+        The stop labels are all hand signs, yet :data:`BLIND_AFTER_FRAMES` People frames
+        carried no hand at all (body_node's hands.enabled is false?).
+        """
+        c = self.counters
+        if not (self.stop_labels and self.stop_labels <= set(HAND_SIGNS)
+                and c.frames >= BLIND_AFTER_FRAMES and c.frames_with_hands == 0):
+            return None
+        return (f'stop labels {", ".join(sorted(self.stop_labels))} need hands, and the '
+                f'{c.frames} People messages so far had none (body_node hands.enabled?)')
 
     def step(self, now: float) -> Tuple[Optional[CommandOutput], List[str]]:
         """

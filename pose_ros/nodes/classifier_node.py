@@ -23,7 +23,6 @@ from geometry_msgs.msg import Twist
 from pose_ros.backends.base import resolve_model_path
 from pose_ros.classifier.commands import CommandOutput, ConfigError, known_labels, load_config
 from pose_ros.classifier.control_loop import build_control_loop, MAX_PEOPLE
-from pose_ros.classifier.hand_signs import HAND_SIGNS
 from pose_ros.config import ClassifierConfig
 from pose_ros.nodes import node_main
 from pose_ros.nodes.params import ConfigParams
@@ -37,9 +36,6 @@ from std_msgs.msg import Bool, String
 
 # How long a problem keeps /diagnostics at WARN (ERROR for a fault) after it was last seen.
 _DIAG_HOLD_S = 5.0
-# People messages without a single hand after which stop labels that are hand signs are
-# reported as unusable (WARN): a robot whose stop sign can never be seen.
-_BLIND_AFTER_FRAMES = 30
 # Each kind of problem is logged at once, then at most once per this many seconds (the counts
 # are on /diagnostics): a flood of one kind cannot hide another.
 _LOG_THROTTLE_S = 2.0
@@ -75,7 +71,6 @@ class ClassifierNode(Node):
         self._fault_at = -1e9
         self._last_event = ''
         self._last_stop = ''
-        self._stopping = False
         self._last_twist = (0.0, 0.0)
         self._refused = 0
 
@@ -157,7 +152,7 @@ class ClassifierNode(Node):
             self._log_event(event)
         if report.stop is not None:
             self._last_stop = f'track {report.stop}'
-            if not self._stopping:
+            if report.stop_began:
                 self.get_logger().warning(f'stop: track {report.stop} shows a stop label '
                                           '(command map `stop`): Twist zeroed')
         for track_id, label, score in report.labels:
@@ -185,7 +180,6 @@ class ClassifierNode(Node):
         """Advance the command policy: the deadman runs here, input or not."""
         try:
             out, events = self.loop.step(time.monotonic())
-            self._stopping = self.loop.stopped(time.monotonic())
             for event in events:
                 self._log_event(event)
             if out is not None:
@@ -254,10 +248,7 @@ class ClassifierNode(Node):
             'stops': str(c.stops),
             'last_stop': self._last_stop,
         }
-        # A stop sign nobody can make: the command map stops on hand signs, but the People
-        # carry no hands (body_node's hands.enabled is false).
-        blind = (self.loop.stop_labels and self.loop.stop_labels <= set(HAND_SIGNS)
-                 and c.frames >= _BLIND_AFTER_FRAMES and c.frames_with_hands == 0)
+        blind = self.loop.blind_stop()
         status = DiagnosticStatus(name=f'{self.get_name()}: pose commands',
                                   hardware_id=self.get_fully_qualified_name())
         status.values = [KeyValue(key=k, value=v) for k, v in values.items()]
@@ -266,9 +257,7 @@ class ClassifierNode(Node):
         elif now - self._problem_at < _DIAG_HOLD_S:
             status.level, status.message = DiagnosticStatus.WARN, self._last_problem
         elif blind:
-            status.level, status.message = DiagnosticStatus.WARN, (
-                f'stop labels {", ".join(sorted(self.loop.stop_labels))} need hands, and the '
-                f'{c.frames} People messages so far had none (body_node hands.enabled?)')
+            status.level, status.message = DiagnosticStatus.WARN, blind
         else:
             status.level, status.message = DiagnosticStatus.OK, 'ok'
         self.pub_diag.publish(node_main.diagnostics(self, status))
