@@ -83,15 +83,18 @@ class PipelinePath:
         self.pipeline = build_pipeline(config)
         self.name = f'pipeline ({config.backend})'
 
-    def run(self, bgr: np.ndarray, layout: str, intrinsics=None) -> Output:
+    def people(self, bgr: np.ndarray, intrinsics=None) -> list:
+        """Return the people of one independent image (the pipeline reset first)."""
         from pose_ros.geometry.camera import CameraIntrinsics
         from pose_ros.pipeline import Frame
         self.pipeline.reset()
         camera = None if intrinsics is None else CameraIntrinsics(
             *intrinsics, width=bgr.shape[1], height=bgr.shape[0])
-        result = self.pipeline.process(Frame(bgr, stamp=1.0, intrinsics=camera))
+        return self.pipeline.process(Frame(bgr, stamp=1.0, intrinsics=camera)).people
+
+    def run(self, bgr: np.ndarray, layout: str, intrinsics=None) -> Output:
         out = Output()
-        for person in result.people:
+        for person in self.people(bgr, intrinsics):
             if layout != 'hand21':
                 out.bodies.append((to_layout(person.body, layout), float(person.score)))
                 out.bodies_xyz.append(_camera_xyz(person.body, layout))
@@ -444,7 +447,6 @@ def evaluate_hand_signs(labels_file: Path, gt_root: Path, config: BodyConfig
                         ) -> HandSignResult:
     """Run the labelled photos through the pipeline: their hand signs, confusion, summary."""
     from pose_ros.evaluation import hand_sign_photos as hs
-    from pose_ros.pipeline import Frame
     photos, missing = hs.load_labels(labels_file, gt_root)
     config = replace(config, {'hands.enabled': True})
     path = PipelinePath(config)
@@ -459,9 +461,7 @@ def evaluate_hand_signs(labels_file: Path, gt_root: Path, config: BodyConfig
             found = []
             for angle in hs.ROTATIONS:
                 image = bgr if angle == 0 else cv2.rotate(bgr, turns[angle])
-                path.pipeline.reset()
-                result = path.pipeline.process(Frame(image, stamp=1.0))
-                found.append(hs.predicted_sign(result.people))
+                found.append(hs.predicted_sign(path.people(image)))
                 pairs.append((photo.sign, found[-1]))
             rows.append(f'| {photo.key} | {photo.sign} | ' + ' | '.join(found) + ' |')
     finally:
