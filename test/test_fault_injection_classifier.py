@@ -15,6 +15,8 @@ robot (right arm raised), and mixes in faults. The safety property checked on ev
 Seeds are fixed, so a failure reproduces.
 """
 
+from contextlib import contextmanager
+from dataclasses import dataclass
 import os
 from pathlib import Path
 import signal
@@ -22,6 +24,7 @@ import subprocess
 import sys
 import threading
 import time
+from typing import Any, Iterator, Optional
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from geometry_msgs.msg import Twist
@@ -91,6 +94,31 @@ def start(tmp_path, name='classifier_node', **params):
         [share_file('config/pose_ros.yaml')],
         params={'commands_file': 'commands_teleop.yaml', 'max_message_bytes': MAX_BYTES,
                 **params}), log_path=tmp_path / f'{name}.log')
+
+
+@dataclass
+class Graph:
+    """classifier_node under test, the injector's People publisher and what comes back."""
+
+    proc: NodeProcess
+    out: Optional['Twists'] = None
+    pub: Any = None
+    code: Optional[int] = None          # the node's exit code, once the graph is closed
+
+
+@contextmanager
+def injected(tmp_path, depth=10, **params) -> Iterator[Graph]:
+    """Start classifier_node (``start``), connect an injector to it; stop it on the way out."""
+    with RosContext() as ros:
+        graph = Graph(start(tmp_path, **params))
+        try:
+            node = ros.node('injector')
+            graph.out = Twists(node)
+            with spin_in_thread(node):
+                graph.pub = connect(node, graph.proc, depth=depth)
+                yield graph
+        finally:
+            graph.code = graph.proc.stop()
 
 
 def connect(node, proc, topic='/people', depth=10):
@@ -219,58 +247,51 @@ def test_malformed_people_flood_never_keeps_the_robot_moving(tmp_path):
     """
     rng = np.random.default_rng(11)
     sent = 0
-    with RosContext() as ros:
-        proc = start(tmp_path)
-        try:
-            node = ros.node('injector')
-            out = Twists(node)
-            with spin_in_thread(node):
-                pub = connect(node, proc, depth=1000)
-                last_stamp = 0.0
+    with injected(tmp_path, depth=1000) as graph:
+        proc, out, pub = graph.proc, graph.out, graph.pub
+        last_stamp = 0.0
 
-                def flood(kp, newest, n=15):
-                    nonlocal sent, last_stamp
-                    for _ in range(n):
-                        bad, _ = malformed(rng, kp, newest)
-                        newest += 1e-3
-                        pub.publish(bad)
-                        sent += 1
-                        time.sleep(0.002)
-                    last_stamp = newest
+        def flood(kp, newest, n=15):
+            nonlocal sent, last_stamp
+            for _ in range(n):
+                bad, _ = malformed(rng, kp, newest)
+                newest += 1e-3
+                pub.publish(bad)
+                sent += 1
+                time.sleep(0.002)
+            last_stamp = newest
 
-                for run in range(4):
-                    play(pub, 'both_arms_up', 1.5, rng)
-                    driving_from = time.monotonic()
-                    last_valid = play(pub, 'right_arm_raised', 4.0, rng,
-                                      between=flood)
-                    # Valid frames still drive it: the commanded turn, held for HOLD_S in one
-                    # piece. The node's queue keeps the newest 10 messages, so a 2-core machine
-                    # loses some valid frames to the flood: dips to zero, never a run away
-                    # (a clean-clone run held -0.5 rad/s for 1.2 s, dipped twice, and spent
-                    # 50 of 101 steps turning; a share of steps is no measure of this).
-                    steps = out.after(driving_from + 1.0)
-                    held = longest_run([ang <= -0.45 for _, _, ang in steps]) / RATE
-                    assert held >= HOLD_S, (
-                        f'run {run}: not driving under the flood (longest turn {held:.2f} s): '
-                        f'{[round(a, 2) for _, _, a in steps]}\n{proc.log_tail(20)}')
-                    # The person is gone; the malformed messages go on for 3 s, and for at
-                    # least 50 bursts: counted, not timed, so that a slow host sends as many.
-                    end = time.monotonic() + 3.0
-                    _, kp = hold_sequence('right_arm_raised', rng, duration_s=0.1, fps=FPS)[0]
-                    bursts = 0
-                    while time.monotonic() < end or bursts < 50:
-                        flood(kp, last_stamp, 12)
-                        bursts += 1
-                        time.sleep(0.03)
-                    assert_stopped(out, last_valid, proc, f'run {run}')
-                # Taken in by the node, not only sent (its queue keeps the newest 10).
-                assert wait_for(lambda: int(out.diag_values().get('messages', 0)) >= 5000,
-                                5.0), (sent, out.diag_values())
-                values = out.diag_values()
-        finally:
-            code = proc.stop()
+        for run in range(4):
+            play(pub, 'both_arms_up', 1.5, rng)
+            driving_from = time.monotonic()
+            last_valid = play(pub, 'right_arm_raised', 4.0, rng,
+                              between=flood)
+            # Valid frames still drive it: the commanded turn, held for HOLD_S in one
+            # piece. The node's queue keeps the newest 10 messages, so a 2-core machine
+            # loses some valid frames to the flood: dips to zero, never a run away
+            # (a clean-clone run held -0.5 rad/s for 1.2 s, dipped twice, and spent
+            # 50 of 101 steps turning; a share of steps is no measure of this).
+            steps = out.after(driving_from + 1.0)
+            held = longest_run([ang <= -0.45 for _, _, ang in steps]) / RATE
+            assert held >= HOLD_S, (
+                f'run {run}: not driving under the flood (longest turn {held:.2f} s): '
+                f'{[round(a, 2) for _, _, a in steps]}\n{proc.log_tail(20)}')
+            # The person is gone; the malformed messages go on for 3 s, and for at
+            # least 50 bursts: counted, not timed, so that a slow host sends as many.
+            end = time.monotonic() + 3.0
+            _, kp = hold_sequence('right_arm_raised', rng, duration_s=0.1, fps=FPS)[0]
+            bursts = 0
+            while time.monotonic() < end or bursts < 50:
+                flood(kp, last_stamp, 12)
+                bursts += 1
+                time.sleep(0.03)
+            assert_stopped(out, last_valid, proc, f'run {run}')
+        # Taken in by the node, not only sent (its queue keeps the newest 10).
+        assert wait_for(lambda: int(out.diag_values().get('messages', 0)) >= 5000,
+                        5.0), (sent, out.diag_values())
+        values = out.diag_values()
     assert sent >= 5000, sent
-    assert code == 0, proc.log_tail(30)
+    assert graph.code == 0, proc.log_tail(30)
     assert int(values['people_dropped']) > 500 and int(values['messages_ignored']) > 500, values
     log = proc.log_text()
     assert 'Traceback' not in log, log[-3000:]
@@ -290,34 +311,27 @@ def test_reused_id_after_a_gap_never_inherits_control(tmp_path, gap):
     up 250 px away, or exactly where the controller stood.
     """
     rng = np.random.default_rng(12)
-    with RosContext() as ros:
-        proc = start(tmp_path)
-        try:
-            node = ros.node('injector')
-            out = Twists(node)
-            with spin_in_thread(node):
-                pub = connect(node, proc)
-                play(pub, 'both_arms_up', 1.5, rng)
-                last_valid = play(pub, 'right_arm_raised', 2.0, rng)
-                assert out.moving_after(last_valid - 0.5), proc.log_tail(20)
-                end = time.monotonic() + 5.0
-                while time.monotonic() < end:
-                    if gap == 'empty frames':         # nobody in view, as body_node says it
-                        pub.publish(frame_to_people_msg(FrameResult([], 'injected', 640, 480),
-                                                        header_at(time.time())))
-                    time.sleep(1.0 / FPS)
-                stranger = (BOX if gap == 'same place'
-                            else np.array([350, 50, 650, 470], np.float32))   # 250 px away
-                play(pub, 'right_arm_raised', 3.0, rng, box=stranger)
-                assert_stopped(out, last_valid, proc, 'stranger with the same id')
-                # Only their own engage gesture gives them control.
-                play(pub, 'both_arms_up', 1.5, rng, box=stranger)
-                turning = time.monotonic()
-                play(pub, 'right_arm_raised', 2.0, rng, box=stranger)
-                assert out.moving_after(turning + 1.0), proc.log_tail(20)
-        finally:
-            code = proc.stop()
-    assert code == 0
+    with injected(tmp_path) as graph:
+        proc, out, pub = graph.proc, graph.out, graph.pub
+        play(pub, 'both_arms_up', 1.5, rng)
+        last_valid = play(pub, 'right_arm_raised', 2.0, rng)
+        assert out.moving_after(last_valid - 0.5), proc.log_tail(20)
+        end = time.monotonic() + 5.0
+        while time.monotonic() < end:
+            if gap == 'empty frames':         # nobody in view, as body_node says it
+                pub.publish(frame_to_people_msg(FrameResult([], 'injected', 640, 480),
+                                                header_at(time.time())))
+            time.sleep(1.0 / FPS)
+        stranger = (BOX if gap == 'same place'
+                    else np.array([350, 50, 650, 470], np.float32))   # 250 px away
+        play(pub, 'right_arm_raised', 3.0, rng, box=stranger)
+        assert_stopped(out, last_valid, proc, 'stranger with the same id')
+        # Only their own engage gesture gives them control.
+        play(pub, 'both_arms_up', 1.5, rng, box=stranger)
+        turning = time.monotonic()
+        play(pub, 'right_arm_raised', 2.0, rng, box=stranger)
+        assert out.moving_after(turning + 1.0), proc.log_tail(20)
+    assert graph.code == 0
     assert 'control: released: lost' in proc.log_text()
     assert proc.log_text().count('control: engaged') == 2
 
@@ -325,33 +339,26 @@ def test_reused_id_after_a_gap_never_inherits_control(tmp_path, gap):
 def test_frozen_and_backward_stamps_stop_the_robot(tmp_path):
     """Defect 3: stamps that stop advancing kept it driving while the person crossed arms."""
     rng = np.random.default_rng(13)
-    with RosContext() as ros:
-        proc = start(tmp_path)
-        try:
-            node = ros.node('injector')
-            out = Twists(node)
-            with spin_in_thread(node):
-                pub = connect(node, proc)
-                # Frozen: the same stamp again and again while the arms cross.
-                play(pub, 'both_arms_up', 1.5, rng)
-                last_valid = play(pub, 'right_arm_raised', 2.0, rng)
-                frozen = time.time()
-                for _, kp in hold_sequence('arms_crossed', rng, duration_s=4.0, fps=FPS):
-                    pub.publish(people(kp, frozen))
-                    time.sleep(1.0 / FPS)
-                assert_stopped(out, last_valid, proc, 'frozen stamps')
-                # Backward: a source that starts again 60 s in the past (a looping replay).
-                play(pub, 'both_arms_up', 1.5, rng)
-                last_valid = play(pub, 'right_arm_raised', 2.0, rng)
-                past = time.time() - 60.0
-                for i, (_, kp) in enumerate(hold_sequence('right_arm_raised', rng,
-                                                          duration_s=3.0, fps=FPS)):
-                    pub.publish(people(kp, past + i / FPS))
-                    time.sleep(1.0 / FPS)
-                assert_stopped(out, last_valid, proc, 'stamps jumped back')
-        finally:
-            code = proc.stop()
-    assert code == 0
+    with injected(tmp_path) as graph:
+        proc, out, pub = graph.proc, graph.out, graph.pub
+        # Frozen: the same stamp again and again while the arms cross.
+        play(pub, 'both_arms_up', 1.5, rng)
+        last_valid = play(pub, 'right_arm_raised', 2.0, rng)
+        frozen = time.time()
+        for _, kp in hold_sequence('arms_crossed', rng, duration_s=4.0, fps=FPS):
+            pub.publish(people(kp, frozen))
+            time.sleep(1.0 / FPS)
+        assert_stopped(out, last_valid, proc, 'frozen stamps')
+        # Backward: a source that starts again 60 s in the past (a looping replay).
+        play(pub, 'both_arms_up', 1.5, rng)
+        last_valid = play(pub, 'right_arm_raised', 2.0, rng)
+        past = time.time() - 60.0
+        for i, (_, kp) in enumerate(hold_sequence('right_arm_raised', rng,
+                                                  duration_s=3.0, fps=FPS)):
+            pub.publish(people(kp, past + i / FPS))
+            time.sleep(1.0 / FPS)
+        assert_stopped(out, last_valid, proc, 'stamps jumped back')
+    assert graph.code == 0
     log = proc.log_text()
     assert 'repeats the newest' in log and 'input restarted' in log
 
@@ -427,29 +434,22 @@ def crowd(kp, t, palm: bool):
 def test_a_bystanders_open_palm_stops_the_robot_at_once(tmp_path):
     """Anyone's open palm: zero Twist at the next step, and the turn does not resume."""
     rng = np.random.default_rng(21)
-    with RosContext() as ros:
-        proc = start(tmp_path)
-        try:
-            node = ros.node('injector')
-            out = Twists(node)
-            with spin_in_thread(node):
-                pub = connect(node, proc)
-                play(pub, 'both_arms_up', 1.5, rng)
-                play(pub, 'right_arm_raised', 2.0, rng)
-                assert out.moving_after(time.monotonic() - 0.3), proc.log_tail(20)
-                first_palm = None
-                for palm, seconds in ((True, 1.0), (False, 1.5)):
-                    for _, kp in hold_sequence('right_arm_raised', rng, duration_s=seconds,
-                                               fps=FPS):
-                        pub.publish(crowd(kp, time.time(), palm))
-                        if first_palm is None:
-                            first_palm = time.monotonic()
-                        time.sleep(1.0 / FPS)
-                time.sleep(0.5)
-                values = out.diag_values()
-        finally:
-            code = proc.stop()
-    assert code == 0
+    with injected(tmp_path) as graph:
+        proc, out, pub = graph.proc, graph.out, graph.pub
+        play(pub, 'both_arms_up', 1.5, rng)
+        play(pub, 'right_arm_raised', 2.0, rng)
+        assert out.moving_after(time.monotonic() - 0.3), proc.log_tail(20)
+        first_palm = None
+        for palm, seconds in ((True, 1.0), (False, 1.5)):
+            for _, kp in hold_sequence('right_arm_raised', rng, duration_s=seconds,
+                                       fps=FPS):
+                pub.publish(crowd(kp, time.time(), palm))
+                if first_palm is None:
+                    first_palm = time.monotonic()
+                time.sleep(1.0 / FPS)
+        time.sleep(0.5)
+        values = out.diag_values()
+    assert graph.code == 0
     late = out.moving_after(first_palm + 0.05 + STOP_MARGIN)
     assert not late, (f'moving {late[0][0] - first_palm:.3f} s after the open palm: {late[:3]}'
                       f'\n{proc.log_tail(20)}')
@@ -462,17 +462,10 @@ def test_a_bystanders_open_palm_stops_the_robot_at_once(tmp_path):
 def test_a_stop_sign_nobody_can_show_is_reported(tmp_path):
     """The teleop map stops on an open palm, but no People carry hands: WARN, and why."""
     rng = np.random.default_rng(22)
-    with RosContext() as ros:
-        proc = start(tmp_path, diagnostics_period=0.2)
-        try:
-            node = ros.node('injector')
-            out = Twists(node)
-            with spin_in_thread(node):
-                pub = connect(node, proc)
-                play(pub, 'stand', 3.0, rng)
-                assert wait_for(lambda: any('need hands' in s.message for s in out.diag), 5.0)
-        finally:
-            code = proc.stop()
-    assert code == 0
+    with injected(tmp_path, diagnostics_period=0.2) as graph:
+        out = graph.out
+        play(graph.pub, 'stand', 3.0, rng)
+        assert wait_for(lambda: any('need hands' in s.message for s in out.diag), 5.0)
+    assert graph.code == 0
     warn = next(s for s in out.diag if 'need hands' in s.message)
     assert warn.level == DiagnosticStatus.WARN and 'body_node hands.enabled' in warn.message
