@@ -27,8 +27,9 @@ from typing import Any, Dict, Iterator, Mapping, Optional, Sequence, Tuple, Type
 
 from pose_ros.tracking import TRACKERS
 
-__all__ = ['BodyConfig', 'ClassifierConfig', 'ConfigError', 'ParamSpec', 'flat_specs',
-           'from_flat', 'load_params_file', 'param', 'replace', 'Section', 'to_flat']
+__all__ = ['ActivityConfig', 'BodyConfig', 'ClassifierConfig', 'ConfigError', 'ParamSpec',
+           'flat_specs', 'from_flat', 'load_params_file', 'param', 'replace', 'Section',
+           'to_flat']
 
 BACKENDS = ('yolo', 'yolo_onnx', 'mediapipe')
 PERSON_DETECTORS = ('none', 'yolo')
@@ -387,6 +388,121 @@ class ClassifierConfig(Section):
         if self.classifier == 'model' and not self.model_path:
             return 'classifier is model but model_path is empty'
         return None
+
+
+# --- activity_node ---------------------------------------------------------------------------
+
+EXERCISES = ('squat', 'arm_curl', 'jumping_jack', 'push_up')
+
+
+@dataclass(frozen=True)
+class FallConfig(Section):
+    """A fall: a fast drop of the hips that ends lying down and stays down."""
+
+    enabled: bool = param(True, 'Detect falls.')
+    min_drop: float = param(0.9, 'Torso lengths the hips must drop (from their highest point '
+                            'in window) for a fall; sitting on a chair drops them about 0.8, '
+                            'a fall from standing about 1.5.', limits=(0.1, 5.0))
+    min_speed: float = param(1.8, 'Torso lengths per second the hips must drop at, at the '
+                             'fastest (over 0.2-0.5 s); lying down on purpose is slower.',
+                             limits=(0.1, 20.0))
+    window: float = param(2.0, 'Seconds before lying down in which the drop must happen.',
+                          limits=(0.2, 10.0))
+    lying_extent: float = param(1.3, 'A body is lying when its joints span fewer torso lengths '
+                                'than this vertically (standing: about 3.3, sitting: 2.2)...',
+                                limits=(0.1, 5.0))
+    lying_tilt_deg: float = param(55.0, '...and its torso is tilted from vertical by at least '
+                                  'this (or, in 2D, looks less than half as long as upright).',
+                                  limits=(0.0, 90.0))
+    confirm: float = param(1.0, 'Seconds the person must stay lying before the fall is '
+                           'reported (a stumble that ends upright is no fall).',
+                           limits=(0.0, 30.0))
+    recover: float = param(1.0, 'Seconds upright after a fall before the person counts as up '
+                           'again (event got_up).', limits=(0.0, 60.0))
+
+
+@dataclass(frozen=True)
+class RepetitionsConfig(Section):
+    """Repetitions of one exercise, counted from a joint-angle cycle with two thresholds."""
+
+    exercise: str = param('squat', 'Exercise counted: squat (hips over ankles), arm_curl '
+                          '(elbow angle), jumping_jack (arms raised), push_up (elbow angle, '
+                          'torso horizontal); empty: none. A change restarts the counts.',
+                          choices=('',) + EXERCISES)
+    squat_rest: float = param(1.45, 'Squat: standing once the hips are this many torso lengths '
+                              'above the ankles...', limits=(0.0, 5.0))
+    squat_peak: float = param(1.2, '...and down once at most this many.', limits=(0.0, 5.0))
+    curl_rest: float = param(130.0, 'Arm curl: arm down once the elbow opens to this many '
+                             'degrees...', limits=(0.0, 180.0))
+    curl_peak: float = param(75.0, '...and curled once it closes to this.',
+                             limits=(0.0, 180.0))
+    jack_rest: float = param(50.0, 'Jumping jack: arms down once shoulder-to-wrist is within '
+                             'this many degrees of the torso...', limits=(0.0, 180.0))
+    jack_peak: float = param(120.0, '...and up once raised this far.', limits=(0.0, 180.0))
+    push_up_rest: float = param(135.0, 'Push-up: up once the elbows open to this many '
+                                'degrees...', limits=(0.0, 180.0))
+    push_up_peak: float = param(95.0, '...and down once they close to this.',
+                                limits=(0.0, 180.0))
+    push_up_min_tilt_deg: float = param(50.0, 'Push-up: only counted while the torso is '
+                                        'tilted at least this far from vertical.',
+                                        limits=(0.0, 90.0))
+
+    def check(self) -> Optional[str]:
+        for name, rest, peak, falling in (('squat', self.squat_rest, self.squat_peak, True),
+                                          ('curl', self.curl_rest, self.curl_peak, True),
+                                          ('jack', self.jack_rest, self.jack_peak, False),
+                                          ('push_up', self.push_up_rest, self.push_up_peak,
+                                           True)):
+            if (rest <= peak) if falling else (rest >= peak):
+                side = 'above' if falling else 'below'
+                return f'{name}_rest ({rest}) must be {side} {name}_peak ({peak})'
+        return None
+
+
+@dataclass(frozen=True)
+class StepsConfig(Section):
+    """Steps: each time the feet swap which one is ahead."""
+
+    enabled: bool = param(True, 'Count steps.')
+    min_stride: float = param(0.2, 'Torso lengths one foot must be ahead of the other (either '
+                              'way) for the swap to count; a step when walking is 0.4-0.8.',
+                              limits=(0.01, 5.0))
+    min_swing: float = param(0.3, 'Feet that moved less than this (torso lengths, standard '
+                             'deviation over window) are standing, not walking.',
+                             limits=(0.0, 5.0))
+    min_swing_speed: float = param(2.0, 'Torso lengths per second the stepping foot must '
+                                   'reach (walking: 4 or more; a slow jumping jack: under 1).',
+                                   limits=(0.0, 50.0))
+    window: float = param(3.0, 'Seconds of ankle positions that give the walking direction.',
+                          limits=(0.5, 30.0))
+    max_interval: float = param(1.5, 'Seconds between steps beyond which walking has stopped '
+                                '(the next step starts a new walk).', limits=(0.2, 30.0))
+    cadence_window: float = param(10.0, 'Seconds over which cadence (steps per minute) is '
+                                  'averaged.', limits=(1.0, 120.0))
+
+
+@dataclass(frozen=True)
+class ActivityConfig(Section):
+    """Everything activity_node (and offline --activity) is set with."""
+
+    falls: FallConfig = section(FallConfig)
+    repetitions: RepetitionsConfig = section(RepetitionsConfig)
+    steps: StepsConfig = section(StepsConfig)
+    use_3d: bool = param(True, 'Measure in 3D when People carry camera-frame positions (depth, '
+                         'or the model placed in the camera frame); false: always in 2D.')
+    min_confidence: float = param(0.3, 'Joints less confident than this are not used.',
+                                  limits=(0.0, 1.0))
+    forget_after: float = param(5.0, 'Seconds a track may be unseen before its counts are '
+                                'dropped (the totals keep them).', limits=(0.1, 3600.0))
+    reliable_input: bool = param(True, 'Subscribe to people with RELIABLE QoS (what body_node '
+                                 'publishes); false for best effort.', read_only=True)
+    max_message_bytes: int = param(16 * 1024 * 1024, 'People messages larger than this '
+                                   '(bytes, serialized) are ignored before they are '
+                                   'deserialized.', read_only=True, limits=(1024, 1024 ** 3))
+    overlay: bool = param(True, 'Draw counts and falls on annotated_image (from body_node) and '
+                          'publish it on activity_image.', read_only=True)
+    diagnostics_period: float = param(1.0, 'Seconds between /diagnostics messages.',
+                                      read_only=True, limits=(0.1, 60.0))
 
 
 # --- flat views: ROS parameters, YAML files, overrides ---------------------------------------

@@ -19,7 +19,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Dict, Iterator, List, Set, Tuple
 
-from pose_ros.config import BodyConfig, ClassifierConfig, flat_specs
+from pose_ros.config import ActivityConfig, BodyConfig, ClassifierConfig, flat_specs
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,7 +120,7 @@ def literal_defaults(tree: ast.Module) -> Iterator[Tuple[str, object, int]]:
 
 def parameter_defaults() -> List[Tuple[str, object]]:
     out = []
-    for cls in (BodyConfig, ClassifierConfig):
+    for cls in (BodyConfig, ClassifierConfig, ActivityConfig):
         for name, spec in flat_specs(cls):
             if not isinstance(spec.default, bool):      # True/False are everywhere
                 out.append((name, spec.default))

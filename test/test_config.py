@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PARAMS_FILE = ROOT / 'config' / 'pose_ros.yaml'
 
 
-@pytest.mark.parametrize('cls', [C.BodyConfig, C.ClassifierConfig])
+@pytest.mark.parametrize('cls', [C.BodyConfig, C.ClassifierConfig, C.ActivityConfig])
 def test_defaults_are_valid_and_described(cls):
     config = cls()
     flat = C.to_flat(config)
@@ -63,6 +63,15 @@ def test_invalid_values_name_the_parameter(changes, message):
         C.replace(C.BodyConfig(), changes)
 
 
+def test_activity_cross_checks():
+    with pytest.raises(C.ConfigError, match=r'squat_rest \(1.0\) must be above squat_peak'):
+        C.replace(C.ActivityConfig(), {'repetitions.squat_rest': 1.0})
+    with pytest.raises(C.ConfigError, match=r'jack_rest \(130.0\) must be below jack_peak'):
+        C.replace(C.ActivityConfig(), {'repetitions.jack_rest': 130.0})
+    with pytest.raises(C.ConfigError, match='repetitions.exercise must be one of'):
+        C.replace(C.ActivityConfig(), {'repetitions.exercise': 'burpee'})
+
+
 def test_classifier_cross_checks():
     with pytest.raises(C.ConfigError, match=r'hysteresis: exit \(0.8\) must not exceed'):
         C.replace(C.ClassifierConfig(), {'hysteresis.exit': 0.8})
@@ -81,6 +90,8 @@ def test_the_shipped_params_file_is_the_defaults():
     assert C.load_params_file(PARAMS_FILE, C.BodyConfig, 'body_node') == C.BodyConfig()
     assert (C.load_params_file(PARAMS_FILE, C.ClassifierConfig, 'classifier_node')
             == C.ClassifierConfig())
+    assert (C.load_params_file(PARAMS_FILE, C.ActivityConfig, 'activity_node')
+            == C.ActivityConfig())
 
 
 def test_params_file_sections_and_overrides(tmp_path):

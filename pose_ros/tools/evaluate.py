@@ -256,7 +256,7 @@ def score_bodies(gt: GtSet, outputs: Dict[int, Output]) -> Dict[str, float]:
     return metrics
 
 
-JOINT_GROUPS = ('shoulder', 'elbow', 'wrist', 'hip')
+JOINT_GROUPS = ('shoulder', 'elbow', 'wrist', 'hip', 'knee', 'ankle')
 
 
 def joint_errors(layout: str, truths: Sequence[np.ndarray],

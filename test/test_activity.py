@@ -1,0 +1,179 @@
+# Copyright 2026 pose_ros maintainers
+# Licensed under the Apache License, Version 2.0
+
+"""
+Activity analytics without ROS: falls, repetitions and steps on synthetic motion.
+
+The motions come from a kinematic body model (pose_ros.activity.synthetic_motion) seen by a
+camera with a real detector's measured error, dropped frames and hidden joints; each has an
+exact expected count (pose_ros.evaluation.activity_scenarios). Falls forward, backward and
+sideways must be reported once; sitting down, bending over, lying down on purpose, a
+stumble, crouching behind a desk, walking out of the image and standing still never.
+"""
+
+from dataclasses import replace
+
+import numpy as np
+from pose_ros.activity import synthetic_motion as m
+from pose_ros.activity.analyzer import ActivityAnalyzer, FALL, GOT_UP, REPETITION
+from pose_ros.activity.body_signals import measure
+from pose_ros.config import ActivityConfig, replace as replace_config
+from pose_ros.evaluation.activity_scenarios import (FALLS, LOOK_ALIKES, mismatches,
+                                                    run_scenario, SCENARIOS)
+from pose_ros.people import Person
+import pytest
+
+FPS = 15.0
+NO_EXERCISE = replace_config(ActivityConfig(), {'repetitions.exercise': ''})
+SQUATS = replace_config(ActivityConfig(), {'repetitions.exercise': 'squat'})
+
+
+def cases():
+    for s in SCENARIOS:
+        for dims in (2, 3):
+            if dims == 2 and s.limit_2d:
+                continue
+            yield pytest.param(s, dims, id=f'{s.name} {dims}d')
+
+
+@pytest.mark.parametrize('scenario, dims', list(cases()))
+def test_scenario_counts_are_exact(scenario, dims):
+    """Each scenario twice: with 10 % of the frames dropped, and with all of them."""
+    for seed, drop in ((0, 0.1), (1, 0.0)):
+        outcome = run_scenario(scenario, seed, FPS, dims, drop)
+        assert not mismatches(scenario, outcome), (seed, drop, mismatches(scenario, outcome))
+
+
+def test_the_scenarios_cover_what_the_issue_lists():
+    names = ' | '.join(s.name for s in SCENARIOS)
+    for direction in ('forward', 'backward', 'left', 'right'):
+        assert f'fall {direction}' in names
+    for look_alike in ('sit down', 'bend over', 'lie down on purpose', 'walk out of the image'):
+        assert look_alike in names
+    for exercise in ('squat', 'arm_curl', 'jumping_jack', 'push_up'):
+        assert len([s for s in SCENARIOS if s.exercise == exercise]) == 3   # three speeds
+    cadences = {s.name.rsplit(', ', 1)[1] for s in SCENARIOS if s.name.startswith('walk 8')}
+    assert cadences == {'80/min', '110/min', '140/min'}
+    assert len(FALLS) >= 8 and len(LOOK_ALIKES) >= 7
+
+
+def analyze(frames, config=NO_EXERCISE, seed=0, detector=m.Detector(dims=3)):
+    analyzer = ActivityAnalyzer(config)
+    events, last = [], None
+    for t, people in m.render(frames, FPS, np.random.default_rng(seed), m.Camera(), detector):
+        result = analyzer.update(t, people)
+        events += result.events
+        last = result.people[0] if result.people else last
+    return analyzer, events, last
+
+
+def test_a_fall_then_getting_up_gives_fall_then_got_up():
+    p = m.standing(yaw=90.0)
+    lying = m.fall(p, 'forward', FPS)
+    down = lying[-1]
+    # Get up: the lying body turns back upright over 2 s, then stands.
+    up = m.skeleton(p)
+    rise = [{k: v + (up[k] - v) * (i / 30) for k, v in down.items()} for i in range(30)]
+    _, events, last = analyze(m.hold(p, 2.0, FPS) + lying + rise + m.hold(p, 3.0, FPS))
+    assert [(e.kind, e.count) for e in events] == [(FALL, 1), (GOT_UP, 1)]
+    assert last.falls == 1 and not last.fallen and last.posture == 'upright'
+
+
+def test_a_fall_is_only_reported_once_the_person_stayed_down():
+    p = m.standing()
+    frames = m.hold(p, 2.0, FPS) + m.fall(p, 'left', FPS, lie=0.5)    # then out of view
+    analyzer, events, last = analyze(frames)
+    assert events == [] and last.posture == 'lying' and not last.fallen
+    assert analyzer.totals.falls == 0
+
+
+def test_someone_first_seen_lying_has_not_been_seen_falling():
+    p = m.standing()
+    lying = m.fall(p, 'backward', FPS, lie=5.0)[int(FPS):]
+    _, events, last = analyze(lying)
+    assert events == [] and last.posture == 'lying'
+
+
+def test_falls_can_be_switched_off_and_thresholds_matter():
+    p = m.standing()
+    frames = m.hold(p, 2.0, FPS) + m.fall(p, 'right', FPS)
+    assert analyze(frames)[0].totals.falls == 1
+    off = replace_config(NO_EXERCISE, {'falls.enabled': False})
+    assert analyze(frames, off)[0].totals.falls == 0
+    # The hips drop about 1.5 torso lengths in a fall from standing: not 3.
+    deep_only = replace_config(NO_EXERCISE, {'falls.min_drop': 3.0})
+    assert analyze(frames, deep_only)[0].totals.falls == 0
+
+
+def test_repetitions_have_a_phase_that_goes_round():
+    p = m.standing()
+    analyzer = ActivityAnalyzer(SQUATS)
+    phases = []
+    frames = m.hold(p, 1.0, FPS) + m.cycles(p, m.squat_pose(p), 2, 3.0, FPS) + m.hold(p, 1, FPS)
+    for t, people in m.render(frames, FPS, np.random.default_rng(0), m.Camera(),
+                              m.Detector(noise=False)):
+        person = analyzer.update(t, people).people[0]
+        if not phases or phases[-1] != person.phase:
+            phases.append(person.phase)
+    assert phases == ['rest', 'going', 'peak', 'returning', 'rest', 'going', 'peak',
+                      'returning', 'rest']
+    assert analyzer.totals.repetitions == 2
+
+
+def test_changing_the_exercise_restarts_the_counts():
+    p = m.standing()
+    frames = m.hold(p, 1.0, FPS) + m.cycles(p, m.squat_pose(p), 3, 2.0, FPS)
+    analyzer, events, last = analyze(frames, SQUATS)
+    assert last.repetitions == 3 and [e.kind for e in events].count(REPETITION) == 3
+    analyzer.reconfigure(replace_config(ActivityConfig(), {'repetitions.exercise': 'arm_curl'}))
+    t = 100.0
+    person = analyzer.update(t, [Person(body=m.render([m.skeleton(p)], FPS,
+                                                      np.random.default_rng(1))[0][1][0].body,
+                                        track_id=1)]).people[0]
+    assert person.exercise == 'arm_curl' and person.repetitions == 0
+    assert analyzer.totals.repetitions == 3            # the totals keep what was counted
+
+
+def test_cadence_is_the_walking_pace():
+    p = m.standing(x=-3.0, z=8.0, yaw=-90.0)
+    _, _, last = analyze(m.walk(p, 10, 110.0, FPS))
+    assert last.steps == 10
+    assert 95.0 <= last.cadence <= 125.0, last.cadence
+
+
+def test_untracked_people_are_left_out_and_counted():
+    frames = m.render(m.hold(m.standing(), 1.0, FPS), FPS, np.random.default_rng(0),
+                      m.Camera(), m.Detector(), track_id=-1)
+    analyzer = ActivityAnalyzer(ActivityConfig())
+    for t, people in frames:
+        assert analyzer.update(t, people).people == []
+    assert analyzer.totals.untracked == len(frames) and analyzer.tracked == 0
+
+
+def test_stamps_going_back_restart_and_old_tracks_are_forgotten():
+    frames = m.render(m.hold(m.standing(), 1.0, FPS), FPS, np.random.default_rng(0))
+    analyzer = ActivityAnalyzer(ActivityConfig())
+    for t, people in frames:
+        analyzer.update(t, people)
+    analyzer.update(0.0, frames[0][1])                 # a bag played again
+    assert analyzer.totals.restarts == 1 and analyzer.tracked == 1
+    analyzer.update(0.1 + ActivityConfig().forget_after + 0.1, [])
+    assert analyzer.tracked == 0
+
+
+def test_missing_joints_give_unknowns_not_errors():
+    kp = m.render([m.skeleton(m.standing())], FPS, np.random.default_rng(0))[0][1][0].body
+    empty = replace(kp, xy=np.full_like(kp.xy, np.nan), conf=np.full_like(kp.conf, np.nan))
+    s = measure(empty)
+    assert np.isnan([s.torso, s.tilt_deg, s.extent, s.knee_deg, s.elbow_deg]).all()
+    analyzer = ActivityAnalyzer(ActivityConfig())
+    person = analyzer.update(0.0, [Person(body=empty, track_id=4)]).people[0]
+    assert person.posture == 'unknown' and person.steps == 0 and person.repetitions == 0
+
+
+def test_3d_is_used_when_people_carry_camera_frame_positions():
+    frames = m.hold(m.standing(), 1.0, FPS)
+    assert analyze(frames, detector=m.Detector(dims=3))[2].space == '3d'
+    assert analyze(frames, detector=m.Detector(dims=2))[2].space == '2d'
+    two_d = replace_config(ActivityConfig(), {'use_3d': False})
+    assert analyze(frames, two_d, detector=m.Detector(dims=3))[2].space == '2d'
