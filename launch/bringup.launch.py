@@ -2,7 +2,7 @@
 # Licensed under the Apache License, Version 2.0
 
 """
-Bring up pose_ros on a camera: body_node, classifier_node, and RViz on request.
+Bring up pose_ros on a camera: body_node, classifier_node, activity_node and RViz on request.
 
 Example (RealSense-style topics)::
 
@@ -52,6 +52,9 @@ DESCRIPTIONS = {
     'commands_file': _from_params_file('commands_file', 'Command map of classifier_node, e.g. '
                                        'commands_lights.yaml or commands_teleop.yaml.'),
     'use_classifier': 'Start classifier_node (pose labels and commands): true or false.',
+    'use_activity': 'Start activity_node (falls, exercise repetitions, steps): true or false.',
+    'exercise': _from_params_file('exercise', 'Exercise activity_node counts: squat, arm_curl, '
+                                  'jumping_jack or push_up.'),
     'use_rviz': 'Start RViz with config/pose_ros.rviz: true or false (without rviz2 '
                 'installed, the rest starts and a warning says so).',
     'cmd_vel': 'Topic of the Twist commands of classifier_node.',
@@ -114,6 +117,12 @@ def _processes(context: LaunchContext, share: str) -> list:
             package='pose_ros', executable='classifier_node', name='classifier_node',
             parameters=[arg('params_file'), plan.overrides['classifier_node']],
             remappings=[('people', 'people'), ('cmd_vel', arg('cmd_vel'))], **common))
+    if plan.use_activity:
+        actions.append(Node(
+            package='pose_ros', executable='activity_node', name='activity_node',
+            parameters=[arg('params_file'), plan.overrides['activity_node']],
+            remappings=[('people', 'people'), ('annotated_image', 'annotated_image')],
+            **common))
     if plan.use_rviz and _have_rviz():
         actions.append(Node(package='rviz2', executable='rviz2', name='rviz2', output='log',
                             arguments=['-d', os.path.join(share, 'config', 'pose_ros.rviz')]))

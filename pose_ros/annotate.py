@@ -189,3 +189,50 @@ def draw_frame(bgr: np.ndarray, result: FrameResult, min_conf: float = 0.3, copy
                             scale, limit)
     _text(img, _timings_text(result), (8, int(8 + 22 * scale)), scale)
     return img
+
+
+FALL_COLOR: Color = (0, 0, 255)
+
+
+def activity_lines(person: Any) -> Tuple[str, ...]:
+    """Return the text lines drawn for one person's activity (PersonActivity or its message)."""
+    lines = []
+    if person.fallen:
+        lines.append('FALLEN')
+    if person.exercise:
+        progress = float(person.progress)
+        where = f' {person.phase} {progress:.0%}' if person.phase and math.isfinite(progress) \
+            else ''
+        lines.append(f'{person.exercise} {person.repetitions}{where}')
+    if person.steps:
+        cadence = float(person.cadence)
+        pace = f' ({cadence:.0f}/min)' if math.isfinite(cadence) else ''
+        lines.append(f'steps {person.steps}{pace}')
+    return tuple(lines)
+
+
+def draw_activity(bgr: np.ndarray, people: Any, copy: bool = True) -> np.ndarray:
+    """
+    Draw each person's counts under their box: repetitions and phase, steps, and a fall.
+
+    ``people``: PersonActivity objects or pose_ros_msgs/PersonActivity messages (both have the
+    same fields). A fallen person's box is drawn red.
+    """
+    img = bgr.copy() if copy else bgr
+    h, w = img.shape[:2]
+    scale = max(0.4, min(1.2, h / 900.0))
+    step = int(round(28 * scale))
+    for person in people:
+        box = np.asarray(person.bbox, np.float64).reshape(4)
+        if not np.isfinite(box).all():
+            continue
+        color = FALL_COLOR if person.fallen else track_color_bgr(int(person.track_id))
+        p0, p1 = _int_points(box.reshape(2, 2), max(h, w) * 4)
+        if person.fallen:
+            cv2.rectangle(img, p0, p1, FALL_COLOR, max(2, int(4 * scale)), cv2.LINE_AA)
+        x = int(np.clip(p0[0], 0, w - 1))
+        y = int(np.clip(p1[1] + step, step, h - 4))
+        for line in activity_lines(person):
+            _text(img, line, (x, y), scale, FALL_COLOR if line == 'FALLEN' else color)
+            y = min(y + step, h - 4)
+    return img

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Mapping, Tuple
 
-from pose_ros.config import (BodyConfig, ClassifierConfig, ConfigError, flat_specs,
-                             load_params_file, ParamSpec)
+from pose_ros.config import (ActivityConfig, BodyConfig, ClassifierConfig, ConfigError,
+                             flat_specs, load_params_file, ParamSpec)
 
-NODE_CONFIGS: Dict[str, type] = {'body_node': BodyConfig, 'classifier_node': ClassifierConfig}
+NODE_CONFIGS: Dict[str, type] = {'body_node': BodyConfig, 'classifier_node': ClassifierConfig,
+                                 'activity_node': ActivityConfig}
 
 # Launch argument -> (node, parameter). Empty: as the parameter file says.
 PARAMETER_ARGUMENTS: Dict[str, Tuple[str, str]] = {
@@ -28,11 +29,15 @@ PARAMETER_ARGUMENTS: Dict[str, Tuple[str, str]] = {
     'head': ('body_node', 'head.enabled'),
     'hands': ('body_node', 'hands.enabled'),
     'commands_file': ('classifier_node', 'commands_file'),
+    'exercise': ('activity_node', 'repetitions.exercise'),
 }
-# Launch arguments that choose what launch starts and does: the classifier, RViz, and
-# whether launch brings body_node up (configure, then activate) or leaves that to a
-# lifecycle manager.
-SWITCHES: Dict[str, bool] = {'use_classifier': True, 'use_rviz': False, 'autostart': True}
+# Launch arguments that choose what launch starts and does: the classifier, the activity
+# analytics, RViz, and whether launch brings body_node up (configure, then activate) or leaves
+# that to a lifecycle manager.
+SWITCHES: Dict[str, bool] = {'use_classifier': True, 'use_activity': False, 'use_rviz': False,
+                             'autostart': True}
+# The node each switch starts (its parameters are only checked when it starts).
+_STARTED_BY = {'classifier_node': 'use_classifier', 'activity_node': 'use_activity'}
 
 _TRUE = ('true', '1', 'yes', 'on')
 _FALSE = ('false', '0', 'no', 'off')
@@ -44,6 +49,7 @@ class LaunchPlan:
 
     overrides: Dict[str, Dict[str, Any]]     # node -> {parameter: typed value}
     use_classifier: bool
+    use_activity: bool
     use_rviz: bool
     autostart: bool                           # launch drives body_node's lifecycle
 
@@ -87,8 +93,8 @@ def plan_launch(arguments: Mapping[str, str], params_file: Path) -> LaunchPlan:
     switches = {name: parse_bool(name, arguments.get(name, '') or str(default))
                 for name, default in SWITCHES.items()}
     for node, cls in NODE_CONFIGS.items():
-        if node == 'classifier_node' and not switches['use_classifier']:
+        if node in _STARTED_BY and not switches[_STARTED_BY[node]]:
             continue
         load_params_file(Path(params_file), cls, node, overrides[node])   # as the node will
-    return LaunchPlan(overrides, switches['use_classifier'], switches['use_rviz'],
-                      switches['autostart'])
+    return LaunchPlan(overrides, switches['use_classifier'], switches['use_activity'],
+                      switches['use_rviz'], switches['autostart'])

@@ -56,7 +56,7 @@ from transforms3d.quaternions import mat2quat
 from visualization_msgs.msg import Marker, MarkerArray
 
 __all__ = [
-    'CAMERA_FRAME_SOURCES', 'decode_people', 'frame_to_people_msg', 'marker_array',
+    'CAMERA_FRAME_SOURCES', 'copy_header', 'decode_people', 'frame_to_people_msg', 'marker_array',
     'message_to_dict', 'people_msg_to_frame', 'rgb_to_bgr255',
     'tf_message', 'track_color', 'track_color_bgr',
 ]
@@ -77,8 +77,8 @@ def stamp_seconds(stamp: Time) -> float:
     return stamp.sec + stamp.nanosec * 1e-9
 
 
-def _copy_header(header: Header) -> Header:
-    # A copy, not a reference: the caller may reuse or mutate its header after publishing.
+def copy_header(header: Header) -> Header:
+    """Return a copy of ``header``: the caller may reuse or change its own after publishing."""
     return Header(stamp=Time(sec=header.stamp.sec, nanosec=header.stamp.nanosec),
                   frame_id=header.frame_id)
 
@@ -146,7 +146,7 @@ def frame_to_people_msg(result: FrameResult, header: Header) -> PeopleMsg:
     schema is sent, in schema order; unknown values stay NaN. A person without a head pose gets
     ``head.valid = False`` and NaN head fields.
     """
-    return PeopleMsg(header=_copy_header(header), backend=result.backend,
+    return PeopleMsg(header=copy_header(header), backend=result.backend,
                      people=[_person_to_msg(p) for p in result.people])
 
 
@@ -406,7 +406,7 @@ def _edge_points(kp: Keypoints, finite: np.ndarray, xyz: List[List[float]]) -> L
 def _marker(header: Header, ns: str, marker_id: int, kind: int, color: ColorRGBA,
             lifetime: Duration, scale: Tuple[float, float, float],
             points: List[Point]) -> Marker:
-    return Marker(header=_copy_header(header), ns=ns, id=marker_id, type=kind,
+    return Marker(header=copy_header(header), ns=ns, id=marker_id, type=kind,
                   action=Marker.ADD, pose=Pose(),
                   scale=Vector3(x=scale[0], y=scale[1], z=scale[2]), color=color,
                   lifetime=Duration(sec=lifetime.sec, nanosec=lifetime.nanosec),

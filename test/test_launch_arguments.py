@@ -27,8 +27,9 @@ def test_arguments_not_given_leave_the_params_file_in_charge(tmp_path):
     path = params_file(tmp_path, body={'backend': 'mediapipe', 'hands': {'enabled': True}},
                        classifier={'commands_file': 'commands_teleop.yaml'})
     plan = plan_launch({'backend': '', 'hands': '', 'commands_file': ''}, path)
-    assert plan.overrides == {'body_node': {}, 'classifier_node': {}}
+    assert plan.overrides == {'body_node': {}, 'classifier_node': {}, 'activity_node': {}}
     assert plan.use_classifier is True and plan.use_rviz is False
+    assert plan.use_activity is False
 
 
 def test_given_arguments_override_with_typed_values():
@@ -41,6 +42,9 @@ def test_given_arguments_override_with_typed_values():
     assert plan.overrides['classifier_node'] == {'commands_file': 'commands_lights.yaml'}
     assert plan.use_rviz is True and plan.autostart is False
     assert plan_launch({}, PACKAGED).autostart is True
+    plan = plan_launch({'use_activity': 'true', 'exercise': 'push_up'}, PACKAGED)
+    assert plan.use_activity is True
+    assert plan.overrides['activity_node'] == {'repetitions.exercise': 'push_up'}
 
 
 @pytest.mark.parametrize('arguments, message', [
@@ -48,6 +52,7 @@ def test_given_arguments_override_with_typed_values():
     ({'use_rviz': 'ture'}, "use_rviz:='ture' must be true or false"),
     ({'compressed': 'yes please'}, "compressed:='yes please' must be true or false"),
     ({'backend': 'openpose'}, 'backend must be one of'),
+    ({'use_activity': 'true', 'exercise': 'burpee'}, 'repetitions.exercise must be one of'),
 ])
 def test_invalid_arguments_are_refused_with_their_name(arguments, message):
     with pytest.raises(ConfigError, match=re.escape(message)):
@@ -65,6 +70,7 @@ def test_the_params_file_is_checked_before_anything_starts(tmp_path):
         plan_launch({}, bad)
     # ... but not for a node that is not started.
     assert plan_launch({'use_classifier': 'false'}, bad).use_classifier is False
+    assert plan_launch({'exercise': 'burpee'}, PACKAGED).use_activity is False
 
 
 def test_an_argument_can_repair_the_file():

@@ -14,7 +14,7 @@ import importlib.util
 from pathlib import Path
 import re
 
-from pose_ros.config import BodyConfig, ClassifierConfig, flat_specs
+from pose_ros.config import ActivityConfig, BodyConfig, ClassifierConfig, flat_specs
 from pose_ros.launch_arguments import PARAMETER_ARGUMENTS, SWITCHES
 import pytest
 
@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 LAUNCH = ROOT / 'launch' / 'bringup.launch.py'
 TREE = ast.parse(LAUNCH.read_text())
 PACKAGE_PARAMS = {'body_node': {name for name, _ in flat_specs(BodyConfig)},
-                  'classifier_node': {name for name, _ in flat_specs(ClassifierConfig)}}
+                  'classifier_node': {name for name, _ in flat_specs(ClassifierConfig)},
+                  'activity_node': {name for name, _ in flat_specs(ActivityConfig)}}
 
 
 def calls(name):

@@ -14,9 +14,11 @@ import re
 import sys
 from typing import Dict, Type
 
-from pose_ros.config import BodyConfig, ClassifierConfig, flat_specs, Section
+from pose_ros.config import ActivityConfig, BodyConfig, ClassifierConfig, flat_specs, Section
 
-TABLES: Dict[str, Type[Section]] = {'body_node': BodyConfig, 'classifier_node': ClassifierConfig}
+TABLES: Dict[str, Type[Section]] = {'body_node': BodyConfig,
+                                    'classifier_node': ClassifierConfig,
+                                    'activity_node': ActivityConfig}
 
 
 def param_table(cls: Type[Section]) -> str:
