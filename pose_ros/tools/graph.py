@@ -48,6 +48,8 @@ def ros_args(params_files: Sequence[Path] = (), remaps: Optional[Dict[str, str]]
     for key, value in (params or {}).items():
         if isinstance(value, bool):
             value = 'true' if value else 'false'
+        elif value == '':
+            value = "''"            # rcl reads the value as YAML: an empty one does not parse
         args += ['-p', f'{key}:={value}']
     for src, dst in (remaps or {}).items():
         args += ['-r', f'{src}:={dst}']
