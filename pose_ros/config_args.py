@@ -16,11 +16,13 @@ import argparse
 from pathlib import Path
 from typing import Any, Dict, Optional, Sequence, Tuple
 
-from pose_ros.config import BACKENDS, BodyConfig, ConfigError, from_flat, load_params_file
+from pose_ros.config import (ActivityConfig, BACKENDS, BodyConfig, ConfigError, from_flat,
+                             load_params_file)
 from pose_ros.yaml_loading import parse_unique_yaml
 import yaml
 
-__all__ = ['add_config_arguments', 'body_config', 'config_from_arguments', 'parse_param']
+__all__ = ['activity_config', 'add_config_arguments', 'body_config', 'config_from_arguments',
+           'parse_param']
 
 NODE_NAME = 'body_node'
 
@@ -94,3 +96,22 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
 def config_from_arguments(args: argparse.Namespace) -> BodyConfig:
     """Return the BodyConfig the options of :func:`add_config_arguments` describe."""
     return body_config(args.params_file, args.param, args.backend)
+
+
+def activity_config(params_file: Optional[Path] = None,
+                    params: Sequence[str] = ()) -> ActivityConfig:
+    """
+    Return activity_node's configuration from a parameter file (its ``activity_node`` part).
+
+    As :func:`body_config`, for ``offline --activity`` (``--activity-param`` overrides).
+    """
+    overrides = dict(parse_param(text) for text in params)
+    if params_file is None:
+        return from_flat(ActivityConfig, overrides)
+    path = Path(params_file)
+    if not path.is_file():
+        raise FileNotFoundError(f'parameter file {path} not found')
+    try:
+        return load_params_file(path, ActivityConfig, 'activity_node', overrides)
+    except yaml.YAMLError as e:
+        raise ConfigError(f'{path}: not a valid parameter file: {e}') from None

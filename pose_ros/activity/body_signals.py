@@ -46,8 +46,9 @@ class BodySignals:
     elbow_deg: float              # mean shoulder-elbow-wrist angle of the visible arms
     elbow_min_deg: float          # the more bent of the visible arms' elbow angles
     arm_raise_deg: float          # mean angle of shoulder->wrist from the torso's "down"
-    ankles: np.ndarray            # left-right ankles less left-right hips: 3D on the floor (x, z)
+    ankles: np.ndarray            # left ankle minus right ankle: 3D on the floor (x, z), 2D px
     feet: np.ndarray              # (2, D) left and right ankle, likewise
+    hips: np.ndarray              # left hip minus right hip, likewise
 
 
 def _point(kp: Keypoints, name: str, use_3d: bool, min_conf: float) -> np.ndarray:
@@ -105,19 +106,20 @@ def measure(kp: Keypoints, min_conf: float = 0.3, use_3d: bool = True) -> BodySi
     ankle_mid = (ankles['left'] + ankles['right']) / 2
     if not np.isfinite(ankle_mid).all():        # one ankle seen: the other is near it
         ankle_mid = ankles['left'] if np.isfinite(ankles['left']).all() else ankles['right']
-    # The feet stand about as far apart as the hips: what is left is one foot ahead of the
-    # other (any view; in 2D also the hip width's share of a diagonal walk).
-    across = (ankles['left'] - ankles['right']) - (hips['left'] - hips['right'])
+    across = ankles['left'] - ankles['right']
     feet = np.stack([ankles['left'], ankles['right']])
+    hip_line = hips['left'] - hips['right']
     if three:                                   # on the floor: the part across "up"
         across = (across - (across @ up) * up)[[0, 2]]
         feet = feet[:, [0, 2]]
+        hip_line = (hip_line - (hip_line @ up) * up)[[0, 2]]
     return BodySignals(dims=dims, torso=torso, tilt_deg=tilt, hip_height=float(hip_mid @ up),
                        extent=float(extent), hip_over_ankles=float((hip_mid - ankle_mid) @ up),
                        knee_deg=_mean_finite(knees), elbow_deg=_mean_finite(elbows),
                        elbow_min_deg=min((e for e in elbows if np.isfinite(e)),
                                          default=float('nan')),
-                       arm_raise_deg=_mean_finite(raises), ankles=across, feet=feet)
+                       arm_raise_deg=_mean_finite(raises), ankles=across, feet=feet,
+                       hips=hip_line)
 
 
 class TorsoReference:

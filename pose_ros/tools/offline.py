@@ -13,24 +13,35 @@ the same defaults), then ``--param NAME=VALUE`` and ``--backend`` overrides. A b
 come with their CameraInfo and, with ``use_depth``, their aligned depth paired by stamp
 (``sync_tolerance``), as the node pairs them (:mod:`pose_ros.sources`).
 
+With ``--activity`` it also runs activity_node's analytics (falls, repetitions, steps) on
+what body_node would publish, decoded as activity_node decodes it: ``activity.jsonl`` holds
+one ``pose_ros_msgs/Activity`` per frame, ``activity_events.jsonl`` the events, and the counts
+are drawn on the annotated frames as on ``activity_image``. Its configuration is the params
+file's ``activity_node`` part, then ``--activity-param NAME=VALUE`` overrides.
+
     offline INPUT [--out DIR] [--params-file FILE] [--param NAME=VALUE ...] [--backend B]
         [--video] [--topic /camera/...] [--depth-topic /camera/...]
+        [--activity [--activity-param NAME=VALUE ...]]
 """
 
 import argparse
 from collections import Counter
+from contextlib import ExitStack
 import json
 from pathlib import Path
 from typing import Dict, Optional, Sequence
 
 from builtin_interfaces.msg import Time
 import cv2
-from pose_ros.annotate import draw_frame
+from pose_ros.activity.analyzer import ActivityAnalyzer
+from pose_ros.activity_messages import activity_msg, event_msg
+from pose_ros.annotate import draw_activity, draw_frame
 from pose_ros.backends import BackendError
-from pose_ros.config import BodyConfig, ConfigError
-from pose_ros.config_args import add_config_arguments, config_from_arguments
+from pose_ros.config import ActivityConfig, BodyConfig, ConfigError
+from pose_ros.config_args import activity_config, add_config_arguments, config_from_arguments
 from pose_ros.pipeline import build_pipeline
-from pose_ros.ros_conversion import frame_to_people_msg, message_to_dict
+from pose_ros.ros_conversion import (decode_people, frame_to_people_msg, message_to_dict,
+                                     stamp_seconds)
 from pose_ros.sources import count_frames, find_depth_topic, is_bag, open_source, SourceFrame
 from std_msgs.msg import Header
 
@@ -57,13 +68,15 @@ def _bag_options(path: Path, config: BodyConfig, topic: Optional[str],
 def run(path: Path, out: Path, config: Optional[BodyConfig] = None,
         topic: Optional[str] = None, video: bool = False, fps: float = 10.0,
         frame_id: str = 'camera', progress: bool = True,
-        depth_topic: Optional[str] = None) -> dict:
+        depth_topic: Optional[str] = None,
+        activity: Optional[ActivityConfig] = None) -> dict:
     """
     Process every frame of ``path``; return a summary (frames, people, problems, outputs).
 
     :param config: body_node's configuration (default: its defaults).
     :param fps: the frame rate that stamps an image folder, and that of the output video.
     :param frame_id: the frame_id of folder and video frames (a bag's are its own).
+    :param activity: activity_node's configuration: also run the activity analytics.
     """
     config = config or BodyConfig()
     path, out = Path(path), Path(out)
@@ -79,10 +92,15 @@ def run(path: Path, out: Path, config: Optional[BodyConfig] = None,
         from tqdm import tqdm
         frames = tqdm(frames, total=count_frames(path, topic), unit='frame', desc=path.name)
     jsonl = out / 'people.jsonl'
+    analyzer = ActivityAnalyzer(activity) if activity is not None else None
     writer = None
     n = people = 0
     try:
-        with open(jsonl, 'w') as f:
+        with ExitStack() as files:
+            f = files.enter_context(open(jsonl, 'w'))
+            if analyzer is not None:
+                f_activity = files.enter_context(open(out / 'activity.jsonl', 'w'))
+                f_events = files.enter_context(open(out / 'activity_events.jsonl', 'w'))
             for source in frames:
                 result = pipeline.process(source.frame)
                 problems.update(source.notes)
@@ -90,10 +108,20 @@ def run(path: Path, out: Path, config: Optional[BodyConfig] = None,
                 # 'not stamped' to the frame clock. Only a bag's stamps can be wrong.
                 problems.update(p for p in (result.stamp_problem if bag else None,
                                             result.depth_problem) if p)
-                f.write(json.dumps(message_to_dict(frame_to_people_msg(
-                    result, header_of(source)))) + '\n')
+                msg = frame_to_people_msg(result, header_of(source))
+                f.write(json.dumps(message_to_dict(msg)) + '\n')
                 drawn = draw_frame(source.frame.bgr, result, copy=False,
                                    intrinsics=result.intrinsics)
+                if analyzer is not None:
+                    # What activity_node does with the People message body_node publishes.
+                    decoded, _ = decode_people(msg)
+                    found = analyzer.update(stamp_seconds(msg.header.stamp), decoded.people)
+                    f_activity.write(json.dumps(message_to_dict(
+                        activity_msg(found, msg.header))) + '\n')
+                    for event in found.events:
+                        f_events.write(json.dumps(message_to_dict(
+                            event_msg(event, found, msg.header))) + '\n')
+                    draw_activity(drawn, found.people, copy=False)
                 if video:
                     if writer is None:
                         writer = cv2.VideoWriter(str(out / 'annotated.mp4'),
@@ -108,8 +136,13 @@ def run(path: Path, out: Path, config: Optional[BodyConfig] = None,
         if writer is not None:
             writer.release()
         pipeline.close()
-    return {'frames': n, 'people': people, 'jsonl': str(jsonl), 'out': str(out),
-            'skipped': skipped, 'problems': dict(problems)}
+    summary = {'frames': n, 'people': people, 'jsonl': str(jsonl), 'out': str(out),
+               'skipped': skipped, 'problems': dict(problems)}
+    if analyzer is not None:
+        t = analyzer.totals
+        summary['activity'] = {'falls': t.falls, 'repetitions': t.repetitions,
+                               'steps': t.steps, 'exercise': activity.repetitions.exercise}
+    return summary
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -128,11 +161,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         help='frame rate given to image folders (stamps) and output videos')
     parser.add_argument('--frame-id', default='camera', help='frame_id for folders and videos')
     parser.add_argument('--no-progress', action='store_true', help='no progress bar')
+    parser.add_argument('--activity', action='store_true',
+                        help="also run activity_node's analytics: activity.jsonl, "
+                        'activity_events.jsonl, counts on the frames')
+    parser.add_argument('--activity-param', action='append', default=[], metavar='NAME=VALUE',
+                        help='an activity_node parameter, e.g. repetitions.exercise=push_up')
     args = parser.parse_args(argv)
     try:
         config = config_from_arguments(args)
+        activity = (activity_config(args.params_file, args.activity_param)
+                    if args.activity or args.activity_param else None)
         summary = run(args.input, args.out, config, args.topic, args.video, args.fps,
-                      args.frame_id, not args.no_progress, args.depth_topic)
+                      args.frame_id, not args.no_progress, args.depth_topic, activity)
     except (BackendError, ConfigError, ValueError, FileNotFoundError) as e:
         print(f'offline: {e}')
         return 2
@@ -142,6 +182,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f'offline: {count} frame(s): {text}')
     print(f"offline: {summary['frames']} frames, {summary['people']} people; "
           f"JSON lines in {summary['jsonl']}, images in {summary['out']}")
+    if 'activity' in summary:
+        a = summary['activity']
+        print(f"offline: activity: {a['falls']} fall(s), {a['repetitions']} repetition(s) of "
+              f"{a['exercise'] or 'no exercise'}, {a['steps']} step(s); activity.jsonl and "
+              'activity_events.jsonl beside')
     return 0
 
 
