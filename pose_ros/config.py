@@ -467,10 +467,10 @@ class StepsConfig(Section):
     min_stride: float = param(0.15, 'Torso lengths one foot must be ahead of the other (either '
                               'way) for the swap to count; a step when walking is 0.4-0.8.',
                               limits=(0.01, 5.0))
-    min_swing: float = param(0.1, 'Feet that moved less than this (torso lengths, standard '
+    min_swing: float = param(0.15, 'Feet that moved less than this (torso lengths, standard '
                              'deviation over window) are standing, not walking.',
                              limits=(0.0, 5.0))
-    min_swing_speed: float = param(1.5, 'Torso lengths per second the stepping foot must '
+    min_swing_speed: float = param(2.0, 'Torso lengths per second the stepping foot must '
                                    'reach (walking: 4 or more; a slow jumping jack: under 1).',
                                    limits=(0.0, 50.0))
     window: float = param(3.0, 'Seconds of ankle positions that give the walking direction.',

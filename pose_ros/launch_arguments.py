@@ -74,7 +74,10 @@ def parameter_default(argument: str) -> Any:
 def typed_value(argument: str, text: str) -> Any:
     """Return a launch argument's text as its parameter's type (validated later, with the rest)."""
     kind = _spec(*PARAMETER_ARGUMENTS[argument]).kind
-    return parse_bool(argument, text) if kind is bool else text
+    if kind is bool:
+        return parse_bool(argument, text)
+    # An empty argument leaves the params file in charge; '' asks for the empty string.
+    return '' if text.strip() in ("''", '""') else text
 
 
 def plan_launch(arguments: Mapping[str, str], params_file: Path) -> LaunchPlan:

@@ -18,8 +18,9 @@ from pose_ros.activity import synthetic_motion as m
 from pose_ros.activity.analyzer import ActivityAnalyzer, FALL, GOT_UP, REPETITION
 from pose_ros.activity.body_signals import measure
 from pose_ros.config import ActivityConfig, replace as replace_config
-from pose_ros.evaluation.activity_scenarios import (FALLS, LOOK_ALIKES, mismatches,
-                                                    run_scenario, SCENARIOS)
+from pose_ros.evaluation.activity_scenarios import (activity_report, FALLS, LOOK_ALIKES,
+                                                    mismatches, REPETITIONS, run_scenario,
+                                                    SCENARIOS, WALKS)
 from pose_ros.people import Person
 import pytest
 
@@ -177,3 +178,13 @@ def test_3d_is_used_when_people_carry_camera_frame_positions():
     assert analyze(frames, detector=m.Detector(dims=2))[2].space == '2d'
     two_d = replace_config(ActivityConfig(), {'use_3d': False})
     assert analyze(frames, two_d, detector=m.Detector(dims=3))[2].space == '2d'
+
+
+def test_the_evaluation_report_counts_falls_alarms_and_exact_runs():
+    chosen = [FALLS[0], LOOK_ALIKES[0], REPETITIONS[0], WALKS[0]]
+    text = activity_report([0], scenarios=chosen)
+    assert text.startswith('Synthetic activity scenarios: 4 motions x 1 seeds')
+    for condition in ('| 2D |', '| 2D, 10% dropped |', '| 3D |', '| 3D, 10% dropped |'):
+        row = next(line for line in text.splitlines() if line.startswith(condition))
+        assert '| 1/1 (100.0%) | 0 |' in row and row.endswith('| 100.0% | 100.0% |'), row
+    assert f'| {FALLS[0].name} | 1 falls | 100% | 100% | 100% | 100% |' in text

@@ -45,6 +45,8 @@ def test_given_arguments_override_with_typed_values():
     plan = plan_launch({'use_activity': 'true', 'exercise': 'push_up'}, PACKAGED)
     assert plan.use_activity is True
     assert plan.overrides['activity_node'] == {'repetitions.exercise': 'push_up'}
+    plan = plan_launch({'use_activity': 'true', 'exercise': "''"}, PACKAGED)
+    assert plan.overrides['activity_node'] == {'repetitions.exercise': ''}
 
 
 @pytest.mark.parametrize('arguments, message', [

@@ -255,7 +255,7 @@ def cycles(start: Pose, peak: Pose, reps: int, period: float, fps: float,
 def squat_pose(start: Pose, depth: float = 1.0) -> Pose:
     """Return the bottom of a squat (``depth`` 1: thighs near horizontal)."""
     hip = 80.0 * depth
-    legs = (Limb(hip, 8.0, 1.6 * hip), Limb(hip, 8.0, 1.6 * hip))
+    legs = (Limb(hip, 0.0, 1.6 * hip), Limb(hip, 0.0, 1.6 * hip))   # feet stay planted
     arms = (Limb(80.0, 90.0, 80.0, 90.0),) * 2            # arms forward for balance
     return replace(start, pitch_deg=0.3 * hip, legs=legs, arms=arms)
 

@@ -529,6 +529,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         help='instead: the hand signs of photos labelled by eye (default '
                         'labels: the installed config/hand_sign_labels.yaml), each turned '
                         'by 0/90/180/270 degrees, as a confusion matrix')
+    parser.add_argument('--activity', type=int, nargs='?', const=10, default=None,
+                        metavar='SEEDS',
+                        help='instead: the activity analytics (falls, repetitions, steps) on '
+                        'the synthetic scenarios, SEEDS seeds each (default 10): recall, false '
+                        'alarms per hour, exact counts')
     add_config_arguments(parser)
     parser.add_argument('--native-logs', action='store_true',
                         help="show MediaPipe's and TFLite's own log lines")
@@ -537,6 +542,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         NativeLogFilter().start()
     if args.hand_signs is not None:
         return _main_hand_signs(args)
+    if args.activity is not None:
+        from pose_ros.evaluation.activity_scenarios import activity_report
+        return _report(activity_report(range(args.activity)), args.out)
     try:
         config = config_from_arguments(args)
         results = []
