@@ -9,8 +9,8 @@ and says what must come out of it: falls, repetitions of an exercise, steps (Non
 checked). :func:`run_scenario` varies the person (height, distance, place, heading) with a
 seed, renders the motion as a detector sees it (its measured error, and optionally dropped
 frames), runs :class:`~pose_ros.activity.analyzer.ActivityAnalyzer` and returns what it
-counted. :func:`fall_figures` gives the recall and the false alarms per hour of non-fall
-footage that EVALUATION.md reports.
+counted. :func:`activity_report` gives the recall, the false alarms per hour of non-fall
+footage and the share of exact counts that EVALUATION.md reports.
 """
 
 from dataclasses import dataclass, replace
@@ -184,47 +184,6 @@ def mismatches(s: Scenario, o: Outcome) -> List[str]:
         if want is not None and got != want:
             wrong.append(f'{what} {got} (expected {want})')
     return wrong
-
-
-@dataclass(frozen=True)
-class FallFigures:
-    """Fall detection over many runs: recall, and false alarms per hour of non-fall footage."""
-
-    falls: int
-    detected: int
-    non_fall_hours: float
-    false_alarms: int
-
-    @property
-    def recall(self) -> float:
-        """Return the share of the falls reported."""
-        return self.detected / self.falls if self.falls else float('nan')
-
-    @property
-    def false_alarms_per_hour(self) -> float:
-        """Return false alarms per hour of footage with no fall."""
-        return self.false_alarms / self.non_fall_hours if self.non_fall_hours else float('nan')
-
-
-def fall_figures(seeds: Sequence[int], dims: int, drop: float = 0.0, fps: float = 15.0,
-                 scenarios: Sequence[Scenario] = SCENARIOS) -> Tuple[FallFigures,
-                                                                     Dict[str, List[int]]]:
-    """Return the fall figures over ``scenarios`` x ``seeds``, and falls reported per scenario."""
-    falls = detected = false_alarms = 0
-    hours = 0.0
-    per: Dict[str, List[int]] = {}
-    for s in scenarios:
-        for seed in seeds:
-            o = run_scenario(s, seed, fps, dims, drop)
-            per.setdefault(s.name, []).append(o.falls)
-            if s.is_fall:
-                falls += 1
-                detected += min(o.falls, 1)
-                false_alarms += max(o.falls - 1, 0)
-            else:
-                hours += o.duration / 3600.0
-                false_alarms += o.falls
-    return FallFigures(falls, detected, hours, false_alarms), per
 
 
 def _share(part: int, whole: int) -> str:

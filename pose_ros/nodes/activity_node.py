@@ -15,8 +15,6 @@ node keeps running.
 """
 
 from collections import OrderedDict
-import re
-import time
 from typing import Any, Dict, Optional
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
@@ -27,18 +25,16 @@ from pose_ros.config import ActivityConfig
 from pose_ros.image_codec import image_to_bgr, ImageConversionError, numpy_to_image
 from pose_ros.nodes import node_main
 from pose_ros.nodes.params import ConfigParams
+from pose_ros.nodes.people_input import Problems, read_people
 from pose_ros.ros_conversion import decode_people, stamp_seconds
 from pose_ros_msgs.msg import Activity, ActivityEvent, People
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import (DurabilityPolicy, qos_profile_sensor_data, QoSProfile,
                        ReliabilityPolicy)
-from rclpy.serialization import deserialize_message
 from sensor_msgs.msg import Image
 
 _DIAG_HOLD_S = 5.0
-_LOG_THROTTLE_S = 2.0
-_VARIABLE = re.compile(r"'[^']*'|-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 MAX_PEOPLE = 256
 # Activity results kept for matching annotated images by stamp (they arrive a little later).
 _KEPT_RESULTS = 30
@@ -54,9 +50,7 @@ class ActivityNode(Node):
         c = self.params.config
         self.analyzer = ActivityAnalyzer(c)
         self._results: 'OrderedDict[tuple, ActivityFrame]' = OrderedDict()
-        self._last_problem = ''
-        self._problem_at = -1e9
-        self._problem_logged_at: Dict[str, float] = {}
+        self._problems = Problems(self.get_logger())
         self._refused = 0
         self._last_fall = ''
         self._images = 0
@@ -90,30 +84,17 @@ class ActivityNode(Node):
         try:
             self._handle(data)
         except Exception as e:  # noqa: B902 - a bad message must not stop the node
-            self._problem(f'People message not handled ({type(e).__name__}: {e})')
+            self._problems.report(f'People message not handled ({type(e).__name__}: {e})')
 
     def _handle(self, data: bytes) -> None:
-        limit = self.params.config.max_message_bytes
-        if len(data) > limit:
+        msg, refusal = read_people(data, self.params.config.max_message_bytes, MAX_PEOPLE)
+        if msg is None:
             self._refused += 1
-            self._problem(f'People message of {len(data)} bytes exceeds max_message_bytes '
-                          f'({limit}): ignored')
-            return
-        try:
-            msg = deserialize_message(data, People)
-        except Exception as e:  # noqa: B902 - rclpy raises its rmw error types
-            self._refused += 1
-            self._problem(f'People message of {len(data)} bytes does not deserialize '
-                          f'({type(e).__name__}: {e}): ignored')
-            return
-        if len(msg.people) > MAX_PEOPLE:
-            self._refused += 1
-            self._problem(f'{len(msg.people)} people in one message, more than {MAX_PEOPLE}: '
-                          'ignored')
+            self._problems.report(refusal)
             return
         frame, dropped = decode_people(msg)
         for problem in dropped:
-            self._problem(problem)
+            self._problems.report(problem)
         result = self.analyzer.update(stamp_seconds(msg.header.stamp), frame.people)
         self.pub_activity.publish(activity_msg(result, msg.header))
         for event in result.events:
@@ -141,20 +122,9 @@ class ActivityNode(Node):
             self.pub_image.publish(numpy_to_image(bgr, 'bgr8', msg.header))
             self._images += 1
         except (ImageConversionError, ValueError) as e:
-            self._problem(f'annotated image not drawn on ({e})')
+            self._problems.report(f'annotated image not drawn on ({e})')
 
     # --- reporting -------------------------------------------------------------------------
-    def _problem(self, text: str) -> None:
-        now = time.monotonic()
-        self._last_problem = text
-        self._problem_at = now
-        kind = _VARIABLE.sub('#', text[:200])
-        if now - self._problem_logged_at.get(kind, -1e9) >= _LOG_THROTTLE_S:
-            if len(self._problem_logged_at) > 256:
-                self._problem_logged_at.clear()
-            self._problem_logged_at[kind] = now
-            self.get_logger().error(text if len(text) <= 400 else text[:400] + '...')
-
     def _publish_diagnostics(self) -> None:
         t = self.analyzer.totals
         c = self.params.config
@@ -170,13 +140,13 @@ class ActivityNode(Node):
             'input_restarts': str(t.restarts),
             'images_drawn': str(self._images),
             'last_fall': self._last_fall,
-            'last_problem': self._last_problem,
+            'last_problem': self._problems.last,
         }
         status = DiagnosticStatus(name=f'{self.get_name()}: activity',
                                   hardware_id=self.get_fully_qualified_name())
         status.values = [KeyValue(key=k, value=v) for k, v in values.items()]
-        if time.monotonic() - self._problem_at < _DIAG_HOLD_S:
-            status.level, status.message = DiagnosticStatus.WARN, self._last_problem
+        if self._problems.recent(_DIAG_HOLD_S):
+            status.level, status.message = DiagnosticStatus.WARN, self._problems.last
         else:
             status.level, status.message = DiagnosticStatus.OK, 'ok'
         self.pub_diag.publish(node_main.diagnostics(self, status))

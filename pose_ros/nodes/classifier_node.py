@@ -13,7 +13,6 @@ deadman. Any exception turns into an immediate zero Twist, and so does shutting 
 """
 
 from pathlib import Path
-import re
 import threading
 import time
 from typing import Any, Dict, Hashable, Optional
@@ -26,21 +25,16 @@ from pose_ros.classifier.control_loop import build_control_loop, MAX_PEOPLE
 from pose_ros.config import ClassifierConfig
 from pose_ros.nodes import node_main
 from pose_ros.nodes.params import ConfigParams
+from pose_ros.nodes.people_input import Problems, read_people
 from pose_ros.ros_conversion import decode_people, stamp_seconds
 from pose_ros_msgs.msg import People, PoseCommand
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
-from rclpy.serialization import deserialize_message
 from std_msgs.msg import Bool, String
 
 # How long a problem keeps /diagnostics at WARN (ERROR for a fault) after it was last seen.
 _DIAG_HOLD_S = 5.0
-# Each kind of problem is logged at once, then at most once per this many seconds (the counts
-# are on /diagnostics): a flood of one kind cannot hide another.
-_LOG_THROTTLE_S = 2.0
-# What makes two problems the same kind: their text without numbers and quoted names.
-_VARIABLE = re.compile(r"'[^']*'|-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 
 
 class ClassifierNode(Node):
@@ -65,9 +59,7 @@ class ClassifierNode(Node):
                                    known_labels(model.labels if model else ()))
         self.loop = build_control_loop(c, commands, model)
         policy = self.loop.policy
-        self._last_problem = ''
-        self._problem_at = -1e9
-        self._problem_logged_at: Dict[str, float] = {}     # kind -> when last logged
+        self._problems = Problems(self.get_logger())
         self._fault_at = -1e9
         self._last_event = ''
         self._last_stop = ''
@@ -124,23 +116,10 @@ class ClassifierNode(Node):
                 self._log_event(event)
 
     def _handle(self, data: bytes, info: dict) -> None:
-        limit = self.params.config.max_message_bytes
-        if len(data) > limit:
+        msg, refusal = read_people(data, self.params.config.max_message_bytes, MAX_PEOPLE)
+        if msg is None:
             self._refused += 1
-            self._problem(f'People message of {len(data)} bytes exceeds max_message_bytes '
-                          f'({limit}): ignored')
-            return
-        try:
-            msg = deserialize_message(data, People)
-        except Exception as e:  # noqa: B902 - rclpy raises its rmw error types
-            self._refused += 1
-            self._problem(f'People message of {len(data)} bytes does not deserialize '
-                          f'({type(e).__name__}: {e}): ignored')
-            return
-        if len(msg.people) > MAX_PEOPLE:    # before decoding them all
-            self._refused += 1
-            self._problem(f'{len(msg.people)} people in one message, more than {MAX_PEOPLE}: '
-                          'ignored')
+            self._problem(refusal)
             return
         frame, dropped = decode_people(msg)
         report = self.loop.on_frame(stamp_seconds(msg.header.stamp), frame.people,
@@ -210,17 +189,7 @@ class ClassifierNode(Node):
 
     # --- reporting -------------------------------------------------------------------------
     def _problem(self, text: str) -> None:
-        now = time.monotonic()
-        self._last_problem = text
-        self._problem_at = now
-        kind = _VARIABLE.sub('#', text[:200])
-        # Throttled here, cheaply: under a flood of bad messages rclpy's own throttle (it
-        # inspects the caller's frame on every call) would cost more than the message.
-        if now - self._problem_logged_at.get(kind, -1e9) >= _LOG_THROTTLE_S:
-            if len(self._problem_logged_at) > 256:         # kinds are few; stay bounded
-                self._problem_logged_at.clear()
-            self._problem_logged_at[kind] = now
-            self.get_logger().error(text if len(text) <= 400 else text[:400] + '...')
+        self._problems.report(text)
 
     def _log_event(self, event: str) -> None:
         self._last_event = event
@@ -241,7 +210,7 @@ class ClassifierNode(Node):
             'input_restarts': str(c.restarts),
             'people_dropped': str(c.people_dropped),
             'faults': str(c.faults),
-            'last_problem': self._last_problem,
+            'last_problem': self._problems.last,
             'hand_signs': 'on' if self.loop.hand_signs is not None else 'off',
             'frames_with_hands': str(c.frames_with_hands),
             'stop_labels': ', '.join(sorted(self.loop.stop_labels)) or 'none',
@@ -254,8 +223,8 @@ class ClassifierNode(Node):
         status.values = [KeyValue(key=k, value=v) for k, v in values.items()]
         if now - self._fault_at < _DIAG_HOLD_S:
             status.level, status.message = DiagnosticStatus.ERROR, 'fault: Twist zeroed'
-        elif now - self._problem_at < _DIAG_HOLD_S:
-            status.level, status.message = DiagnosticStatus.WARN, self._last_problem
+        elif self._problems.recent(_DIAG_HOLD_S):
+            status.level, status.message = DiagnosticStatus.WARN, self._problems.last
         elif blind:
             status.level, status.message = DiagnosticStatus.WARN, blind
         else:
