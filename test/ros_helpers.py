@@ -205,13 +205,21 @@ def wait_for_node(node: Node, proc: Any, subscribes: Sequence[str] = (),
     """
     Wait until the node process ``proc`` is seen subscribing and publishing these topics.
 
-    ``node`` is this process' node; seeing the other's endpoints means discovery is done both
-    ways, so nothing published next is lost to a slow (loaded machine) discovery. Fails with
+    ``node`` is this process' node; seeing the other's endpoints, and this node's own publishers
+    and subscriptions on those topics matched to them, means discovery is done both ways, so
+    nothing published next is lost to a slow (loaded machine) discovery. Fails with
     the process' log when it died or the topics never showed.
     """
     def ready() -> bool:
+        # The graph (ros_discovery_info) can show an endpoint before DDS has matched it to
+        # this node's own publishers and subscriptions; a message sent in that gap is lost.
+        # So this node's endpoints on those topics must be matched as well.
         return (all(node.count_subscribers(t) > 0 for t in subscribes)
-                and all(node.count_publishers(t) > 0 for t in publishes))
+                and all(node.count_publishers(t) > 0 for t in publishes)
+                and all(p.get_subscription_count() > 0 for p in node.publishers
+                        if p.topic_name in subscribes)
+                and all(s.get_publisher_count() > 0 for s in node.subscriptions
+                        if s.topic_name in publishes))
     ok = wait_for(lambda: ready() or not proc.alive(), timeout)
     assert proc.alive(), f'{proc.name} died:\n{proc.log_tail(40)}'
     assert ok, (f'{proc.name} never showed subscriptions {list(subscribes)} and publishers '

@@ -21,7 +21,7 @@ from pose_ros.tools.graph import NodeProcess, ros_args, share_file
 from pose_ros_msgs.msg import Activity, ActivityEvent, People
 import pytest
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
-from ros_helpers import RosContext, spin_in_thread, wait_for, wait_for_node
+from ros_helpers import publish_until, RosContext, spin_in_thread, wait_for, wait_for_node
 from sensor_msgs.msg import Image
 from std_msgs.msg import Header
 
@@ -52,6 +52,23 @@ class Outputs:
         node.create_subscription(Image, '/activity_image', self._add(self.images), 10)
         node.create_subscription(DiagnosticArray, '/diagnostics', self._add(self.diag), 10)
 
+    def connect(self, people_pub, image_pub=None):
+        """
+        Publish empty People (and grey images) until their outputs come back, then forget them.
+
+        An output that came back proves DDS matched both ways; a message sent before that
+        (seen on a loaded machine even after the graph showed the endpoints) can be lost.
+        """
+        assert publish_until(people_pub, People(header=header_at(0.0)),
+                             lambda: self.activity, 30.0, 0.2), 'no Activity came back'
+        if image_pub is not None:
+            assert publish_until(image_pub, grey_image(0.0), lambda: self.images, 30.0, 0.2), \
+                'no activity_image came back'
+        time.sleep(0.5)
+        with self.lock:
+            for store in (self.activity, self.events, self.images):
+                store.clear()
+
     def _add(self, store):
         def cb(msg):
             with self.lock:
@@ -59,17 +76,20 @@ class Outputs:
         return cb
 
 
-def play(pub, frames, seed=0, dims=3, image_pub=None, rate=60.0):
+def grey_image(t: float) -> Image:
+    return numpy_to_image(np.full((480, 640, 3), 40, np.uint8), 'bgr8', header_at(t))
+
+
+def play(pub, frames, seed=0, dims=3, image_pub=None, rate=60.0, start=10.0):
     """Publish a motion's People (stamps at 15 fps, sent faster); return the messages sent."""
     sent = []
     for t, people in m.render(frames, FPS, np.random.default_rng(seed), m.Camera(),
-                              m.Detector(dims=dims)):
+                              m.Detector(dims=dims), start=start):
         msg = frame_to_people_msg(FrameResult(people, 'synthetic', 640, 480), header_at(t))
         pub.publish(msg)
         sent.append(msg)
         if image_pub is not None:
-            image_pub.publish(numpy_to_image(np.full((480, 640, 3), 40, np.uint8), 'bgr8',
-                                             header_at(t)))
+            image_pub.publish(grey_image(t))
         time.sleep(1.0 / rate)
     return sent
 
@@ -85,6 +105,7 @@ def test_a_fall_is_published_on_activity_events_and_latched_on_fall_alert(tmp_pa
             pub = node.create_publisher(People, '/people', 10)
             with spin_in_thread(node):
                 wait_for_node(node, proc, subscribes=['/people'], publishes=['/activity'])
+                out.connect(pub)
                 sent = play(pub, frames)
                 assert wait_for(lambda: len(out.activity) >= len(sent) and out.falls, 10.0), \
                     proc.log_tail()
@@ -129,6 +150,7 @@ def test_squats_are_counted_and_drawn_on_the_annotated_image(tmp_path):
             with spin_in_thread(node):
                 wait_for_node(node, proc, subscribes=['/people', '/annotated_image'],
                               publishes=['/activity', '/activity_image'])
+                out.connect(pub, images)
                 sent = play(pub, frames, dims=2, image_pub=images)
                 assert wait_for(lambda: len(out.activity) >= len(sent), 10.0), proc.log_tail()
                 assert wait_for(lambda: out.images, 5.0)
@@ -156,9 +178,11 @@ def test_bad_input_is_reported_and_the_node_keeps_running(tmp_path):
             images = node.create_publisher(Image, '/annotated_image', 10)
             with spin_in_thread(node):
                 wait_for_node(node, proc, subscribes=['/people', '/annotated_image'],
-                              publishes=['/activity'])
+                              publishes=['/activity', '/activity_image'])
+                out.connect(pub, images)
                 first = play(pub, m.hold(p, 0.3, FPS))
-                assert wait_for(lambda: len(out.activity) >= len(first), 10.0)
+                assert wait_for(lambda: len(out.activity) >= len(first), 10.0), \
+                    (len(out.activity), len(first), proc.log_tail())
                 n = len(out.activity)
                 bad = first[0]
                 bad.people[0].body.keypoints = bad.people[0].body.keypoints[:5]   # truncated
@@ -169,7 +193,7 @@ def test_bad_input_is_reported_and_the_node_keeps_running(tmp_path):
                 broken = Image(header=header_at(50.0), height=10, width=10, encoding='bgr8',
                                step=30, data=bytes(7))             # truncated pixels
                 images.publish(broken)
-                play(pub, m.hold(p, 0.3, FPS))                     # still working
+                play(pub, m.hold(p, 0.3, FPS), start=60.0)         # still working
                 assert wait_for(lambda: len(out.activity) > n + 3, 10.0), proc.log_tail()
                 assert proc.alive()
         finally:
