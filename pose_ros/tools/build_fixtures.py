@@ -39,7 +39,7 @@ from pathlib import Path
 import shutil
 import sys
 import tempfile
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -284,7 +284,7 @@ def _check_common(fps: float, size: Optional[Sequence[int]]) -> Optional[Size]:
     return width, height
 
 
-def _build_photo_bag(out_dir: Path, photos: Sequence[str], fps: float, repeat: int,
+def _build_photo_bag(out_dir: Path, photos: Sequence[Union[str, Path]], fps: float, repeat: int,
                      size: Sequence[int], compressed: bool, frame_id: str,
                      start_ns: int) -> Tuple[Path, bool]:
     out_dir = Path(out_dir)
@@ -294,7 +294,7 @@ def _build_photo_bag(out_dir: Path, photos: Sequence[str], fps: float, repeat: i
         raise ValueError(f'repeat must be >= 1, got {repeat}')
     if not photos:
         raise ValueError('no photos given')
-    paths = [find_media(name) for name in photos]
+    paths = [Path(p) if isinstance(p, Path) else find_media(p) for p in photos]
     sources = [{'name': p.name, 'sha256': sha256_file(p)} for p in paths]
     params = {
         'fixture_version': FIXTURE_VERSION, 'kind': 'photos', 'sources': sources,
@@ -323,7 +323,8 @@ def _build_photo_bag(out_dir: Path, photos: Sequence[str], fps: float, repeat: i
     return out_dir, written
 
 
-def build_photo_bag(out_dir: Path, photos: Sequence[str] = PEOPLE_PHOTOS, fps: float = 10.0,
+def build_photo_bag(out_dir: Path, photos: Sequence[Union[str, Path]] = PEOPLE_PHOTOS,
+                    fps: float = 10.0,
                     repeat: int = 3, size: Sequence[int] = (640, 480), compressed: bool = False,
                     frame_id: str = FRAME_ID, start_ns: int = DEFAULT_START_NS) -> Path:
     """
@@ -331,7 +332,8 @@ def build_photo_bag(out_dir: Path, photos: Sequence[str] = PEOPLE_PHOTOS, fps: f
 
     :param out_dir: The bag folder to write (it holds ``metadata.yaml``, the ``.mcap`` file and
         ``fixture.json``).
-    :param photos: Names of files in the media folder (see :mod:`pose_ros.media`).
+    :param photos: Names of files in the media folder (see :mod:`pose_ros.media`), or paths
+        of other photos (a ``Path``).
     :param fps: Frame rate of the stamps.
     :param repeat: Consecutive frames per photo.
     :param size: (width, height) of the images.
