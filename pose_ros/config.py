@@ -404,7 +404,7 @@ class FallConfig(Section):
                             'in window) for a fall; sitting on a chair drops them about 0.8, '
                             'a fall from standing about 1.5.', limits=(0.1, 5.0))
     min_speed: float = param(1.8, 'Torso lengths per second the hips must drop at, at the '
-                             'fastest (over 0.2-0.5 s); lying down on purpose is slower.',
+                             'fastest (over 0.4-0.6 s); lying down on purpose is slower.',
                              limits=(0.1, 20.0))
     window: float = param(2.0, 'Seconds before lying down in which the drop must happen.',
                           limits=(0.2, 10.0))
@@ -494,6 +494,10 @@ class ActivityConfig(Section):
                                   limits=(0.0, 1.0))
     forget_after: float = param(5.0, 'Seconds a track may be unseen before its counts are '
                                 'dropped (the totals keep them).', limits=(0.1, 3600.0))
+    handover: float = param(1.0, 'Seconds after a track was lost in which a new track '
+                            'appearing over its last box (IoU >= 0.3) carries on its counts and '
+                            'state: a tracker that loses a person in a fall or a fast move; 0: '
+                            'never.', limits=(0.0, 10.0))
     reliable_input: bool = param(True, 'Subscribe to people with RELIABLE QoS (what body_node '
                                  'publishes); false for best effort.', read_only=True)
     max_message_bytes: int = param(16 * 1024 * 1024, 'People messages larger than this '

@@ -142,6 +142,57 @@ def test_cadence_is_the_walking_pace():
     assert 95.0 <= last.cadence <= 125.0, last.cadence
 
 
+def renamed(frames, from_t, new_id, gap=2, shift=0.0):
+    """Lose the person at ``from_t`` for ``gap`` frames, then give them ``new_id``."""
+    out, lost = [], 0
+    for t, people in frames:
+        if t >= from_t and lost < gap:
+            lost += 1
+            out.append((t, []))
+            continue
+        if t >= from_t:
+            people = [Person(body=p.body, bbox=p.bbox + np.float32(shift), score=p.score,
+                             track_id=new_id) for p in people]
+        out.append((t, people))
+    return out
+
+
+def test_a_track_lost_in_a_fall_hands_its_state_to_the_new_track_over_it():
+    """A tracker (ByteTrack) can lose a person as a tall box turns wide, then start a new id."""
+    p = m.standing()
+    frames = m.render(m.hold(p, 2.0, FPS) + m.fall(p, 'right', FPS, lie=3.0), FPS,
+                      np.random.default_rng(0), m.Camera(), m.Detector(dims=2))
+    lying_from = 2.0 + 1.0        # the fall takes about a second
+
+    def run(config, frames):
+        analyzer = ActivityAnalyzer(config)
+        events = [e for t, people in frames for e in analyzer.update(t, people).events]
+        return analyzer, events
+
+    analyzer, events = run(NO_EXERCISE, renamed(frames, lying_from, new_id=9))
+    assert [(e.kind, e.track_id) for e in events] == [(FALL, 9)]
+    assert analyzer.totals.handovers == 1
+    # Not when handing over is off, when the new track is elsewhere, or came too late.
+    off = replace_config(NO_EXERCISE, {'handover': 0.0})
+    assert run(off, renamed(frames, lying_from, new_id=9))[1] == []
+    assert run(NO_EXERCISE, renamed(frames, lying_from, new_id=9, shift=300.0))[1] == []
+    late = renamed(frames, lying_from, new_id=9, gap=int(1.5 * FPS))
+    assert run(NO_EXERCISE, late)[1] == []
+
+
+def test_a_new_track_takes_over_one_lost_track_only():
+    still = m.render(m.hold(m.standing(), 1.0, FPS), FPS, np.random.default_rng(0),
+                     m.Camera(), m.Detector(dims=2))
+    analyzer = ActivityAnalyzer(NO_EXERCISE)
+    for t, people in still[:-1]:
+        analyzer.update(t, people)
+    t, people = still[-1]
+    twins = [Person(body=people[0].body, bbox=people[0].bbox, score=0.9, track_id=i)
+             for i in (5, 6)]
+    analyzer.update(t, twins)
+    assert analyzer.totals.handovers == 1 and analyzer.tracked == 2
+
+
 def test_untracked_people_are_left_out_and_counted():
     frames = m.render(m.hold(m.standing(), 1.0, FPS), FPS, np.random.default_rng(0),
                       m.Camera(), m.Detector(), track_id=-1)

@@ -126,8 +126,43 @@ def test_a_real_person_falling_is_seen_lying():
     assert lay.update(0.1, [_as_track(biggest)]).people[0].posture == 'lying'
 
 
-def test_the_launched_graph_counts_steps_on_replayed_footage(tmp_path):
-    """body_node and activity_node as bringup starts them (use_activity:=true), bag replayed."""
+def test_a_staged_real_fall_is_found_and_lying_down_slowly_is_not(tmp_path):
+    """
+    A real person's pixels turned over about his feet (pose_ros.tools.staged_fall).
+
+    The pipeline sees a real detector's keypoints on a turning body (its hips lag, then
+    jump as the body turns horizontal) and ByteTrack may lose him in the fall: one fall, after
+    he started going down; going down over 6 s is no fall.
+    """
+    found = {}
+    for name in ('fall', 'lie_down'):
+        bag = fixture_bag(name)
+        out = tmp_path / name
+        summary = offline.run(bag, out, BodyConfig(), progress=False,
+                              activity=replace(ActivityConfig(), {'repetitions.exercise': ''}))
+        events = [json.loads(line) for line in open(out / 'activity_events.jsonl')]
+        activity = [json.loads(line) for line in open(out / 'activity.jsonl')]
+        start = json.loads((bag / 'fixture.json').read_text())['first_stamp_ns'] / 1e9
+        found[name] = [(e['kind'], round(stamp(e['header']) - start, 1)) for e in events]
+        assert summary['activity']['falls'] == len(found[name])
+        # Lying at the end either way.
+        assert {p['posture'] for p in activity[-1]['people']} == {'lying'}, activity[-1]
+    assert len(found['fall']) == 1 and found['fall'][0][0] == 'fall', found
+    # He starts going down at 2.0 s, lies from 2.6 s; falls.confirm is 1 s.
+    assert 2.6 <= found['fall'][0][1] <= 4.5, found
+    assert found['lie_down'] == [], found
+
+
+def stamp(header) -> float:
+    return header['stamp']['sec'] + header['stamp']['nanosec'] * 1e-9
+
+
+def run_graph(tmp_path, bag, rate, body_params=None):
+    """
+    Replay ``bag`` through body_node and activity_node as bringup starts them.
+
+    Returns the Activity messages, fall alerts, activity images and activity diagnostics.
+    """
     import threading
     import time
 
@@ -140,10 +175,11 @@ def test_the_launched_graph_counts_steps_on_replayed_footage(tmp_path):
     from ros_helpers import Lifecycle, RosContext, spin_in_thread, wait_for
     from sensor_msgs.msg import Image
 
-    bag = fixture_bag('video')
     params = [share_file('config/pose_ros.yaml')]
     got = {'activity': [], 'falls': [], 'images': [], 'diag': []}
     lock = threading.Lock()
+    compressed = bool((body_params or {}).get('compressed'))
+    image_topic = '/camera/color/image_raw' + ('/compressed' if compressed else '')
 
     def keep(key):
         def cb(msg):
@@ -155,8 +191,11 @@ def test_the_launched_graph_counts_steps_on_replayed_footage(tmp_path):
                          durability=DurabilityPolicy.TRANSIENT_LOCAL)
     with RosContext() as ros:
         body = NodeProcess('body_node', ros_args(params, remaps={
-            'image': '/camera/color/image_raw', 'camera_info': '/camera/color/camera_info'},
-            params={'autostart': False}), log_path=tmp_path / 'body_node.log')
+            'image': '/camera/color/image_raw',
+            'image/compressed': '/camera/color/image_raw/compressed',
+            'camera_info': '/camera/color/camera_info'},
+            params={'autostart': False, **(body_params or {})}),
+            log_path=tmp_path / 'body_node.log')
         activity = NodeProcess('activity_node', ros_args(params),
                                log_path=tmp_path / 'activity_node.log')
         try:
@@ -171,23 +210,39 @@ def test_the_launched_graph_counts_steps_on_replayed_footage(tmp_path):
                 assert lifecycle.change(Transition.TRANSITION_CONFIGURE), body.log_text()
                 assert lifecycle.change(Transition.TRANSITION_ACTIVATE), body.log_text()
                 assert wait_for(lambda: node.count_subscribers('/people') > 0
-                                and node.count_subscribers('/camera/color/image_raw') > 0,
+                                and node.count_subscribers(image_topic) > 0,
                                 90.0), body.log_text() + activity.log_text()
-                # A third of real time: body_node keeps up on two cores, so the steps are
-                # counted on (nearly) every frame, as offline counts them.
-                replay_bag(ros.node('test_activity_replay'), bag, rate=0.3)
+                replay_bag(ros.node('test_activity_replay'), bag, rate=rate)
                 time.sleep(2.0)
             assert body.alive() and activity.alive()
         finally:
             codes = (body.stop(), activity.stop())
     assert codes == (0, 0), body.log_text()[-2000:] + activity.log_text()[-2000:]
     with lock:
-        messages, falls, images = got['activity'], got['falls'], got['images']
         diag = [kv for d in got['diag'] for s in d.status if 'activity' in s.name
                 for kv in s.values]
+        return got['activity'], got['falls'], got['images'], diag
+
+
+def test_the_launched_graph_counts_steps_on_replayed_footage(tmp_path):
+    """body_node and activity_node as bringup starts them (use_activity:=true), bag replayed."""
+    # A third of real time: body_node keeps up on two cores, so the steps are counted on
+    # (nearly) every frame, as offline counts them.
+    messages, falls, images, diag = run_graph(tmp_path, fixture_bag('video'), rate=0.3)
     assert len(messages) >= 80, len(messages)
     assert all(m.header.frame_id for m in messages)
     steps = max((p.steps for m in messages for p in m.people), default=0)
     assert steps >= 1, [(p.track_id, p.steps) for m in messages[-5:] for p in m.people]
     assert falls == [] and images
     assert any(kv.key == 'steps' and int(kv.value) >= 1 for kv in diag), diag
+
+
+def test_the_launched_graph_alerts_a_staged_real_fall(tmp_path):
+    """The staged fall (JPEG, as compressed_image_transport sends it) raises fall_alert once."""
+    messages, falls, _, diag = run_graph(tmp_path, fixture_bag('fall'), rate=0.3,
+                                         body_params={'compressed': True})
+    assert len(messages) >= 50, len(messages)
+    assert [(f.kind, f.count) for f in falls] == [('fall', 1)], falls
+    assert falls[0].detail.startswith('posture lying')
+    assert any(p.fallen for p in messages[-1].people), messages[-1]
+    assert any(kv.key == 'falls' and kv.value == '1' for kv in diag), diag

@@ -10,6 +10,12 @@ keeps, per track id, a :class:`~pose_ros.activity.falls.FallDetector`, a
 :class:`~pose_ros.activity.steps.StepCounter`. activity_node and ``offline --activity`` both
 use it, with one :class:`~pose_ros.config.ActivityConfig`. Untracked people (``track_id``
 -1) are left out: counting needs to know that two frames show the same person.
+
+A tracker can lose a person who moves fast and changes shape (ByteTrack's motion model
+overshoots when a tall box becomes a wide one in a fall) and start a new track a few frames
+later. So a new track that appears over the last box of a track lost less than
+``handover`` seconds before carries on that track's state (its counts, and the fall under
+way) under the new id.
 """
 
 from dataclasses import dataclass, field
@@ -21,9 +27,11 @@ from pose_ros.activity.falls import FallDetector, UNKNOWN
 from pose_ros.activity.repetitions import RepetitionCounter
 from pose_ros.activity.steps import StepCounter
 from pose_ros.config import ActivityConfig
+from pose_ros.geometry.boxes import box_iou
 from pose_ros.people import Person
 
 FALL, GOT_UP, REPETITION = 'fall', 'got_up', 'repetition'
+HANDOVER_IOU = 0.3      # overlap of a new track's box with a lost one's last box to carry on
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,7 @@ class Totals:
     frames: int = 0
     untracked: int = 0      # people left out for having no track id
     restarts: int = 0       # stamps went back (a bag replayed again): state was reset
+    handovers: int = 0      # new tracks that carried on a just-lost track's state
 
 
 @dataclass
@@ -73,6 +82,7 @@ class _Track:
     reps: RepetitionCounter
     steps: StepCounter
     last_seen: float
+    box: Tuple[float, float, float, float] = (np.nan,) * 4
 
 
 @dataclass
@@ -121,21 +131,42 @@ class ActivityAnalyzer:
         self._last_stamp = stamp
         self.totals.frames += 1
         out = ActivityFrame()
-        for person in people:
-            if person.track_id < 0:
-                self.totals.untracked += 1
-                continue
+        tracked = [p for p in people if p.track_id >= 0]
+        self.totals.untracked += len(people) - len(tracked)
+        self._hand_over(stamp, tracked)
+        for person in tracked:
             track = self._tracks.get(person.track_id)
             if track is None:
                 track = self._tracks[person.track_id] = _Track(
                     TorsoReference(), FallDetector(c.falls), RepetitionCounter(c.repetitions),
                     StepCounter(c.steps), stamp)
             track.last_seen = stamp
+            track.box = tuple(float(v) for v in person.bbox[:4])
             out.people.append(self._one(stamp, person, track, out.events))
         for track_id in [i for i, t in self._tracks.items()
                          if stamp - t.last_seen > c.forget_after]:
             del self._tracks[track_id]
         return out
+
+    def _hand_over(self, stamp: float, people: Sequence[Person]) -> None:
+        """Give each new track the state of a track lost just before over the same box."""
+        if self.config.handover <= 0.0:
+            return
+        here = {p.track_id for p in people}
+        lost = {i: t for i, t in self._tracks.items()
+                if i not in here and stamp - t.last_seen <= self.config.handover}
+        new = [p for p in people if p.track_id not in self._tracks]
+        pairs = sorted(((box_iou(p.bbox, t.box), p.track_id, i)
+                        for p in new for i, t in lost.items()), reverse=True)
+        taken = set()
+        for iou, new_id, old_id in pairs:
+            if iou < HANDOVER_IOU:
+                break
+            if new_id in taken or old_id in taken:
+                continue
+            taken |= {new_id, old_id}
+            self._tracks[new_id] = self._tracks.pop(old_id)
+            self.totals.handovers += 1
 
     def _one(self, stamp: float, person: Person, track: _Track,
              events: List[ActivityEvent]) -> PersonActivity:
@@ -155,7 +186,7 @@ class ActivityAnalyzer:
             events.append(ActivityEvent(tid, REPETITION, track.reps.count, stamp))
         if c.steps.enabled:
             self.totals.steps += track.steps.update(stamp, s, torso)
-        box = tuple(float(v) for v in person.bbox[:4])
+        box = track.box
         return PersonActivity(
             track_id=tid, posture=posture, fallen=track.falls.fallen, falls=track.falls.falls,
             exercise=c.repetitions.exercise, repetitions=track.reps.count,

@@ -28,8 +28,11 @@ from pose_ros.activity.body_signals import BodySignals, in_torsos, UPRIGHT_TILT_
 from pose_ros.config import FallConfig
 
 # Hip speeds are measured over spans of this many seconds: long enough that the detector's
-# per-frame error averages out, short enough that a fall's peak speed is not.
-SPEED_SPAN_S = (0.2, 0.5)
+# per-frame error averages out, and that its jumps read slower than a fall (as a body turns
+# horizontal, YOLO moves the hips and ankles by up to 0.6 torso lengths from one frame to the
+# next: 0.6 / 0.4 s = 1.5 torso lengths/s, under min_speed); short enough that a fall's peak
+# speed is not averaged out.
+SPEED_SPAN_S = (0.4, 0.6)
 # Frames not showing the person lying (missing, or ambiguous) tolerated while a fall is being
 # confirmed.
 MAX_GAP_S = 0.6

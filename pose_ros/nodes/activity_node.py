@@ -138,6 +138,7 @@ class ActivityNode(Node):
             'messages_ignored': str(self._refused),
             'untracked_people_ignored': str(t.untracked),
             'input_restarts': str(t.restarts),
+            'track_handovers': str(t.handovers),
             'images_drawn': str(self._images),
             'last_fall': self._last_fall,
             'last_problem': self._problems.last,
