@@ -429,9 +429,11 @@ class RepetitionsConfig(Section):
                           '(elbow angle), jumping_jack (arms raised), push_up (elbow angle, '
                           'torso horizontal); empty: none. A change restarts the counts.',
                           choices=('',) + EXERCISES)
-    squat_rest: float = param(1.45, 'Squat: standing once the hips are this many torso lengths '
-                              'above the ankles...', limits=(0.0, 5.0))
-    squat_peak: float = param(1.2, '...and down once at most this many.', limits=(0.0, 5.0))
+    squat_rest: float = param(0.9, 'Squat: standing once the hips are this high above the '
+                              'ankles, as a fraction of the person\'s own standing height '
+                              '(their last 20 s)...', limits=(0.0, 2.0))
+    squat_peak: float = param(0.72, '...and down once at most this (a half squat: about 0.85, '
+                              'thighs level: about 0.5).', limits=(0.0, 2.0))
     curl_rest: float = param(130.0, 'Arm curl: arm down once the elbow opens to this many '
                              'degrees...', limits=(0.0, 180.0))
     curl_peak: float = param(75.0, '...and curled once it closes to this.',

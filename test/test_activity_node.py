@@ -208,7 +208,7 @@ def test_bad_input_is_reported_and_the_node_keeps_running(tmp_path):
 
 @pytest.mark.parametrize('params, message', [
     ({'repetitions.exercise': 'burpee'}, "repetitions.exercise must be one of ['', 'squat'"),
-    ({'repetitions.squat_rest': 1.0}, 'squat_rest (1.0) must be above squat_peak'),
+    ({'repetitions.squat_rest': 0.5}, 'squat_rest (0.5) must be above squat_peak'),
     ({'falls.confirm': -1.0}, 'Fix: falls.confirm is a float in [0.0, 30.0]'),
 ])
 def test_bad_configuration_is_rejected_at_start(tmp_path, params, message):

@@ -128,7 +128,7 @@ def test_a_real_person_falling_is_seen_lying():
 
 def test_a_staged_real_fall_is_found_and_lying_down_slowly_is_not(tmp_path):
     """
-    A real person's pixels turned over about his feet (pose_ros.tools.staged_fall).
+    A real person's pixels turned over about his feet (pose_ros.tools.staged_motion).
 
     The pipeline sees a real detector's keypoints on a turning body (its hips lag, then
     jump as the body turns horizontal) and ByteTrack may lose him in the fall: one fall, after
@@ -151,6 +151,20 @@ def test_a_staged_real_fall_is_found_and_lying_down_slowly_is_not(tmp_path):
     # He starts going down at 2.0 s, lies from 2.6 s; falls.confirm is 1 s.
     assert 2.6 <= found['fall'][0][1] <= 4.5, found
     assert found['lie_down'] == [], found
+
+
+def test_staged_real_squats_are_counted(tmp_path):
+    """The same man's legs squashed to 45 % and back, three times: three squats, in phase."""
+    bag = fixture_bag('squats')
+    summary = offline.run(bag, tmp_path, BodyConfig(), progress=False, activity=ActivityConfig())
+    assert summary['activity']['repetitions'] == 3, summary
+    events = [json.loads(line) for line in open(tmp_path / 'activity_events.jsonl')]
+    start = json.loads((bag / 'fixture.json').read_text())['first_stamp_ns'] / 1e9
+    # He starts at 1.5 s, each squat takes 2.5 s: each is counted as he stands up again.
+    assert [(e['kind'], e['count']) for e in events] == [('repetition', n) for n in (1, 2, 3)]
+    ends = [1.5 + 2.5 * n for n in (1, 2, 3)]
+    for e, end in zip(events, ends):
+        assert end - 1.0 <= stamp(e['header']) - start <= end + 0.5, (events, ends)
 
 
 def stamp(header) -> float:
@@ -235,6 +249,17 @@ def test_the_launched_graph_counts_steps_on_replayed_footage(tmp_path):
     assert steps >= 1, [(p.track_id, p.steps) for m in messages[-5:] for p in m.people]
     assert falls == [] and images
     assert any(kv.key == 'steps' and int(kv.value) >= 1 for kv in diag), diag
+
+
+def test_the_launched_graph_counts_staged_real_squats(tmp_path):
+    """The staged squats through the graph: three repetitions, drawn on activity_image."""
+    messages, falls, images, diag = run_graph(tmp_path, fixture_bag('squats'), rate=0.5,
+                                              body_params={'compressed': True})
+    assert len(messages) >= 90, len(messages)
+    best = max((p for m in messages for p in m.people), key=lambda p: p.repetitions)
+    assert (best.exercise, best.repetitions) == ('squat', 3), best
+    assert falls == [] and images
+    assert any(kv.key == 'repetitions' and kv.value == '3' for kv in diag), diag
 
 
 def test_the_launched_graph_alerts_a_staged_real_fall(tmp_path):

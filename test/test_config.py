@@ -64,8 +64,8 @@ def test_invalid_values_name_the_parameter(changes, message):
 
 
 def test_activity_cross_checks():
-    with pytest.raises(C.ConfigError, match=r'squat_rest \(1.0\) must be above squat_peak'):
-        C.replace(C.ActivityConfig(), {'repetitions.squat_rest': 1.0})
+    with pytest.raises(C.ConfigError, match=r'squat_rest \(0.5\) must be above squat_peak'):
+        C.replace(C.ActivityConfig(), {'repetitions.squat_rest': 0.5})
     with pytest.raises(C.ConfigError, match=r'jack_rest \(130.0\) must be below jack_peak'):
         C.replace(C.ActivityConfig(), {'repetitions.jack_rest': 130.0})
     with pytest.raises(C.ConfigError, match='repetitions.exercise must be one of'):

@@ -10,7 +10,12 @@ threshold (the gap between the two thresholds is the hysteresis: detector noise 
 threshold cannot count). The measure is the median of the last three frames, so that one
 wild joint cannot reach an end. The phase says where the person is in the cycle.
 
-- squat: hips above the ankles, in torso lengths (seen from the front or the side);
+- squat: hips above the ankles, as a fraction of the person's own standing height of the
+  hips above the ankles (seen from the front or the side). In torso lengths that height
+  differs from person to person and with the view: 1.33-1.86 for the standing people YOLO
+  finds in the development photos, so a threshold in torso lengths would leave some of them
+  never "standing". Their standing height is the 80th percentile of the last
+  ``STANDING_SAMPLES`` values: the tops of the repetitions, and any standing between them;
 - arm_curl: the more bent elbow's angle, one arm or both together (best seen from the side;
   a forearm raised towards the camera looks shorter but bends the same way in the image);
 - jumping_jack: how far the arms are raised from the torso (front view);
@@ -26,6 +31,9 @@ from pose_ros.activity.body_signals import BodySignals, in_torsos
 from pose_ros.config import RepetitionsConfig
 
 REST, GOING, PEAK, RETURNING, UNKNOWN = 'rest', 'going', 'peak', 'returning', ''
+STANDING_SAMPLES = 300      # frames of hips-above-ankles kept for the standing height (20 s)
+STANDING_PERCENTILE = 80.0
+MIN_STANDING_SAMPLES = 5    # frames before the standing height is known
 
 
 @dataclass(frozen=True)
@@ -51,7 +59,12 @@ def thresholds(config: RepetitionsConfig) -> Optional[Thresholds]:
 
 def exercise_measure(exercise: str, s: BodySignals, torso: Optional[float],
                      config: RepetitionsConfig) -> float:
-    """Return the measure of ``exercise`` in one skeleton (NaN when not seen)."""
+    """
+    Return the measure of ``exercise`` in one skeleton (NaN when not seen).
+
+    For a squat: hips above the ankles in torso lengths (:class:`RepetitionCounter` divides it
+    by the person's standing value).
+    """
     if exercise == 'squat':
         return in_torsos(s.hip_over_ankles, torso)
     if exercise == 'arm_curl':
@@ -71,6 +84,7 @@ class RepetitionCounter:
         self.config = config
         self.ends = thresholds(config)
         self._recent: Deque[float] = deque(maxlen=3)
+        self._standing: Deque[float] = deque(maxlen=STANDING_SAMPLES)
         self._at: Optional[str] = None        # REST or PEAK: the last end reached
         self.count = 0
         self.phase = UNKNOWN
@@ -83,6 +97,14 @@ class RepetitionCounter:
         value = exercise_measure(self.config.exercise, s, torso, self.config)
         if not np.isfinite(value):
             return False
+        if self.config.exercise == 'squat':
+            self._standing.append(value)
+            if len(self._standing) < MIN_STANDING_SAMPLES:
+                return False
+            standing = float(np.percentile(self._standing, STANDING_PERCENTILE))
+            if standing <= 0.0:
+                return False
+            value /= standing
         self._recent.append(value)
         progress = self.ends.progress(float(np.median(self._recent)))
         self.progress = progress

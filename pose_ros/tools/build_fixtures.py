@@ -28,11 +28,12 @@ whose ``fixture.json`` holds the same parameters (sources' sha256 included) is r
 untouched; otherwise it is rebuilt (into a temporary folder, then renamed into place, under
 a lock file ``.<name>.lock`` beside the bag so that parallel test processes build it once).
 
-A staged fall (``fall``, ``lie_down``) is a real person's pixels turned over about his feet
-(:mod:`pose_ros.tools.staged_fall`): real footage of falls is not available here.
+Staged motion (``fall``, ``lie_down``, ``squats``) is a real person's pixels turned over
+about his feet, or his legs squashed and stretched (:mod:`pose_ros.tools.staged_motion`): real
+footage of falls and exercises is not available here.
 
-Command line: ``build_fixtures [--out DIR] [--only photos|photos_compressed|video|fall|lie_down
-...]``.
+Command line: ``build_fixtures [--out DIR] [--only NAME ...]`` with the names of
+``STANDARD_FIXTURES``.
 """
 
 import argparse
@@ -64,10 +65,12 @@ JPEG_QUALITY = 90
 COMPRESSED_FORMAT = 'bgr8; jpeg compressed bgr8'
 FIXTURE_FILE = 'fixture.json'
 FIXTURE_VERSION = 1
-STANDARD_FIXTURES = ('photos', 'photos_compressed', 'video', 'fall', 'lie_down')
+STANDARD_FIXTURES = ('photos', 'photos_compressed', 'video', 'fall', 'lie_down', 'squats')
 STANDARD_VIDEO_FRAMES = 100
-# Staged falls (pose_ros.tools.staged_fall): seconds standing, going down, lying.
-STAGED = {'fall': (2.0, 0.6, 3.0), 'lie_down': (2.0, 6.0, 3.0)}
+# Staged motion of a real person (pose_ros.tools.staged_motion): motion and timing (s).
+STAGED = {'fall': ('fall', {'hold_s': 2.0, 'fall_s': 0.6, 'lie_s': 3.0}),
+          'lie_down': ('fall', {'hold_s': 2.0, 'fall_s': 6.0, 'lie_s': 3.0}),
+          'squats': ('squats', {'hold_s': 1.5, 'squats': 3, 'period_s': 2.5})}
 
 Size = Tuple[int, int]
 
@@ -444,18 +447,22 @@ def build_video_bag(out_dir: Path, video: str = VIDEO, max_frames: Optional[int]
                             start_ns, progress)[0]
 
 
-def _build_staged_bag(out_dir: Path, hold_s: float, fall_s: float, lie_s: float, fps: float,
+def _build_staged_bag(out_dir: Path, motion: str, timing: Dict[str, float], fps: float,
                       start_ns: int) -> Tuple[Path, bool]:
-    from pose_ros.tools import staged_fall
+    from pose_ros.tools import staged_motion
 
+    makers = {'fall': staged_motion.fall_frames, 'squats': staged_motion.squat_frames}
+    if motion not in makers:
+        raise ValueError(f'unknown staged motion {motion!r}; known: {", ".join(makers)}')
     out_dir = Path(out_dir)
-    path = find_media(staged_fall.PHOTO)
+    path = find_media(staged_motion.PHOTO)
     size = (640, 480)
     params = {
-        'fixture_version': FIXTURE_VERSION, 'kind': 'staged_fall',
+        'fixture_version': FIXTURE_VERSION, 'kind': f'staged_{motion}',
         'sources': [{'name': path.name, 'sha256': sha256_file(path)}],
-        'person_box': list(staged_fall.PERSON_BOX), 'hold_s': hold_s, 'fall_s': fall_s,
-        'lie_s': lie_s, 'fps': float(fps), 'size': list(size), 'compressed': True,
+        'person_box': list(staged_motion.PERSON_BOX), 'timing': dict(timing),
+        'staging': staged_motion.staging(),
+        'fps': float(fps), 'size': list(size), 'compressed': True,
         'frame_id': FRAME_ID, 'start_ns': int(start_ns), 'topics': _topics(True),
         'encoding': 'jpeg', 'jpeg_quality': JPEG_QUALITY, 'storage': 'mcap',
     }
@@ -464,26 +471,23 @@ def _build_staged_bag(out_dir: Path, hold_s: float, fall_s: float, lie_s: float,
     photo = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if photo is None:
         raise ValueError(f'OpenCV cannot read the photo {path}')
-    frames = staged_fall.staged_frames(photo, fps, hold_s, fall_s, lie_s, size)
-    extra = {'falls_at_s': hold_s}
-    written = _write_bag(out_dir, params, frames, size, True, FRAME_ID, fps, int(start_ns),
-                         extra)
+    frames = makers[motion](photo, fps, size=size, **timing)
+    written = _write_bag(out_dir, params, frames, size, True, FRAME_ID, fps, int(start_ns), {})
     return out_dir, written
 
 
-def build_staged_fall_bag(out_dir: Path, hold_s: float = 2.0, fall_s: float = 0.6,
-                          lie_s: float = 3.0, fps: float = 10.0,
-                          start_ns: int = DEFAULT_START_NS) -> Path:
+def build_staged_bag(out_dir: Path, motion: str = 'fall', fps: float = 10.0,
+                     start_ns: int = DEFAULT_START_NS, **timing: float) -> Path:
     """
-    Write (or reuse) a JPEG bag of a real person staged falling (:mod:`.staged_fall`).
+    Write (or reuse) a JPEG bag of a real person staged falling or squatting.
 
-    :param hold_s: Seconds he stands first.
-    :param fall_s: Seconds he takes to go down (0.6: a fall; several: lying down on purpose).
-    :param lie_s: Seconds he lies still after.
+    :param motion: ``'fall'`` (timing ``hold_s``, ``fall_s``, ``lie_s``: 0.6 s is a fall,
+        several seconds lying down on purpose) or ``'squats'`` (``hold_s``, ``squats``,
+        ``period_s``); see :mod:`pose_ros.tools.staged_motion`.
     :raises MediaMissing: ``bus.jpg`` is not in the media folder.
     """
     _check_common(fps, None)
-    return _build_staged_bag(out_dir, hold_s, fall_s, lie_s, fps, start_ns)[0]
+    return _build_staged_bag(out_dir, motion, timing, fps, start_ns)[0]
 
 
 def _build_standard(root: Path, name: str, progress: bool = False) -> Tuple[Path, bool]:
@@ -497,7 +501,8 @@ def _build_standard(root: Path, name: str, progress: bool = False) -> Tuple[Path
         return _build_video_bag(root / name, VIDEO, STANDARD_VIDEO_FRAMES, 10.0, None, False,
                                 FRAME_ID, DEFAULT_START_NS, progress)
     if name in STAGED:
-        return _build_staged_bag(root / name, *STAGED[name], 10.0, DEFAULT_START_NS)
+        motion, timing = STAGED[name]
+        return _build_staged_bag(root / name, motion, timing, 10.0, DEFAULT_START_NS)
     raise ValueError(f'unknown fixture {name!r}; known: {", ".join(STANDARD_FIXTURES)}')
 
 
@@ -508,9 +513,10 @@ def ensure_fixtures(root: Optional[Path] = None,
 
     The set: ``'photos'`` (the six :data:`~pose_ros.media.PEOPLE_PHOTOS`, raw ``bgr8``
     640x480, 10 fps, 3 frames each: 18 frames), ``'photos_compressed'`` (the same as JPEG)
-    ``'video'`` (the first 100 frames of ``vtest.avi``, 768x576, 10 fps), and ``'fall'`` and
-    ``'lie_down'`` (a real person staged falling in 0.6 s, or lying down over 6 s, JPEG
-    640x480, 10 fps: see :mod:`pose_ros.tools.staged_fall`).
+    ``'video'`` (the first 100 frames of ``vtest.avi``, 768x576, 10 fps), and ``'fall'``,
+    ``'lie_down'`` and ``'squats'`` (a real person staged falling in 0.6 s, lying down over
+    6 s, or making 3 squats of 2.5 s; JPEG 640x480, 10 fps: see
+    :mod:`pose_ros.tools.staged_motion`).
 
     :param root: Folder of the bags (default ``<repo>/.cache/fixtures``).
     :param only: Build only these of the set.
