@@ -430,7 +430,7 @@ class RepetitionsConfig(Section):
                           'torso horizontal); empty: none. A change restarts the counts.',
                           choices=('',) + EXERCISES)
     squat_rest: float = param(0.9, 'Squat: standing once the hips are this high above the '
-                              'ankles, as a fraction of the person\'s own standing height '
+                              "ankles, as a fraction of the person's own standing height "
                               '(their last 20 s)...', limits=(0.0, 2.0))
     squat_peak: float = param(0.72, '...and down once at most this (a half squat: about 0.85, '
                               'thighs level: about 0.5).', limits=(0.0, 2.0))
