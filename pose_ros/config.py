@@ -403,7 +403,7 @@ class FallConfig(Section):
     min_drop: float = param(0.9, 'Torso lengths the hips must drop (from their highest point '
                             'in window) for a fall; sitting on a chair drops them about 0.8, '
                             'a fall from standing about 1.5.', limits=(0.1, 5.0))
-    min_speed: float = param(1.8, 'Torso lengths per second the hips must drop at, at the '
+    min_speed: float = param(1.5, 'Torso lengths per second the hips must drop at, at the '
                              'fastest (over 0.4-0.6 s); lying down on purpose is slower.',
                              limits=(0.1, 20.0))
     window: float = param(2.0, 'Seconds before lying down in which the drop must happen.',

@@ -29,9 +29,9 @@ from pose_ros.config import FallConfig
 
 # Hip speeds are measured over spans of this many seconds: long enough that the detector's
 # per-frame error averages out, and that its jumps read slower than a fall (as a body turns
-# horizontal, YOLO moves the hips and ankles by up to 0.6 torso lengths from one frame to the
-# next: 0.6 / 0.4 s = 1.5 torso lengths/s, under min_speed); short enough that a fall's peak
-# speed is not averaged out.
+# horizontal, YOLO moves the hips and ankles by up to 0.6 torso lengths within 0.2 s: over
+# 0.4 s that reads 1.5 torso lengths/s at most; the staged real lie-down over 6 s reads under
+# 1.3); short enough that a fall's peak speed is not averaged out.
 SPEED_SPAN_S = (0.4, 0.6)
 # Frames not showing the person lying (missing, or ambiguous) tolerated while a fall is being
 # confirmed.
