@@ -9,8 +9,8 @@ and says what must come out of it: falls, repetitions of an exercise, steps (Non
 checked). :func:`run_scenario` varies the person (height, proportions, distance, place,
 heading) with a seed, renders the motion as a detector sees it (its measured error, and
 optionally dropped frames), runs :class:`~pose_ros.activity.analyzer.ActivityAnalyzer` and
-returns what it counted. :func:`activity_report` gives the recall, the false alarms per hour of non-fall
-footage and the share of exact counts that EVALUATION.md reports.
+returns what it counted. :func:`activity_report` gives the recall, the false alarms per hour
+of non-fall footage and the share of exact counts that EVALUATION.md reports.
 """
 
 from dataclasses import dataclass, replace
