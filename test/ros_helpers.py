@@ -28,6 +28,7 @@ import threading
 import time
 from typing import Any, Callable, Dict, IO, Iterator, List, Optional, Sequence, Union
 
+from lifecycle_msgs.msg import State, Transition
 from lifecycle_msgs.srv import ChangeState, GetState
 import rclpy
 from rclpy.context import Context
@@ -189,6 +190,13 @@ class Lifecycle:
         request.transition.id = transition
         return bool(self._call(self._change, request, timeout).success)
 
+    def activate(self, proc: Any, timeout: float = 90.0) -> None:
+        """Configure and activate the node of process ``proc``; fail with its log if not."""
+        assert self.wait_ready(timeout), proc.log_text()
+        assert self.change(Transition.TRANSITION_CONFIGURE), proc.log_text()
+        assert self.change(Transition.TRANSITION_ACTIVATE), proc.log_text()
+        assert self.state() == State.PRIMARY_STATE_ACTIVE, proc.log_text()
+
     def state(self, timeout: float = 10.0) -> int:
         """Return the id of the node's current state, a lifecycle_msgs/msg/State constant."""
         return self._call(self._get, GetState.Request(), timeout).current_state.id
@@ -198,6 +206,26 @@ class Lifecycle:
         future = client.call_async(request)
         assert wait_for(future.done, timeout), f'{client.srv_name}: no answer in {timeout} s'
         return future.result()
+
+
+class Collector:
+    """Messages kept per name by subscription callbacks; read them with :meth:`take`."""
+
+    def __init__(self, *names: str) -> None:
+        self._lock = threading.Lock()
+        self._kept: Dict[str, List[Any]] = {name: [] for name in names}
+
+    def keep(self, name: str) -> Callable[[Any], None]:
+        """Return a callback that keeps each message under ``name``."""
+        def callback(msg: Any) -> None:
+            with self._lock:
+                self._kept[name].append(msg)
+        return callback
+
+    def take(self, name: str) -> List[Any]:
+        """Return a copy of what was kept under ``name`` so far."""
+        with self._lock:
+            return list(self._kept[name])
 
 
 def wait_for_node(node: Node, proc: Any, subscribes: Sequence[str] = (),

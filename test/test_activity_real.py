@@ -177,29 +177,20 @@ def run_graph(tmp_path, bag, rate, body_params=None):
 
     Returns the Activity messages, fall alerts, activity images and activity diagnostics.
     """
-    import threading
     import time
 
     from diagnostic_msgs.msg import DiagnosticArray
-    from lifecycle_msgs.msg import Transition
     from pose_ros.tools.graph import NodeProcess, ros_args, share_file
     from pose_ros.tools.replay import replay_bag
     from pose_ros_msgs.msg import Activity, ActivityEvent
     from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
-    from ros_helpers import Lifecycle, RosContext, spin_in_thread, wait_for
+    from ros_helpers import Collector, Lifecycle, RosContext, spin_in_thread, wait_for
     from sensor_msgs.msg import Image
 
     params = [share_file('config/pose_ros.yaml')]
-    got = {'activity': [], 'falls': [], 'images': [], 'diag': []}
-    lock = threading.Lock()
+    got = Collector('activity', 'falls', 'images', 'diag')
     compressed = bool((body_params or {}).get('compressed'))
     image_topic = '/camera/color/image_raw' + ('/compressed' if compressed else '')
-
-    def keep(key):
-        def cb(msg):
-            with lock:
-                got[key].append(msg)
-        return cb
 
     latched = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE,
                          durability=DurabilityPolicy.TRANSIENT_LOCAL)
@@ -214,15 +205,13 @@ def run_graph(tmp_path, bag, rate, body_params=None):
                                log_path=tmp_path / 'activity_node.log')
         try:
             node = ros.node('test_activity_graph')
-            node.create_subscription(Activity, '/activity', keep('activity'), 200)
-            node.create_subscription(ActivityEvent, '/fall_alert', keep('falls'), latched)
-            node.create_subscription(Image, '/activity_image', keep('images'), 10)
-            node.create_subscription(DiagnosticArray, '/diagnostics', keep('diag'), 100)
+            node.create_subscription(Activity, '/activity', got.keep('activity'), 200)
+            node.create_subscription(ActivityEvent, '/fall_alert', got.keep('falls'), latched)
+            node.create_subscription(Image, '/activity_image', got.keep('images'), 10)
+            node.create_subscription(DiagnosticArray, '/diagnostics', got.keep('diag'), 100)
             lifecycle = Lifecycle(node)
             with spin_in_thread(node):
-                assert lifecycle.wait_ready(90.0), body.log_text()
-                assert lifecycle.change(Transition.TRANSITION_CONFIGURE), body.log_text()
-                assert lifecycle.change(Transition.TRANSITION_ACTIVATE), body.log_text()
+                lifecycle.activate(body)
                 assert wait_for(lambda: node.count_subscribers('/people') > 0
                                 and node.count_subscribers(image_topic) > 0,
                                 90.0), body.log_text() + activity.log_text()
@@ -232,10 +221,9 @@ def run_graph(tmp_path, bag, rate, body_params=None):
         finally:
             codes = (body.stop(), activity.stop())
     assert codes == (0, 0), body.log_text()[-2000:] + activity.log_text()[-2000:]
-    with lock:
-        diag = [kv for d in got['diag'] for s in d.status if 'activity' in s.name
-                for kv in s.values]
-        return got['activity'], got['falls'], got['images'], diag
+    diag = [kv for d in got.take('diag') for s in d.status if 'activity' in s.name
+            for kv in s.values]
+    return got.take('activity'), got.take('falls'), got.take('images'), diag
 
 
 def test_the_launched_graph_counts_steps_on_replayed_footage(tmp_path):

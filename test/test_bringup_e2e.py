@@ -11,11 +11,9 @@ driven as the launch file drives it: configure, then activate. Asserts on everyt
 comes out, then shuts the graph down as a launch does (SIGINT) and checks the exit codes.
 """
 
-import threading
 import time
 
 from diagnostic_msgs.msg import DiagnosticArray
-from lifecycle_msgs.msg import State, Transition
 from pose_ros.media import MediaMissing
 from pose_ros.tools.build_fixtures import ensure_fixtures
 from pose_ros.tools.graph import NodeProcess, ros_args, share_file
@@ -23,7 +21,7 @@ from pose_ros.tools.replay import replay_bag
 from pose_ros_msgs.msg import People, PoseCommand
 import pytest
 from rclpy.serialization import deserialize_message
-from ros_helpers import Lifecycle, RosContext, spin_in_thread, wait_for
+from ros_helpers import Collector, Lifecycle, RosContext, spin_in_thread, wait_for
 from rosbags.rosbag2 import Reader
 from sensor_msgs.msg import Image
 from tf2_msgs.msg import TFMessage
@@ -48,15 +46,8 @@ def test_bringup_graph_on_real_footage(tmp_path):
                   for m in (deserialize_message(d, Image)
                             for _, _, d in reader.messages(connections=conns))}
     params = [share_file('config/pose_ros.yaml')]
-    got = {'people': [], 'tf': [], 'markers': [], 'labels': [], 'diag': []}
-    lock = threading.Lock()
-
-    def keep(key):
-        def cb(msg):
-            with lock:
-                got[key].append(msg)
-        return cb
-
+    got = Collector('people', 'tf', 'markers', 'labels', 'diag')
+    keep = got.keep
     with RosContext() as ros:
         body = NodeProcess('body_node', ros_args(params, remaps=BODY_REMAPS,
                                                  params={'head.enabled': True,
@@ -75,10 +66,7 @@ def test_bringup_graph_on_real_footage(tmp_path):
             node.create_subscription(DiagnosticArray, '/diagnostics', keep('diag'), 100)
             lifecycle = Lifecycle(node)
             with spin_in_thread(node):
-                assert lifecycle.wait_ready(90.0), body.log_text()
-                assert lifecycle.change(Transition.TRANSITION_CONFIGURE), body.log_text()
-                assert lifecycle.change(Transition.TRANSITION_ACTIVATE), body.log_text()
-                assert lifecycle.state() == State.PRIMARY_STATE_ACTIVE
+                lifecycle.activate(body)
                 assert wait_for(lambda: node.count_subscribers(BODY_REMAPS['image']) > 0
                                 and node.count_subscribers('/people') > 1, 90.0), \
                     body.log_text() + classifier.log_text()
@@ -89,9 +77,8 @@ def test_bringup_graph_on_real_footage(tmp_path):
             codes = (body.stop(), classifier.stop())
     assert codes == (0, 0), body.log_text()[-2000:] + classifier.log_text()[-2000:]
 
-    with lock:
-        people, tf, markers = got['people'], got['tf'], got['markers']
-        labels, diag = got['labels'], got['diag']
+    people, tf, markers = got.take('people'), got.take('tf'), got.take('markers')
+    labels, diag = got.take('labels'), got.take('diag')
     assert len(people) >= 6
     for msg in people + labels:
         assert (msg.header.stamp.sec, msg.header.stamp.nanosec) in stamps

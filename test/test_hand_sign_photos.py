@@ -128,16 +128,14 @@ def test_hand_signs_in_the_launched_graph_on_replayed_photos(tmp_path):
     open palms stop the robot (command map `stop`).
     """
     pytest.importorskip('mediapipe', reason='needs mediapipe (runtime requirements)')
-    import threading
     import time
 
     from diagnostic_msgs.msg import DiagnosticArray
-    from lifecycle_msgs.msg import Transition
     from pose_ros.tools.build_fixtures import build_photo_bag, DEFAULT_START_NS
     from pose_ros.tools.graph import NodeProcess, ros_args, share_file
     from pose_ros.tools.replay import replay_bag
     from pose_ros_msgs.msg import PoseCommand
-    from ros_helpers import Lifecycle, RosContext, spin_in_thread, wait_for
+    from ros_helpers import Collector, Lifecycle, RosContext, spin_in_thread, wait_for
 
     photos, missing = hs.load_labels(LABELS, GT)
     by_key = {p.key: p for p in photos}
@@ -147,15 +145,7 @@ def test_hand_signs_in_the_launched_graph_on_replayed_photos(tmp_path):
     bag = build_photo_bag(tmp_path / 'hand_signs', [p.path for p in shown], fps=10.0,
                           repeat=GRAPH_FRAMES)
     params = [share_file('config/pose_ros.yaml')]
-    got = {'labels': [], 'diag': []}
-    lock = threading.Lock()
-
-    def keep(key):
-        def cb(msg):
-            with lock:
-                got[key].append(msg)
-        return cb
-
+    got = Collector('labels', 'diag')
     with RosContext() as ros:
         body = NodeProcess('body_node', ros_args(params, remaps={
             'image': '/camera/color/image_raw', 'camera_info': '/camera/color/camera_info'},
@@ -166,13 +156,11 @@ def test_hand_signs_in_the_launched_graph_on_replayed_photos(tmp_path):
             log_path=tmp_path / 'classifier_node.log')
         try:
             node = ros.node('test_hand_signs_graph')
-            node.create_subscription(PoseCommand, '/pose_commands', keep('labels'), 500)
-            node.create_subscription(DiagnosticArray, '/diagnostics', keep('diag'), 100)
+            node.create_subscription(PoseCommand, '/pose_commands', got.keep('labels'), 500)
+            node.create_subscription(DiagnosticArray, '/diagnostics', got.keep('diag'), 100)
             lifecycle = Lifecycle(node)
             with spin_in_thread(node):
-                assert lifecycle.wait_ready(90.0), body.log_text()
-                assert lifecycle.change(Transition.TRANSITION_CONFIGURE), body.log_text()
-                assert lifecycle.change(Transition.TRANSITION_ACTIVATE), body.log_text()
+                lifecycle.activate(body)
                 assert wait_for(lambda: node.count_subscribers('/people') > 0
                                 and node.count_publishers('/pose_commands') > 0
                                 and node.count_subscribers('/camera/color/image_raw') > 0,
@@ -184,10 +172,9 @@ def test_hand_signs_in_the_launched_graph_on_replayed_photos(tmp_path):
         finally:
             codes = (body.stop(), classifier.stop())
     assert codes == (0, 0), body.log_text()[-2000:] + classifier.log_text()[-2000:]
-    with lock:
-        labels = list(got['labels'])
-        diag = {kv.key: kv.value for d in got['diag'] for s in d.status
-                if 'classifier' in s.name for kv in s.values}
+    labels = got.take('labels')
+    diag = {kv.key: kv.value for d in got.take('diag') for s in d.status
+            if 'classifier' in s.name for kv in s.values}
     assert labels and all(m.header.frame_id for m in labels)
     # Which photo each label belongs to, from its header (the bag's stamps, copied through).
     seen = [set() for _ in shown]
