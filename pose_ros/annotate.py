@@ -20,7 +20,9 @@ import numpy as np
 
 from pose_ros.colors import track_color_bgr
 from pose_ros.geometry.camera import project
-from pose_ros.people import FrameResult, Head, Keypoints, Person
+from pose_ros.geometry.face_mesh import face68
+from pose_ros.people import Face, FrameResult, Head, Keypoints, Person
+from pose_ros.schemas import FACE478
 
 from transforms3d.quaternions import quat2mat
 
@@ -57,6 +59,20 @@ def _draw_skeleton(img: np.ndarray, kp: Keypoints, min_conf: float, color: Color
     for p, ok in zip(pts, vis_l):
         if ok:
             cv2.circle(img, p, radius, color, -1, cv2.LINE_AA)
+
+
+def _draw_face(img: np.ndarray, face: Face, color: Color, limit: int) -> None:
+    """Draw the face's 68-point outline (brows, eyes, nose, lips, jaw), one pixel wide."""
+    kp = face.keypoints
+    if kp is None:
+        return
+    if kp.schema == FACE478:
+        kp = face68(kp)
+    vis = np.isfinite(kp.xy).all(axis=1).tolist()
+    pts = _int_points(kp.xy, limit)
+    for a, b in kp.schema.edge_indices:
+        if vis[a] and vis[b]:
+            cv2.line(img, pts[a], pts[b], color, 1, cv2.LINE_AA)
 
 
 def _text(img: np.ndarray, text: str, org: Tuple[int, int], scale: float,
@@ -183,6 +199,8 @@ def draw_frame(bgr: np.ndarray, result: FrameResult, min_conf: float = 0.3, copy
         for hand in person.hands:
             _draw_skeleton(img, hand.keypoints, min_conf, color, max(1, thickness - 1),
                            max(1, radius - 2), limit)
+        if person.face is not None:
+            _draw_face(img, person.face, color, limit)
         if person.head is not None:
             _draw_head(img, person, min_conf, intrinsics, thickness, limit)
         _draw_box_and_label(img, person, _visible(person.body, min_conf), color, thickness,

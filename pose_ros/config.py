@@ -231,6 +231,37 @@ class HeadConfig(Section):
                             limits=(0.0, 1000.0))
 
 
+FACE_LANDMARKS = ('none', 'face68', 'face478')
+
+
+@dataclass(frozen=True)
+class FaceConfig(Section):
+    """Face landmarks and expressions from the face mesh (needs head.enabled)."""
+
+    landmarks: str = param('face68', 'Face landmarks in People (Person.face.landmarks): '
+                           'face68 (the 300-W 68-point layout), face478 (the whole mesh with '
+                           'irises; about 7 times the bytes) or none (expressions only).',
+                           choices=FACE_LANDMARKS)
+    expressions: bool = param(True, 'Eye openness, blinks, mouth openness, smile and brow '
+                              'raise per face.')
+    blink_closed: float = param(0.3, 'Eyes count as closed below this openness (0..1, both '
+                                'eyes averaged).', limits=(0.0, 1.0))
+    blink_open: float = param(0.5, 'Closed eyes count as open again above this openness.',
+                              limits=(0.0, 1.0))
+    blink_max_duration: float = param(0.5, 'A closure longer than this (s) is closed eyes, '
+                                      'not a blink.', limits=(0.01, 10.0))
+    min_cutoff: float = param(2.0, 'One-Euro minimum cutoff (Hz) of the expression scales.',
+                              limits=(0.001, 100.0))
+    beta: float = param(1.0, 'One-Euro speed coefficient of the expression scales.',
+                        limits=(0.0, 1000.0))
+
+    def check(self) -> Optional[str]:
+        if not self.blink_closed < self.blink_open:
+            return (f'face.blink_closed ({self.blink_closed}) must be below face.blink_open '
+                    f'({self.blink_open})')
+        return None
+
+
 @dataclass(frozen=True)
 class HandsConfig(Section):
     """21-point hands."""
@@ -293,6 +324,7 @@ class BodyConfig(Section):
     depth: DepthConfig = section(DepthConfig)
     smoothing: SmoothingConfig = section(SmoothingConfig)
     head: HeadConfig = section(HeadConfig)
+    face: FaceConfig = section(FaceConfig)
     hands: HandsConfig = section(HandsConfig)
     head_hands: HeadHandsConfig = section(HeadHandsConfig)
     image_mirrored: bool = param(False, 'Images are mirrored (selfie view): MediaPipe '

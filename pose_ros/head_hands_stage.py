@@ -22,7 +22,11 @@ head of each person together.
   heads (or the full image), each mesh given to the person whose head (body nose, eyes, ears)
   is nearest, then :func:`pose_ros.geometry.head_pose.estimate_head_pose`, the gaze
   (:func:`pose_ros.geometry.head_pose.gaze_from_iris`) and per-track smoothing
-  (:class:`pose_ros.filters.one_euro.HeadSmoother`). Without CameraInfo the intrinsics are
+  (:class:`pose_ros.filters.one_euro.HeadSmoother`). The same mesh becomes ``Person.face``:
+  its 478 landmarks (3D from aligned depth, else from the head pose:
+  :mod:`pose_ros.geometry.face_mesh`) and, with ``face.expressions``, the expression
+  (:mod:`pose_ros.face_expressions`: per-track smoothing and blinks), also when the head pose
+  is refused. Without CameraInfo the intrinsics are
   :func:`pose_ros.geometry.camera.default_intrinsics`
   (fx = fy = image width, 53 deg horizontal field of view, principal point at the centre): the
   angles stay good but the head's position (distance above all) is then only approximate.
@@ -47,13 +51,16 @@ from pose_ros.backends.mediapipe_graphs import CropJob, run_jobs
 from pose_ros.backends.mediapipe_hands import (
     MIN_TRACKING_CONFIDENCE as HAND_MIN_TRACKING_CONFIDENCE)
 from pose_ros.config import BodyConfig
+from pose_ros.face_expressions import (expression_of, expression_params, ExpressionTracker,
+                                       measure_face)
 from pose_ros.filters.one_euro import HeadSmoother
 from pose_ros.geometry.camera import CameraIntrinsics, default_intrinsics
 from pose_ros.geometry.depth import check_depth_matches, lift_keypoints
+from pose_ros.geometry.face_mesh import mesh_keypoints
 from pose_ros.geometry.head_pose import estimate_head_pose, gaze_from_iris, head_region
 from pose_ros.geometry.model_camera import place_in_camera
 from pose_ros.hands import attach_hands
-from pose_ros.people import FrameResult, Hand, Keypoints, Person
+from pose_ros.people import Expression, Face, FrameResult, Hand, Head, Keypoints, Person
 from pose_ros.schemas import COCO17, KeypointSchema
 
 NOSE_TIP = 1
@@ -114,7 +121,7 @@ def assign_faces(faces: Sequence[np.ndarray], people: Sequence[Person],
     regions = [head_region(p.body) for p in people]
     candidates = []
     for f, face in enumerate(faces):
-        nose = np.asarray(face[NOSE_TIP], np.float64)
+        nose = np.asarray(face[NOSE_TIP, :2], np.float64)
         if not np.isfinite(nose).all():
             continue
         for p, region in enumerate(regions):
@@ -192,6 +199,7 @@ class HeadHandsStage:
         self._executor = (ThreadPoolExecutor(threads - 1, thread_name_prefix='head_hands')
                           if threads > 1 else None)
         self._smoother = HeadSmoother.from_config(config)
+        self._expressions = ExpressionTracker.from_config(config)
         self.body_schema = body_schema
         self.last_faces: List[np.ndarray] = []     # meshes of the last frame, for debugging
 
@@ -207,6 +215,7 @@ class HeadHandsStage:
         head = config.head
         self._smoother.set_params(head.min_cutoff, head.beta, head.rot_min_cutoff,
                                   head.rot_beta, config.smoothing.d_cutoff)
+        self._expressions.set_params(*expression_params(config))
 
     def process(self, bgr: np.ndarray, result: FrameResult,
                 intrinsics: Optional[CameraIntrinsics] = None,
@@ -253,7 +262,8 @@ class HeadHandsStage:
         if self.head_enabled:
             result.intrinsics = intrinsics or default_intrinsics(w, h)
             self.last_faces = self.face_estimator.collect(face_jobs) if people else []
-            self._heads(self.last_faces, people, result.intrinsics, (w, h), stamp_s)
+            self._heads(self.last_faces, people, result, (w, h), stamp_s,
+                        depth_m if intrinsics is not None else None)
             self._prune(people, stamp_s)
         result.timings_ms['head_hands'] = (time.perf_counter() - t0) * 1e3
 
@@ -279,35 +289,60 @@ class HeadHandsStage:
         result.people.extend(person_of_hand(hand, self.body_schema) for hand in unassigned)
         result.unassigned_hands = len(unassigned)
 
-    def _heads(self, faces: List[np.ndarray], people: List[Person],
-               intrinsics: CameraIntrinsics, size: Tuple[int, int], stamp_s: float) -> None:
+    def _heads(self, faces: List[np.ndarray], people: List[Person], result: FrameResult,
+               size: Tuple[int, int], stamp_s: float, depth_m: Optional[np.ndarray]) -> None:
         head_config = self.config.head
+        intrinsics = result.intrinsics
         for person in people:
             person.head = None
+            person.face = None
         for face, p in zip(faces, assign_faces(faces, people, self.tuning.face_max_dist)):
             if p < 0:
                 continue
+            person = people[p]
             head = estimate_head_pose(face, intrinsics, size,
                                       max_reproj_px=head_config.max_reprojection_px,
                                       max_reproj_ratio=head_config.max_reprojection_ratio,
                                       border_margin_px=head_config.border_margin_px)
-            if head is None:
-                continue
-            head.gaze, head.gaze_source = gaze_from_iris(face, head, intrinsics,
-                                                         min_eye_px=head_config.min_eye_px)
-            person = people[p]
-            if self.config.smoothing.enabled:
-                head = self._smoother.smooth(person.track_id, head, stamp_s)
+            if head is not None:
+                head.gaze, head.gaze_source = gaze_from_iris(face, head, intrinsics,
+                                                             min_eye_px=head_config.min_eye_px)
+                if self.config.smoothing.enabled:
+                    head = self._smoother.smooth(person.track_id, head, stamp_s)
             person.head = head
+            # Placed with the head pose as published (smoothed), so the two agree.
+            person.face = self._face(face, head, person.track_id, result, depth_m, stamp_s)
+
+    def _face(self, mesh: np.ndarray, head: Optional[Head], track_id: int, result: FrameResult,
+              depth_m: Optional[np.ndarray], stamp_s: float) -> Face:
+        """Return a person's face: landmarks with 3D (depth, else the head pose), expression."""
+        keypoints = mesh_keypoints(mesh, head, result.intrinsics)
+        if depth_m is not None:
+            problem = check_depth_matches(depth_m.shape, result.width, result.height)
+            result.depth_problem = result.depth_problem or problem
+            if problem is None:
+                depth = self.config.depth
+                keypoints = lift_keypoints(keypoints, depth_m, result.intrinsics,
+                                           window=depth.window, min_depth=depth.min,
+                                           max_depth=depth.max)
+        expression = Expression()
+        if self.config.face.expressions:
+            expression = self._expressions.update(
+                track_id, expression_of(measure_face(mesh)), stamp_s,
+                smooth=self.config.smoothing.enabled)
+        return Face(keypoints, expression)
 
     def _prune(self, people: List[Person], stamp_s: float) -> None:
+        timeout = self.config.smoothing.track_timeout
         self._smoother.expire((p.track_id for p in people
-                               if p.head is not None and p.track_id >= 0),
-                              stamp_s, self.config.smoothing.track_timeout)
+                               if p.head is not None and p.track_id >= 0), stamp_s, timeout)
+        self._expressions.expire((p.track_id for p in people
+                                  if p.face is not None and p.track_id >= 0), stamp_s, timeout)
 
     def reset_filters(self) -> None:
-        """Restart the head smoothing (time jumped); the models keep their state."""
+        """Restart the head and expression smoothing (time jumped); models keep their state."""
         self._smoother.reset()
+        self._expressions.reset()
 
     def reset(self) -> None:
         """Start a new sequence: forget tracking and filter state."""
@@ -315,6 +350,7 @@ class HeadHandsStage:
             if est is not None:
                 est.reset()
         self._smoother.reset()
+        self._expressions.reset()
 
     def close(self) -> None:
         """Release the models and the threads."""

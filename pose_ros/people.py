@@ -137,6 +137,36 @@ class Head:
 
 
 @dataclass
+class Expression:
+    """
+    A face's expression on 0..1 scales (NaN when unknown), from its landmarks.
+
+    Definitions (which landmarks, how normalised) are in :mod:`pose_ros.face_expressions`.
+    """
+
+    left_eye_openness: float = float('nan')     # the person's own left eye; 0 shut, 1 open
+    right_eye_openness: float = float('nan')
+    mouth_openness: float = float('nan')        # 0 lips together, 1 wide open
+    smile: float = float('nan')                 # 0 neutral or down-turned, 1 broad smile
+    brow_raise: float = float('nan')            # 0 neutral or lowered, 1 raised
+    blink: bool = False                         # a blink ended in this frame
+    blinks: int = 0                             # blinks of this track so far
+
+
+@dataclass
+class Face:
+    """
+    The face mesh of one person: landmarks and the expression.
+
+    The estimator gives all ``face478`` landmarks; read back from a message they are what was
+    sent (``face68``, ``face478``, or None when the sender's ``face.landmarks`` was none).
+    """
+
+    keypoints: Optional[Keypoints]    # image pixels; 3D from depth or the head pose
+    expression: Expression = field(default_factory=Expression)
+
+
+@dataclass
 class Person:
     """Everything known about one person in one image."""
 
@@ -146,6 +176,7 @@ class Person:
     track_id: int = -1
     hands: List[Hand] = field(default_factory=list)
     head: Optional[Head] = None
+    face: Optional[Face] = None
     # The person detector's own keypoints, when one runs in front of the body model (BlazePose
     # on YOLO crops, mediapipe.joints_2d: yolo): the pipeline puts their 2D onto ``body``
     # once the model's 3D is placed (which needs the model's own 2D), then drops them.

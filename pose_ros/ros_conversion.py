@@ -34,11 +34,15 @@ from geometry_msgs.msg import Point, Pose, Quaternion, Transform, TransformStamp
 import numpy as np
 
 from pose_ros.colors import rgb_to_bgr255, track_color, track_color_bgr
+from pose_ros.geometry.face_mesh import face68
 from pose_ros.geometry.frames import body_rotation, gaze_rotation
 from pose_ros.geometry.vectors import unit
 from pose_ros.people import (
-    CAMERA_FRAME_SOURCES, FrameResult, GazeSource, Hand, Head, Keypoints, Person, PositionSource)
-from pose_ros.schemas import BODY_SCHEMAS, get_schema, HAND21
+    CAMERA_FRAME_SOURCES, Expression, Face, FrameResult, GazeSource, Hand, Head, Keypoints, Person,
+    PositionSource)
+from pose_ros.schemas import BODY_SCHEMAS, FACE478, FACE68, FACE_SCHEMAS, get_schema, HAND21
+
+from pose_ros_msgs.msg import Face as FaceMsg
 
 from pose_ros_msgs.msg import Hand as HandMsg
 from pose_ros_msgs.msg import Head as HeadMsg
@@ -128,26 +132,63 @@ def _hand_to_msg(hand: Hand) -> HandMsg:
                    skeleton=_skeleton_to_msg(hand.keypoints))
 
 
-def _person_to_msg(person: Person) -> PersonMsg:
+def face_landmarks(keypoints: Optional[Keypoints], landmarks: str) -> Optional[Keypoints]:
+    """
+    Return the landmarks a message carries for face ``landmarks`` 'face68', 'face478' or 'none'.
+
+    The 68-point layout is taken from the mesh; landmarks that are already fewer than asked
+    (read back from a message) stay as they are.
+    """
+    if landmarks == 'none' or keypoints is None:
+        return None
+    if landmarks == FACE68.name and keypoints.schema == FACE478:
+        return face68(keypoints)
+    if landmarks not in FACE_SCHEMAS:
+        raise ValueError(f'face landmarks must be none or one of {list(FACE_SCHEMAS)}, got '
+                         f'{landmarks!r}')
+    return keypoints
+
+
+def _face_to_msg(face: Optional[Face], landmarks: str) -> FaceMsg:
+    nan = _NAN
+    if face is None:
+        return FaceMsg(valid=False, landmarks=SkeletonMsg(), left_eye_openness=nan,
+                       right_eye_openness=nan, mouth_openness=nan, smile=nan, brow_raise=nan)
+    kp = face_landmarks(face.keypoints, landmarks)
+    e = face.expression
+    return FaceMsg(valid=True, landmarks=_skeleton_to_msg(kp) if kp is not None else SkeletonMsg(),
+                   left_eye_openness=float(e.left_eye_openness),
+                   right_eye_openness=float(e.right_eye_openness),
+                   mouth_openness=float(e.mouth_openness), smile=float(e.smile),
+                   brow_raise=float(e.brow_raise), blink=bool(e.blink),
+                   blink_count=int(e.blinks))
+
+
+def _person_to_msg(person: Person, landmarks: str) -> PersonMsg:
     return PersonMsg(
         track_id=int(person.track_id),
         bbox=np.asarray(person.bbox, np.float32).reshape(4).copy(),
         score=float(person.score),
         body=_skeleton_to_msg(person.body),
         hands=[_hand_to_msg(h) for h in person.hands],
-        head=_head_to_msg(person.head))
+        head=_head_to_msg(person.head),
+        face=_face_to_msg(person.face, landmarks))
 
 
-def frame_to_people_msg(result: FrameResult, header: Header) -> PeopleMsg:
+def frame_to_people_msg(result: FrameResult, header: Header,
+                        face_landmarks: str = FACE68.name) -> PeopleMsg:
     """
     Convert one frame's results to a ``pose_ros_msgs/People`` message.
 
     ``header`` (stamp and frame_id of the input image) is copied as is. Every keypoint of the
     schema is sent, in schema order; unknown values stay NaN. A person without a head pose gets
-    ``head.valid = False`` and NaN head fields.
+    ``head.valid = False`` and NaN head fields; without a face mesh ``face.valid = False``.
+
+    :param face_landmarks: the ``face.landmarks`` parameter: which face landmarks to send
+        ('face68', 'face478' or 'none'; the expression is sent in every case).
     """
     return PeopleMsg(header=copy_header(header), backend=result.backend,
-                     people=[_person_to_msg(p) for p in result.people])
+                     people=[_person_to_msg(p, face_landmarks) for p in result.people])
 
 
 # Coordinates beyond these are garbage, not measurements: they become unknown (NaN), so that
@@ -204,6 +245,26 @@ def _head_from_msg(msg: HeadMsg) -> Optional[Head]:
                 gaze_source=GazeSource(msg.gaze_source))
 
 
+_EXPRESSION_SCALES = ('left_eye_openness', 'right_eye_openness', 'mouth_openness', 'smile',
+                      'brow_raise')
+
+
+def _face_from_msg(msg: FaceMsg) -> Optional[Face]:
+    if not msg.valid:
+        return None
+    keypoints = None
+    if msg.landmarks.schema or msg.landmarks.keypoints:
+        if msg.landmarks.schema not in FACE_SCHEMAS:
+            raise ValueError(f'face landmarks must be one of {list(FACE_SCHEMAS)}, got '
+                             f'{msg.landmarks.schema!r}')
+        keypoints = _skeleton_from_msg(msg.landmarks)
+    # Scales outside 0..1 from another sender are clipped; NaN stays unknown.
+    scale = {name: float(np.clip(getattr(msg, name), 0.0, 1.0)) if math.isfinite(
+        getattr(msg, name)) else _NAN for name in _EXPRESSION_SCALES}
+    expression = Expression(**scale, blink=msg.blink, blinks=msg.blink_count)
+    return Face(keypoints, expression)
+
+
 def _hand_from_msg(msg: HandMsg) -> Hand:
     if msg.side not in _SIDE_FROM_MSG:
         raise ValueError(f'hand side {msg.side} is not one of {sorted(_SIDE_FROM_MSG)}')
@@ -221,7 +282,7 @@ def _person_from_msg(pm: PersonMsg) -> Person:
     return Person(body=_skeleton_from_msg(pm.body),
                   bbox=np.array(pm.bbox, np.float32).reshape(4),
                   score=pm.score, track_id=pm.track_id, hands=hands,
-                  head=_head_from_msg(pm.head))
+                  head=_head_from_msg(pm.head), face=_face_from_msg(pm.face))
 
 
 def decode_people(msg: PeopleMsg) -> Tuple[FrameResult, Tuple[str, ...]]:
@@ -382,11 +443,13 @@ def tf_message(result: FrameResult, header: Header, joint_frames: bool = False,
 
 # Marker ids: track_id * _SLOTS + slot, so every part of a person keeps its id across frames.
 _SLOTS = 8
-SLOT_BODY_LINES, SLOT_BODY_JOINTS, SLOT_HAND_LINES, SLOT_HAND_JOINTS, SLOT_GAZE = range(5)
+(SLOT_BODY_LINES, SLOT_BODY_JOINTS, SLOT_HAND_LINES, SLOT_HAND_JOINTS, SLOT_GAZE,
+ SLOT_FACE) = range(6)
 BODY_LINE_WIDTH = 0.02      # metres
 BODY_JOINT_SIZE = 0.04
 HAND_LINE_WIDTH = 0.006
 HAND_JOINT_SIZE = 0.012
+FACE_LINE_WIDTH = 0.002
 GAZE_LENGTH = 0.5
 
 
@@ -438,10 +501,11 @@ def marker_array(result: FrameResult, header: Header, lifetime_s: float = 0.2,
 
     Per person with camera-frame 3D: a LINE_LIST of the skeleton edges (edges with an unknown
     end left out) and a SPHERE_LIST of the known joints; the hands likewise (all hands of a
-    person in one LINE_LIST and one SPHERE_LIST); an ARROW along the gaze (or the head's x
-    axis) from the sellion when there is a head pose. Colours come from :func:`track_color`;
-    ids are ``track_id * 8 + slot`` so they are the same every frame. Untracked people go to
-    namespace ``<ns>/untracked`` with ids from their index in the frame.
+    person in one LINE_LIST and one SPHERE_LIST); the face's 68-point outline (brows, eyes,
+    nose, lips, jaw) as a thin LINE_LIST when the face has camera-frame 3D; an ARROW along the
+    gaze (or the head's x axis) from the sellion when there is a head pose. Colours come from
+    :func:`track_color`; ids are ``track_id * 8 + slot`` so they are the same every frame.
+    Untracked people go to namespace ``<ns>/untracked`` with ids from their index in the frame.
 
     Stale markers are removed by ``lifetime_s`` rather than a leading DELETEALL: a person who
     leaves disappears without the publisher remembering who was there, and a DELETEALL would
@@ -479,6 +543,14 @@ def marker_array(result: FrameResult, header: Header, lifetime_s: float = 0.2,
         if hand_joints:
             markers.append(_marker(header, pns, base + SLOT_HAND_JOINTS, Marker.SPHERE_LIST,
                                    color, lifetime, (HAND_JOINT_SIZE,) * 3, hand_joints))
+        face = person.face
+        outline = face_landmarks(face.keypoints, FACE68.name) if face is not None else None
+        if outline is not None and _has_camera_xyz(outline):
+            lines = _edge_points(outline, np.isfinite(outline.xyz).all(axis=1),
+                                 outline.xyz.tolist())
+            if lines:
+                markers.append(_marker(header, pns, base + SLOT_FACE, Marker.LINE_LIST, color,
+                                       lifetime, (FACE_LINE_WIDTH, 0.0, 0.0), lines))
         head = person.head
         if head is not None and np.isfinite(head.position).all():
             gaze = gaze_rotation(head)

@@ -171,7 +171,44 @@ FACE_LANDMARKS: Dict[str, int] = {
     'left_iris_center': 473,
 }
 
-SCHEMAS: Dict[str, KeypointSchema] = {s.name: s for s in (COCO17, BLAZEPOSE33, HAND21, FACE478)}
+# The classic 68-point face layout (iBUG 300-W, also COCO-WholeBody's face), 0-based: jaw
+# 0-16 from the person's right ear to the left, brows 17-26, nose 27-35, eyes 36-47 (each from
+# its outer corner, clockwise in the image), lips 48-67.
+_FACE68_GROUPS: Tuple[Tuple[str, int, bool], ...] = (
+    # (name, points, closed loop)
+    ('jaw', 17, False), ('right_brow', 5, False), ('left_brow', 5, False),
+    ('nose_bridge', 4, False), ('nose_base', 5, False), ('right_eye', 6, True),
+    ('left_eye', 6, True), ('outer_lip', 12, True), ('inner_lip', 8, True))
+
+
+def _face68() -> KeypointSchema:
+    names = []
+    edges = []
+    for group, count, closed in _FACE68_GROUPS:
+        points = [f'{group}_{i:02d}' for i in range(count)]
+        names += points
+        edges += list(zip(points[:-1], points[1:]))
+        if closed:
+            edges.append((points[-1], points[0]))
+    return KeypointSchema(name='face68', keypoints=tuple(names), edges=tuple(edges))
+
+
+FACE68 = _face68()
+# The face-mesh vertex at each of the 68 points, chosen by where the 300-W annotation guide
+# puts them (eye corners, lid points at a third and two thirds of the eye, lip corners and
+# midpoints, nose and brow points). The jaw points are fixed vertices of the mesh: on a turned
+# face the annotated jaw follows the silhouette and they do not (see EVALUATION.md, faces).
+FACE68_FROM_MESH: Tuple[int, ...] = (
+    162, 234, 93, 58, 172, 136, 149, 148, 152, 377, 378, 365, 397, 288, 323, 454, 389,
+    71, 63, 105, 66, 107, 336, 296, 334, 293, 301,
+    168, 197, 5, 4, 75, 97, 2, 326, 305,
+    33, 160, 158, 133, 153, 144, 362, 385, 387, 263, 373, 380,
+    61, 39, 37, 0, 267, 269, 291, 405, 314, 17, 84, 181,
+    78, 82, 13, 312, 308, 317, 14, 87)
+
+SCHEMAS: Dict[str, KeypointSchema] = {s.name: s for s in (COCO17, BLAZEPOSE33, HAND21, FACE478,
+                                                          FACE68)}
+FACE_SCHEMAS = ('face68', 'face478')
 BODY_SCHEMAS = ('coco17', 'blazepose33')
 
 

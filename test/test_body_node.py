@@ -110,6 +110,19 @@ def test_people_from_replayed_bag(tmp_path, photo_bag, backend):
     heads = [p.head for m in people for p in m.people if p.head.valid]
     assert heads, 'no head pose on the portraits'
     assert all(abs(h.yaw) < 0.6 and abs(h.pitch) < 0.6 for h in heads)
+    # The same mesh is the face: 68 landmarks (face.landmarks default) on the face, in 3D
+    # from the head pose, and the expression of open-eyed portraits.
+    faces = [p.face for m in people for p in m.people if p.head.valid]
+    assert all(f.valid and f.landmarks.schema == 'face68' and len(f.landmarks.keypoints) == 68
+               for f in faces)
+    assert all(f.landmarks.position_source == SkeletonMsg.POSITION_MODEL_CAMERA for f in faces)
+    for person in (p for m in people for p in m.people if p.head.valid):
+        # Placed with the published head pose: the mesh's sellion at the head's distance.
+        sellion = person.head.pose.position
+        nose_bridge = person.face.landmarks.keypoints[27].position      # mesh 168: the sellion
+        assert nose_bridge.z == pytest.approx(sellion.z, rel=1e-5)
+    assert any(min(f.left_eye_openness, f.right_eye_openness) > 0.5 for f in faces)
+    assert all(0.0 <= f.mouth_openness <= 1.0 for f in faces)
     with listener.lock:
         frames = {t.child_frame_id for m in listener.tf for t in m.transforms}
     assert any(f.startswith('face_') for f in frames), frames
@@ -183,6 +196,12 @@ def test_depth_gives_3d_and_tf(tmp_path, photo_bag):
     for person in lifted:
         z = [k.position.z for k in person.body.keypoints if np.isfinite(k.position.z)]
         assert z and np.allclose(z, 2.5, atol=0.01)
+    # Face landmarks take the depth too, not the head pose's estimate.
+    faces = [p.face for p in people if p.face.valid]
+    assert faces and all(f.landmarks.position_source == SkeletonMsg.POSITION_DEPTH
+                         for f in faces)
+    assert all(np.isclose(k.position.z, 2.5, atol=0.01) for f in faces
+               for k in f.landmarks.keypoints if np.isfinite(k.position.z))
     frames = {t.child_frame_id for m in tfs for t in m.transforms}
     assert any(f.startswith('body_') for f in frames), frames
     stamps = {(i.header.stamp.sec, i.header.stamp.nanosec) for i in images}

@@ -221,7 +221,7 @@ def _people_bag(path: Path, frames):
     store = typestore()
     share = Path(__file__).resolve().parent.parent / 'pose_ros_msgs' / 'msg'
     types = {}
-    for name in ('Keypoint', 'Skeleton', 'Hand', 'Head', 'Person', 'People'):
+    for name in ('Keypoint', 'Skeleton', 'Hand', 'Head', 'Face', 'Person', 'People'):
         types.update(get_types_from_msg((share / f'{name}.msg').read_text(),
                                         f'pose_ros_msgs/msg/{name}'))
     store.register(types)

@@ -89,7 +89,7 @@ def test_mirrored_portrait_mirrors_yaw_and_roll(faces, name):
 def test_half_visible_face_gives_no_head_pose(faces, name):
     img = photo(name)
     mesh = faces.infer(img)[0]
-    nose_x, nose_y = (int(v) for v in mesh[1])
+    nose_x, nose_y = (int(v) for v in mesh[1, :2])
     found = 0
     for cut in (img[:, nose_x:], img[:nose_y], img[:, :nose_x]):
         cut = np.ascontiguousarray(cut)

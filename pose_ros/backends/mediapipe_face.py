@@ -20,7 +20,11 @@ the detector is skipped); untracked people get graphs that detect every call.
 frame can run concurrently (:mod:`pose_ros.backends.mediapipe_graphs`).
 
 Landmarks are pixels of the full image in MediaPipe's order (the person's right eye is 33 and
-133, its iris 468 to 472); points of a face cut by the image border lie outside the image.
+133, its iris 468 to 472); points of a face cut by the image border lie outside the image. A
+third column keeps MediaPipe's relative depth, in the same pixels (its z times the crop
+width: smaller is nearer the camera, origin near the head's centre), which the face's 3D
+(:mod:`pose_ros.geometry.face_mesh`) and the expressions (:mod:`pose_ros.face_expressions`,
+rotation-invariant distances) need.
 """
 
 from typing import Hashable, List, Optional, Sequence
@@ -45,9 +49,9 @@ def deduplicate(faces: Sequence[np.ndarray],
     """Keep the first of every group of meshes of the same face (mean distance < fraction)."""
     kept: List[np.ndarray] = []
     for face in faces:
-        if not any(np.mean(np.linalg.norm(face[:FACE_MESH_POINTS] - k[:FACE_MESH_POINTS],
-                                          axis=1))
-                   < fraction * max(extent(face), extent(k)) for k in kept):
+        xy = face[:FACE_MESH_POINTS, :2]
+        if not any(np.mean(np.linalg.norm(xy - k[:FACE_MESH_POINTS, :2], axis=1))
+                   < fraction * max(extent(xy), extent(k[:, :2])) for k in kept):
             kept.append(face)
     return kept
 
@@ -91,7 +95,9 @@ class FaceEstimator(CropEstimator):
     def infer(self, bgr: np.ndarray,
               people: Optional[Sequence[Person]] = None) -> List[np.ndarray]:
         """
-        Find face meshes in a BGR uint8 image: a list of (478, 2) float64 pixel arrays.
+        Find face meshes in a BGR uint8 image: a list of (478, 3) float64 arrays.
+
+        Columns x, y (pixels of the image) and z (MediaPipe's relative depth in pixels).
 
         :param people: bodies in this image; None (or empty) runs on the full image, else on a
             crop around each person's head (people without a visible head point are skipped).
@@ -133,8 +139,8 @@ class FaceEstimator(CropEstimator):
             return []
         out = []
         for face in result.multi_face_landmarks:
-            xy = np.full((FACE_MESH_IRIS_POINTS, 2), np.nan)
-            pts = np.array([(ox + p.x * sw, oy + p.y * sh) for p in face.landmark])
-            xy[:len(pts)] = pts[:FACE_MESH_IRIS_POINTS]
-            out.append(xy)
+            xyz = np.full((FACE_MESH_IRIS_POINTS, 3), np.nan)
+            pts = np.array([(ox + p.x * sw, oy + p.y * sh, p.z * sw) for p in face.landmark])
+            xyz[:len(pts)] = pts[:FACE_MESH_IRIS_POINTS]
+            out.append(xyz)
         return out

@@ -265,7 +265,7 @@ def estimate_head_pose(landmarks_px: np.ndarray, intrinsics: CameraIntrinsics,
     Fit the face model to face-mesh landmarks; None rather than an untrustworthy pose.
 
     :param landmarks_px: (478, 2) or (468, 2) face-mesh pixels in MediaPipe's order (NaN where
-        unknown).
+        unknown); more columns (the estimator's relative depth) are ignored.
     :param intrinsics: pinhole intrinsics of the image (no distortion: use the rectified image
         or accept the error).
     :param image_size: (width, height) in pixels; defaults to the intrinsics' size.
@@ -279,8 +279,9 @@ def estimate_head_pose(landmarks_px: np.ndarray, intrinsics: CameraIntrinsics,
         puts the face behind the camera, or the reprojection error is too large.
     """
     lm = np.asarray(landmarks_px, np.float64)
-    if lm.ndim != 2 or lm.shape[1] != 2 or lm.shape[0] < FACE_MESH_POINTS:
+    if lm.ndim != 2 or lm.shape[1] < 2 or lm.shape[0] < FACE_MESH_POINTS:
         raise ValueError(f'landmarks_px must be (478, 2) or (468, 2), got {lm.shape}')
+    lm = lm[:, :2]
     width, height = image_size if image_size is not None else (intrinsics.width,
                                                                intrinsics.height)
     if touches_border(lm, width, height, border_margin_px):
@@ -335,7 +336,8 @@ def gaze_from_iris(landmarks_px: np.ndarray, head: Head, intrinsics: CameraIntri
     head's x axis. The eyes are averaged weighted by their width in pixels (a foreshortened
     eye, turned away, counts less).
 
-    :param landmarks_px: (478, 2) face-mesh pixels with the iris points (refine_landmarks).
+    :param landmarks_px: (478, 2) face-mesh pixels with the iris points (refine_landmarks);
+        more columns are ignored.
     :param head: the head pose of that face (from :func:`estimate_head_pose`).
     :param intrinsics: the intrinsics the head pose was computed with.
     :param min_eye_px: an eye whose corners are closer (pixels) is not resolvable.
@@ -352,8 +354,10 @@ def gaze_from_iris(landmarks_px: np.ndarray, head: Head, intrinsics: CameraIntri
     fallback = (x_head.copy(), GazeSource.HEAD)
     lm = np.asarray(landmarks_px, np.float64)
     position = np.asarray(head.position, np.float64).reshape(3)
-    if lm.ndim != 2 or lm.shape[0] < FACE_MESH_IRIS_POINTS or not np.isfinite(position).all():
+    if (lm.ndim != 2 or lm.shape[0] < FACE_MESH_IRIS_POINTS or lm.shape[1] < 2
+            or not np.isfinite(position).all()):
         return fallback
+    lm = lm[:, :2]
     total = np.zeros(3)
     weight = 0.0
     for outer, inner, iris, upper, lower in (RIGHT_EYE, LEFT_EYE):

@@ -292,7 +292,7 @@ class BodyNode(LifecycleNode):
         result = self.pipeline.finish(job.frame, job.detected)
         self.unassigned_hands = result.unassigned_hands
         t3 = time.perf_counter()
-        self._pubs['people'].publish(frame_to_people_msg(result, header))
+        self._pubs['people'].publish(frame_to_people_msg(result, header, c.face.landmarks))
         # Optional outputs cost drawing and serialising: made only when someone listens.
         if c.publish_tf and _listened(self._pubs['tf']):
             tf = tf_message(result, header, joint_frames=c.tf_joint_frames)

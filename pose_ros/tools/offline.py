@@ -108,7 +108,7 @@ def run(path: Path, out: Path, config: Optional[BodyConfig] = None,
                 # 'not stamped' to the frame clock. Only a bag's stamps can be wrong.
                 problems.update(p for p in (result.stamp_problem if bag else None,
                                             result.depth_problem) if p)
-                msg = frame_to_people_msg(result, header_of(source))
+                msg = frame_to_people_msg(result, header_of(source), config.face.landmarks)
                 f.write(json.dumps(message_to_dict(msg)) + '\n')
                 drawn = draw_frame(source.frame.bgr, result, copy=False,
                                    intrinsics=result.intrinsics)
