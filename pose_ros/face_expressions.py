@@ -5,10 +5,14 @@
 Facial expressions from the face mesh: eye openness, blinks, mouth openness, smile, brows.
 
 Pure geometry and per-track state, no model. Every measure is a ratio of **3D distances within
-the mesh** (MediaPipe's x, y pixels and its relative depth z, in the same pixels), divided by
-a length of the same face, so neither the distance to the camera (scale) nor the head's turn
-(a rotation) changes it. Indices are MediaPipe's face-mesh vertices; "right" is the person's
-own right (the eye on the image's left).
+the face**, divided by a length of the same face, so neither the distance to the camera (a
+scale) nor the head's turn (a rotation) changes it. The body node measures the face placed in
+metres with its head pose (:func:`pose_ros.geometry.face_mesh.mesh_keypoints`), which also
+undoes the perspective (at arm's length the near half of a turned face looks larger: on
+synthetic faces 0.4 m away and turned 40 degrees the brow scale read 0.43 off from the
+raw mesh, and within 0.08 placed); without a head pose it measures the mesh as MediaPipe gives
+it (x, y pixels and the relative depth z in the same pixels). Indices are MediaPipe's face-mesh
+vertices; "right" is the person's own right (the eye on the image's left).
 
 - **Face size**: ``iod``, the distance between the outer eye corners (33, 263).
 - **Face axes**: ``across`` from the right outer eye corner to the left one; ``up`` from the
@@ -39,7 +43,7 @@ own right (the eye on the image's left).
 The scales are anchored to MediaPipe's mesh on neutral faces and anatomical averages, not
 fitted to anyone: people differ (a resting smile, heavy brows), so read them as relative
 within a track more than as absolute labels. All are NaN when the points they need are not
-finite or the face is degenerate (``iod`` under a pixel).
+finite or the face is degenerate (``iod`` zero).
 """
 
 from dataclasses import dataclass, replace
@@ -62,7 +66,7 @@ RIGHT_BROW = (63, 105, 66)
 LEFT_BROW = (293, 334, 296)
 FOREHEAD_TOP = 10
 CHIN = 152
-MIN_IOD_PX = 1.0
+MIN_IOD = 1e-6         # metres or pixels: below it the face is a point
 
 _SCALES = ('left_eye_openness', 'right_eye_openness', 'mouth_openness', 'smile', 'brow_raise')
 
@@ -108,9 +112,9 @@ def measure_face(mesh: np.ndarray) -> FaceMeasures:
     """
     Return the raw ratios of a face mesh.
 
-    :param mesh: (478, 3) or (468, 3) points: x, y pixels and MediaPipe's relative depth in
-        pixels; (N, 2) is accepted too (then the measures are those of the image plane, which a
-        turned head foreshortens).
+    :param mesh: (478, 3) or (468, 3) points of one face in MediaPipe's order: metres (the
+        placed face) or the estimator's x, y pixels and relative depth; (N, 2) is accepted too
+        (then the measures are those of the image plane, which a turned head foreshortens).
     """
     pts = np.asarray(mesh, np.float64)
     if pts.ndim != 2 or pts.shape[0] < 468 or pts.shape[1] not in (2, 3):
@@ -121,7 +125,7 @@ def measure_face(mesh: np.ndarray) -> FaceMeasures:
         return float(np.linalg.norm(pts[a] - pts[b]))
 
     iod = dist(RIGHT_EYE_CORNERS[0], LEFT_EYE_CORNERS[0])
-    if not (math.isfinite(iod) and iod >= MIN_IOD_PX):
+    if not (math.isfinite(iod) and iod >= MIN_IOD):
         return FaceMeasures(nan, nan, nan, nan, nan, nan)
 
     def eye(corners: Tuple[int, int], lids: Tuple[Tuple[int, int], ...]) -> float:

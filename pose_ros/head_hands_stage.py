@@ -60,7 +60,8 @@ from pose_ros.geometry.face_mesh import mesh_keypoints
 from pose_ros.geometry.head_pose import estimate_head_pose, gaze_from_iris, head_region
 from pose_ros.geometry.model_camera import place_in_camera
 from pose_ros.hands import attach_hands
-from pose_ros.people import Expression, Face, FrameResult, Hand, Head, Keypoints, Person
+from pose_ros.people import (Expression, Face, FrameResult, Hand, Head, Keypoints, Person,
+                             PositionSource)
 from pose_ros.schemas import COCO17, KeypointSchema
 
 NOSE_TIP = 1
@@ -317,6 +318,10 @@ class HeadHandsStage:
               depth_m: Optional[np.ndarray], stamp_s: float) -> Face:
         """Return a person's face: landmarks with 3D (depth, else the head pose), expression."""
         keypoints = mesh_keypoints(mesh, head, result.intrinsics)
+        # Placed in metres the face's shape has no perspective (at arm's length the near half
+        # of a turned face looks larger); without a head pose, the mesh as MediaPipe gives it.
+        shape = keypoints.xyz if keypoints.position_source == PositionSource.MODEL_CAMERA \
+            else mesh
         if depth_m is not None:
             problem = check_depth_matches(depth_m.shape, result.width, result.height)
             result.depth_problem = result.depth_problem or problem
@@ -328,7 +333,7 @@ class HeadHandsStage:
         expression = Expression()
         if self.config.face.expressions:
             expression = self._expressions.update(
-                track_id, expression_of(measure_face(mesh)), stamp_s,
+                track_id, expression_of(measure_face(shape)), stamp_s,
                 smooth=self.config.smoothing.enabled)
         return Face(keypoints, expression)
 

@@ -176,6 +176,38 @@ def test_people_photo_heads_and_timings(yolo):
     assert 'head_hands' in result.timings_ms
 
 
+def test_people_photo_faces_come_with_the_heads(yolo):
+    """Every person with a head pose has the face it was fitted to, placed in 3D with it."""
+    result = stage_on(yolo, photo('bus.jpg'))
+    with_head = [p for p in result.people if p.head is not None]
+    assert with_head and all(p.face is not None for p in with_head)
+    for person in with_head:
+        kp = person.face.keypoints
+        assert kp.schema.name == 'face478' and kp.position_source == PositionSource.MODEL_CAMERA
+        assert kp.xyz[168, 2] == pytest.approx(person.head.position[2], rel=1e-6)
+        iod = np.linalg.norm(kp.xyz[33] - kp.xyz[263])
+        assert 0.07 < iod < 0.11                     # an adult's eye corners, in metres
+        e = person.face.expression
+        assert all(0.0 <= v <= 1.0 for v in (e.left_eye_openness, e.right_eye_openness,
+                                             e.mouth_openness, e.smile, e.brow_raise))
+    off = stage_on(yolo, photo('bus.jpg'), face__expressions=False)
+    faces = [p.face for p in off.people if p.face is not None]
+    assert faces and all(math.isnan(f.expression.smile) for f in faces)
+
+
+@pytest.mark.parametrize('name', PORTRAITS)
+def test_a_face_cut_by_the_border_has_landmarks_but_no_head_pose(yolo, name):
+    img = photo(name)
+    body = BodyPipeline(yolo).process(Frame(img, 0.0)).people
+    nose_y = int(body[0].body.point('nose')[1])
+    cut = np.ascontiguousarray(img[:nose_y + 20])          # mouth and chin out of the image
+    result = stage_on(yolo, cut)
+    (person,) = result.people
+    assert person.head is None and person.face is not None
+    assert person.face.keypoints.position_source == PositionSource.NONE
+    assert math.isfinite(person.face.expression.mouth_openness)
+
+
 def test_hand_depth_lifting_and_full_image_mode():
     img = photo('handSrc.jpg')
     h, w = img.shape[:2]
