@@ -152,3 +152,56 @@ def test_camera_frame_3d_without_depth_is_scored_against_the_truth():
     # the figures themselves are in EVALUATION.md.
     assert m['root error / distance (median)'] < 0.5, markdown([result])
     assert result.raw == {}
+
+
+# --- faces ----------------------------------------------------------------------------------
+
+def test_face_nme_is_zero_for_the_truth_and_scales_with_the_error():
+    from pose_ros.evaluation.faces import score_faces
+    rng = np.random.default_rng(2)
+    truth = np.column_stack([rng.uniform(100, 300, (68, 2)), np.full(68, 2.0)])
+    truth[36, :2], truth[45, :2] = (150.0, 200.0), (250.0, 200.0)       # 100 px apart
+    exact = score_faces('face68', [[truth]], [[truth.copy()]])
+    assert exact == {'faces found': 1.0, 'NME (inter-ocular)': 0.0, 'NME without the jaw': 0.0}
+    moved = truth.copy()
+    moved[:, 0] += 5.0                                                   # 5 px = 0.05 iod
+    jaw = truth.copy()
+    jaw[:17, 1] += 20.0
+    score = score_faces('face68', [[truth], [truth]], [[moved], [jaw]])
+    assert score['NME (inter-ocular)'] == pytest.approx((0.05 + 0.2 * 17 / 68) / 2)
+    assert score['NME without the jaw'] == pytest.approx(0.025)
+    unannotated = truth.copy()
+    unannotated[:34, 2] = 0                                 # only half the points annotated
+    far = truth.copy()
+    far[:, :2] += 200.0                                     # another face: no match
+    score = score_faces('face68', [[unannotated, truth]], [[moved, far]])
+    assert score['faces found'] == 0.5 and score['NME (inter-ocular)'] == pytest.approx(0.05)
+
+
+@need_gt
+@pytest.mark.parametrize('name', ['300w', 'cofw', 'coco_wholebody_faces'])
+def test_every_face_set_loads_in_its_layout(name):
+    from pose_ros.evaluation.faces import FROM_MESH, inter_ocular, load_faces
+    layout, images = load_faces(GT, name)
+    assert images and all(im.path.is_file() for im in images)
+    for face in (f for im in images for f in im.faces):
+        assert face.keypoints.shape == (len(FROM_MESH[layout]), 3)
+        assert inter_ocular(face.keypoints, layout) > 5.0
+        assert face.box[2] > 0 and face.box[3] > 0
+
+
+@need_gt
+def test_face_landmarks_of_the_pipeline_on_the_annotated_faces():
+    """The published face mesh lands on the 300-W and COFW faces (EVALUATION.md has the NME)."""
+    from pose_ros.config import BodyConfig
+    from pose_ros.evaluation.faces import evaluate_faces
+    from pose_ros.tools.evaluate import main
+    table = evaluate_faces(GT, ['300w', 'cofw'], BodyConfig())
+    rows = {tuple(c.strip() for c in line.split('|')[1:5:3]): line.split('|')
+            for line in table.splitlines()[2:]}
+    for name in ('300w', 'cofw'):
+        found = rows[(name, 'faces found')]
+        assert float(found[6]) == 1.0 and float(found[8]) == 1.0
+        raw, pipeline = (float(v) for v in rows[(name, 'NME (inter-ocular)')][6:9:2])
+        assert raw < 0.1 and pipeline < 0.1       # a face is about 2.5 inter-ocular tall
+    assert main(['--faces', 'cofw', '--gt', str(GT), '--param', 'head.enabled=false']) == 2

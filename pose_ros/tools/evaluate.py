@@ -12,7 +12,8 @@ for both YOLO backends; MediaPipe ``Pose`` / ``Hands`` with ``static_image_mode`
 scored with COCO OKS AP through pycocotools and with PCK / PCKh on the limb joints the
 layouts share; hand sets with the detection rate and PCK@0.2 of the hand box; the 3D sets
 (camera-frame truth and intrinsics) with the root error and MPJPE of the pipeline's
-camera-frame 3D, given those intrinsics and no depth.
+camera-frame 3D, given those intrinsics and no depth. ``--faces``: the face landmarks' NME
+(:mod:`pose_ros.evaluation.faces`).
 
     evaluate --gt ../shared/data/gt --params-file config/pose_ros.yaml --out table.md
 """
@@ -30,6 +31,7 @@ import numpy as np
 from pose_ros.backends import BackendError
 from pose_ros.config import BodyConfig, ConfigError, replace
 from pose_ros.config_args import add_config_arguments, config_from_arguments
+from pose_ros.evaluation.faces import evaluate_faces, FACE_SETS
 from pose_ros.evaluation.ground_truth import (GtImage, GtSet, LAYOUTS, load_set, SETS, to_layout,
                                               to_layout_3d)
 from pose_ros.evaluation.metrics import (COCO_SIGMAS, CROWDPOSE_SIGMAS, match_by_distance,
@@ -534,6 +536,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         help='instead: the activity analytics (falls, repetitions, steps) on '
                         'the synthetic scenarios, SEEDS seeds each (default 10): recall, false '
                         'alarms per hour, exact counts')
+    parser.add_argument('--faces', nargs='*', default=None, metavar='SET',
+                        choices=list(FACE_SETS),
+                        help='instead: face landmark NME on face sets (default all: '
+                        f'{", ".join(FACE_SETS)}), the pipeline next to the raw face mesh')
     add_config_arguments(parser)
     parser.add_argument('--native-logs', action='store_true',
                         help="show MediaPipe's and TFLite's own log lines")
@@ -542,6 +548,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         NativeLogFilter().start()
     if args.hand_signs is not None:
         return _main_hand_signs(args)
+    if args.faces is not None:
+        return _main_faces(args)
     if args.activity is not None:
         from pose_ros.evaluation.activity_scenarios import activity_report
         return _report(activity_report(range(args.activity)), args.out)
@@ -567,6 +575,18 @@ def _report(text: str, out: Optional[Path]) -> int:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text + '\n')
     return 0
+
+
+def _main_faces(args: argparse.Namespace) -> int:
+    try:
+        config = config_from_arguments(args)
+        if not config.head.enabled:
+            raise ConfigError('face landmarks need head.enabled')
+        text = evaluate_faces(args.gt, args.faces or list(FACE_SETS), config)
+    except (BackendError, ConfigError, FileNotFoundError, ImportError) as e:
+        print(f'evaluate: {e}')
+        return 2
+    return _report(text, args.out)
 
 
 def _main_hand_signs(args: argparse.Namespace) -> int:
