@@ -30,6 +30,7 @@ setup(
             'body_node = pose_ros.nodes.body_node:main',
             'classifier_node = pose_ros.nodes.classifier_node:main',
             'activity_node = pose_ros.nodes.activity_node:main',
+            'avatar_node = pose_ros.nodes.avatar_node:main',
             'pose_record = pose_ros.classifier.cli:record_main',
             'pose_train = pose_ros.classifier.cli:train_main',
             'pose_record_live = pose_ros.nodes.record_node:main',

@@ -2,7 +2,10 @@
 # Licensed under the Apache License, Version 2.0
 
 """
-Bring up pose_ros on a camera: body_node, classifier_node, activity_node and RViz on request.
+Bring up pose_ros on a camera: body_node, classifier_node, and on request the others and RViz.
+
+activity_node (``use_activity``), avatar_node (``use_avatar``) and RViz (``use_rviz``) start
+when asked.
 
 Example (RealSense-style topics)::
 
@@ -53,6 +56,8 @@ DESCRIPTIONS = {
                                        'commands_lights.yaml or commands_teleop.yaml.'),
     'use_classifier': 'Start classifier_node (pose labels and commands): true or false.',
     'use_activity': 'Start activity_node (falls, exercise repetitions, steps): true or false.',
+    'use_avatar': 'Start avatar_node (one person drives an avatar over VMC and a robot head '
+                  'on head_joints): true or false.',
     'exercise': _from_params_file('exercise', 'Exercise activity_node counts: squat, arm_curl, '
                                   'jumping_jack or push_up.'),
     'use_rviz': 'Start RViz with config/pose_ros.rviz: true or false (without rviz2 '
@@ -123,6 +128,11 @@ def _processes(context: LaunchContext, share: str) -> list:
             parameters=[arg('params_file'), plan.overrides['activity_node']],
             remappings=[('people', 'people'), ('annotated_image', 'annotated_image')],
             **common))
+    if plan.use_avatar:
+        actions.append(Node(
+            package='pose_ros', executable='avatar_node', name='avatar_node',
+            parameters=[arg('params_file'), plan.overrides['avatar_node']],
+            remappings=[('people', 'people'), ('pose_command', 'pose_command')], **common))
     if plan.use_rviz and _have_rviz():
         actions.append(Node(package='rviz2', executable='rviz2', name='rviz2', output='log',
                             arguments=['-d', os.path.join(share, 'config', 'pose_ros.rviz')]))

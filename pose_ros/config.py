@@ -543,6 +543,76 @@ class ActivityConfig(Section):
                                       read_only=True, limits=(0.1, 60.0))
 
 
+# --- avatar_node -----------------------------------------------------------------------------
+
+FOLLOW = ('controller', 'largest', 'track')
+
+
+@dataclass(frozen=True)
+class VmcConfig(Section):
+    """The VMC protocol (OSC over UDP) to an avatar application."""
+
+    enabled: bool = param(True, 'Send the head bone, eye bones and blend shapes over the VMC '
+                          'protocol.', read_only=True)
+    host: str = param('127.0.0.1', 'Address of the VMC receiver (the avatar application).',
+                      read_only=True)
+    port: int = param(39539, 'UDP port of the VMC receiver (39539: the usual Marionette port; '
+                      "39540: a Performer's assistant port).", read_only=True,
+                      limits=(1, 65535))
+    mirror: bool = param(True, "The avatar is the person's mirror image (turns to its own "
+                         'right when the person turns left, as a VTuber view).')
+
+
+@dataclass(frozen=True)
+class HeadJointsConfig(Section):
+    """A pan/tilt(/roll) robot head that imitates the person's head."""
+
+    enabled: bool = param(True, 'Publish sensor_msgs/JointState on head_joints.',
+                          read_only=True)
+    names: str = param('head_pan,head_tilt,head_roll', 'Joint names, comma separated: pan, '
+                       'tilt and optionally roll (two names: no roll joint).', read_only=True)
+    pan_limit: float = param(1.2, 'Largest pan angle either way (rad).', limits=(0.0, 3.2))
+    tilt_limit: float = param(0.5, 'Largest tilt angle either way (rad).', limits=(0.0, 1.6))
+    roll_limit: float = param(0.3, 'Largest roll angle either way (rad).', limits=(0.0, 1.6))
+    max_velocity: float = param(1.5, 'Largest joint speed (rad/s): every step moves at most '
+                                'this much toward the target.', limits=(0.01, 20.0))
+    mirror: bool = param(False, 'Pan and roll the other way (the robot faces the person and '
+                         "mirrors them) instead of copying the person's own turn.")
+
+    def check(self) -> Optional[str]:
+        names = [n.strip() for n in self.names.split(',')]
+        if len(names) not in (2, 3) or not all(names) or len(set(names)) != len(names):
+            return (f'head_joints.names must be 2 or 3 distinct names separated by commas; got '
+                    f'{self.names!r}')
+        return None
+
+
+@dataclass(frozen=True)
+class AvatarConfig(Section):
+    """Everything avatar_node is set with."""
+
+    follow: str = param('controller', 'Whose face drives the avatar: controller (the person in '
+                        'control in classifier_node, from pose_command), largest (the largest '
+                        'face in view) or track (track_id).', choices=FOLLOW)
+    track_id: int = param(0, 'The track followed with follow: track.', limits=(0, 2 ** 31 - 1))
+    rate: float = param(30.0, 'Messages per second to the avatar and the head joints.',
+                        read_only=True, limits=(1.0, 200.0))
+    input_timeout: float = param(0.5, 'Seconds without a People message with the followed '
+                                 'person (or, with follow: controller, without a pose_command) '
+                                 'before nobody is followed.', limits=(0.05, 60.0))
+    centre_after: float = param(1.0, 'Seconds nobody is followed before the head joints return '
+                                'to the centre (at max_velocity).', limits=(0.0, 60.0))
+    reliable_input: bool = param(True, 'Subscribe to people with RELIABLE QoS (what body_node '
+                                 'publishes); false for best effort.', read_only=True)
+    max_message_bytes: int = param(16 * 1024 * 1024, 'People messages larger than this '
+                                   '(bytes, serialized) are ignored before they are '
+                                   'deserialized.', read_only=True, limits=(1024, 1024 ** 3))
+    vmc: VmcConfig = section(VmcConfig)
+    head_joints: HeadJointsConfig = section(HeadJointsConfig)
+    diagnostics_period: float = param(1.0, 'Seconds between /diagnostics messages.',
+                                      read_only=True, limits=(0.1, 60.0))
+
+
 # --- flat views: ROS parameters, YAML files, overrides ---------------------------------------
 
 C = TypeVar('C', bound=Section)

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Mapping, Tuple
 
-from pose_ros.config import (ActivityConfig, BodyConfig, ClassifierConfig, ConfigError,
-                             flat_specs, load_params_file, ParamSpec)
+from pose_ros.config import (ActivityConfig, AvatarConfig, BodyConfig, ClassifierConfig,
+                             ConfigError, flat_specs, load_params_file, ParamSpec)
 
 NODE_CONFIGS: Dict[str, type] = {'body_node': BodyConfig, 'classifier_node': ClassifierConfig,
-                                 'activity_node': ActivityConfig}
+                                 'activity_node': ActivityConfig, 'avatar_node': AvatarConfig}
 
 # Launch argument -> (node, parameter). Empty: as the parameter file says.
 PARAMETER_ARGUMENTS: Dict[str, Tuple[str, str]] = {
@@ -32,12 +32,13 @@ PARAMETER_ARGUMENTS: Dict[str, Tuple[str, str]] = {
     'exercise': ('activity_node', 'repetitions.exercise'),
 }
 # Launch arguments that choose what launch starts and does: the classifier, the activity
-# analytics, RViz, and whether launch brings body_node up (configure, then activate) or leaves
-# that to a lifecycle manager.
-SWITCHES: Dict[str, bool] = {'use_classifier': True, 'use_activity': False, 'use_rviz': False,
-                             'autostart': True}
+# analytics, the avatar bridge, RViz, and whether launch brings body_node up (configure, then
+# activate) or leaves that to a lifecycle manager.
+SWITCHES: Dict[str, bool] = {'use_classifier': True, 'use_activity': False,
+                             'use_avatar': False, 'use_rviz': False, 'autostart': True}
 # The node each switch starts (its parameters are only checked when it starts).
-_STARTED_BY = {'classifier_node': 'use_classifier', 'activity_node': 'use_activity'}
+_STARTED_BY = {'classifier_node': 'use_classifier', 'activity_node': 'use_activity',
+               'avatar_node': 'use_avatar'}
 
 _TRUE = ('true', '1', 'yes', 'on')
 _FALSE = ('false', '0', 'no', 'off')
@@ -51,6 +52,7 @@ class LaunchPlan:
     use_classifier: bool
     use_activity: bool
     use_rviz: bool
+    use_avatar: bool
     autostart: bool                           # launch drives body_node's lifecycle
 
 
@@ -100,4 +102,4 @@ def plan_launch(arguments: Mapping[str, str], params_file: Path) -> LaunchPlan:
             continue
         load_params_file(Path(params_file), cls, node, overrides[node])   # as the node will
     return LaunchPlan(overrides, switches['use_classifier'], switches['use_activity'],
-                      switches['use_rviz'], switches['autostart'])
+                      switches['use_rviz'], switches['use_avatar'], switches['autostart'])

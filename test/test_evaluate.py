@@ -195,8 +195,8 @@ def test_face_landmarks_of_the_pipeline_on_the_annotated_faces():
     """The published face mesh lands on the 300-W and COFW faces (EVALUATION.md has the NME)."""
     from pose_ros.config import BodyConfig
     from pose_ros.evaluation.faces import evaluate_faces
-    from pose_ros.tools.evaluate import main
-    table = evaluate_faces(GT, ['300w', 'cofw'], BodyConfig())
+    from pose_ros.tools.evaluate import main, PipelinePath
+    table = evaluate_faces(GT, ['300w', 'cofw'], PipelinePath(BodyConfig()))
     rows = {tuple(c.strip() for c in line.split('|')[1:5:3]): line.split('|')
             for line in table.splitlines()[2:]}
     for name in ('300w', 'cofw'):

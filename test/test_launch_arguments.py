@@ -27,7 +27,8 @@ def test_arguments_not_given_leave_the_params_file_in_charge(tmp_path):
     path = params_file(tmp_path, body={'backend': 'mediapipe', 'hands': {'enabled': True}},
                        classifier={'commands_file': 'commands_teleop.yaml'})
     plan = plan_launch({'backend': '', 'hands': '', 'commands_file': ''}, path)
-    assert plan.overrides == {'body_node': {}, 'classifier_node': {}, 'activity_node': {}}
+    assert plan.overrides == {'body_node': {}, 'classifier_node': {}, 'activity_node': {},
+                              'avatar_node': {}}
     assert plan.use_classifier is True and plan.use_rviz is False
     assert plan.use_activity is False
 
@@ -84,3 +85,14 @@ def test_an_argument_can_repair_the_file():
 def test_parse_bool_accepts_what_launch_conditions_accept():
     assert [parse_bool('x', t) for t in ('true', 'True', '1', 'false', 'FALSE', '0')] == \
         [True, True, True, False, False, False]
+
+
+def test_the_avatar_bridge_starts_on_request_and_its_parameters_are_checked_then(tmp_path):
+    assert plan_launch({}, PACKAGED).use_avatar is False
+    assert plan_launch({'use_avatar': 'true'}, PACKAGED).use_avatar is True
+    path = tmp_path / 'bad_avatar.yaml'
+    path.write_text(yaml.safe_dump({'/**/avatar_node': {'ros__parameters': {
+        'follow': 'loudest', 'head_joints': {'names': 'pan'}}}}))
+    assert plan_launch({}, path).use_avatar is False            # not started: not checked
+    with pytest.raises(ConfigError, match='follow must be one of'):
+        plan_launch({'use_avatar': 'true'}, path)

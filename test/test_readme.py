@@ -6,7 +6,8 @@
 from pathlib import Path
 import re
 
-from pose_ros.config import BodyConfig, ClassifierConfig, flat_specs
+from pose_ros.config import (ActivityConfig, AvatarConfig, BodyConfig, ClassifierConfig,
+                             flat_specs)
 from pose_ros.tools.interface_doc import render
 import pytest
 from rclpy.parameter import parameter_value_to_python
@@ -37,7 +38,9 @@ def test_parameter_table_is_current():
 
 
 @pytest.mark.parametrize('node, cls', [('body_node', BodyConfig),
-                                       ('classifier_node', ClassifierConfig)])
+                                       ('classifier_node', ClassifierConfig),
+                                       ('activity_node', ActivityConfig),
+                                       ('avatar_node', AvatarConfig)])
 def test_config_yaml_sets_exactly_the_declared_parameters(node, cls):
     config = yaml.safe_load((ROOT / 'config' / 'pose_ros.yaml').read_text())
     values = dict(flatten(config[f'/**/{node}']['ros__parameters']))

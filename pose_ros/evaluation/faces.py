@@ -161,10 +161,14 @@ class RawFaceMesh:
         self.estimator.close()
 
 
-def evaluate_faces(gt_root: Path, names: Sequence[str], config) -> str:
-    """Score the raw face mesh and the pipeline on face sets ``names``; a Markdown table."""
-    from pose_ros.tools.evaluate import PipelinePath
-    raw, pipeline = RawFaceMesh(), PipelinePath(config)
+def evaluate_faces(gt_root: Path, names: Sequence[str], pipeline) -> str:
+    """
+    Score the raw face mesh and the pipeline on face sets ``names``; a Markdown table.
+
+    :param pipeline: the pipeline as body_node builds it: ``people(bgr)`` gives the people of
+        one independent image, ``name`` names it, ``close()`` ends it (closed here).
+    """
+    raw = RawFaceMesh()
     lines = ['| set | images | annotated faces | metric | raw model | value | pipeline | '
              'value |', '|---|---|---|---|---|---|---|---|']
     try:

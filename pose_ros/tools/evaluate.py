@@ -582,7 +582,7 @@ def _main_faces(args: argparse.Namespace) -> int:
         config = config_from_arguments(args)
         if not config.head.enabled:
             raise ConfigError('face landmarks need head.enabled')
-        text = evaluate_faces(args.gt, args.faces or list(FACE_SETS), config)
+        text = evaluate_faces(args.gt, args.faces or list(FACE_SETS), PipelinePath(config))
     except (BackendError, ConfigError, FileNotFoundError, ImportError) as e:
         print(f'evaluate: {e}')
         return 2

@@ -14,11 +14,13 @@ import re
 import sys
 from typing import Dict, Type
 
-from pose_ros.config import ActivityConfig, BodyConfig, ClassifierConfig, flat_specs, Section
+from pose_ros.config import (ActivityConfig, AvatarConfig, BodyConfig, ClassifierConfig,
+                             flat_specs, Section)
 
 TABLES: Dict[str, Type[Section]] = {'body_node': BodyConfig,
                                     'classifier_node': ClassifierConfig,
-                                    'activity_node': ActivityConfig}
+                                    'activity_node': ActivityConfig,
+                                    'avatar_node': AvatarConfig}
 
 
 def param_table(cls: Type[Section]) -> str:

@@ -1,0 +1,164 @@
+# Copyright 2026 pose_ros maintainers
+# Licensed under the Apache License, Version 2.0
+
+"""
+avatar_node: one person's head, gaze and face drive an avatar (VMC over OSC) and a robot head.
+
+A thin adapter around :mod:`pose_ros.avatar`: People messages are checked and decoded; the
+followed person (``follow``: classifier_node's controlling person from ``pose_command``, the
+largest face, or a track) gives at ``rate`` Hz the VMC protocol's head bone, eye bones and
+blend shapes, sent with python-osc to ``vmc.host``:``vmc.port``, and a
+``sensor_msgs/JointState`` on ``head_joints`` for a pan/tilt(/roll) head, rate-limited and
+centred when nobody is followed. Nobody is followed when the last People message with that
+person (or the last pose_command) is older than ``input_timeout``. A message that cannot be
+handled is reported and dropped; the node keeps running.
+"""
+
+import threading
+import time
+from typing import Any, Dict, List, Optional, Tuple
+
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from pose_ros.avatar import avatar_pose, AvatarPose, choose_person, HeadJoints, vmc_messages
+from pose_ros.config import AvatarConfig
+from pose_ros.nodes import node_main
+from pose_ros.nodes.params import ConfigParams
+from pose_ros.nodes.people_input import Problems, read_people
+from pose_ros.ros_conversion import decode_people
+from pose_ros_msgs.msg import People, PoseCommand
+from rclpy.executors import SingleThreadedExecutor
+from rclpy.node import Node
+from rclpy.qos import QoSProfile, ReliabilityPolicy
+from sensor_msgs.msg import JointState
+
+_DIAG_HOLD_S = 5.0
+MAX_PEOPLE = 256
+
+
+class AvatarNode(Node):
+    """Drive an avatar and a robot head from one person (see README, Avatar bridge)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__('avatar_node', **kwargs)
+        self.params: ConfigParams[AvatarConfig] = ConfigParams(self, AvatarConfig)
+        c = self.params.config
+        self._lock = threading.Lock()
+        self._poses: Optional[Tuple[float, AvatarPose, AvatarPose]] = None  # when, vmc, own
+        self._controller: Optional[Tuple[float, int]] = None               # when, track id
+        self._problems = Problems(self.get_logger())
+        self._sent = self._messages = self._refused = 0
+        self._following = -1
+        self._osc = None
+        if c.vmc.enabled:
+            from pythonosc.udp_client import SimpleUDPClient   # only where VMC is used
+            self._osc = SimpleUDPClient(c.vmc.host, c.vmc.port)
+        joints = c.head_joints
+        self._joint_names: List[str] = [n.strip() for n in joints.names.split(',')]
+        self._joints = HeadJoints((joints.pan_limit, joints.tilt_limit, joints.roll_limit),
+                                  joints.max_velocity, c.centre_after, joints.mirror)
+        self.pub_joints = (self.create_publisher(JointState, 'head_joints', 10)
+                           if joints.enabled else None)
+        self.pub_diag = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
+        qos = QoSProfile(depth=10, reliability=(ReliabilityPolicy.RELIABLE
+                                                if c.reliable_input
+                                                else ReliabilityPolicy.BEST_EFFORT))
+        self.create_subscription(People, 'people', self._on_people, qos, raw=True)
+        self.create_subscription(PoseCommand, 'pose_command', self._on_command,
+                                 QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE))
+        self._start = time.monotonic()
+        self.create_timer(1.0 / c.rate, self._step)
+        self.create_timer(c.diagnostics_period, self._publish_diagnostics)
+        where = f'VMC to {c.vmc.host}:{c.vmc.port}' if c.vmc.enabled else 'no VMC'
+        self.get_logger().info(f'avatar: follows {c.follow}, {where}, head joints '
+                               f'{",".join(self._joint_names) if joints.enabled else "off"}')
+
+    # --- input -----------------------------------------------------------------------------
+    def _on_command(self, msg: PoseCommand) -> None:
+        with self._lock:
+            self._controller = (time.monotonic(), int(msg.track_id))
+
+    def _on_people(self, data: bytes) -> None:
+        try:
+            self._handle(data)
+        except Exception as e:  # noqa: B902 - a bad message must not stop the node
+            self._problems.report(f'People message not handled ({type(e).__name__}: {e})')
+
+    def _handle(self, data: bytes) -> None:
+        c = self.params.config
+        msg, refusal = read_people(data, c.max_message_bytes, MAX_PEOPLE)
+        if msg is None:
+            self._refused += 1
+            self._problems.report(refusal)
+            return
+        self._messages += 1
+        frame, dropped = decode_people(msg)
+        for problem in dropped:
+            self._problems.report(problem)
+        now = time.monotonic()
+        with self._lock:
+            controller = self._controller
+        controller_id = (controller[1] if controller is not None
+                         and now - controller[0] <= c.input_timeout else None)
+        person = choose_person(frame.people, c.follow, c.track_id, controller_id)
+        if person is None:
+            return
+        poses = (now, avatar_pose(person, c.vmc.mirror), avatar_pose(person, mirror=False))
+        with self._lock:
+            self._poses = poses
+
+    # --- output ----------------------------------------------------------------------------
+    def _step(self) -> None:
+        try:
+            self._send()
+        except Exception as e:  # noqa: B902 - a failed send must not stop the node
+            self._problems.report(f'avatar step failed ({type(e).__name__}: {e})')
+
+    def _send(self) -> None:
+        c = self.params.config
+        now = time.monotonic()
+        with self._lock:
+            poses = self._poses
+        fresh = poses is not None and now - poses[0] <= c.input_timeout
+        vmc, own = (poses[1], poses[2]) if fresh else (None, None)
+        self._following = own.track_id if own is not None else -1
+        if self._osc is not None:
+            for address, args in vmc_messages(vmc, now - self._start):
+                self._osc.send_message(address, args)
+            self._sent += 1
+        position = self._joints.step(own, now)
+        if self.pub_joints is not None:
+            msg = JointState(name=self._joint_names,
+                             position=position[:len(self._joint_names)].tolist())
+            msg.header.stamp = self.get_clock().now().to_msg()
+            self.pub_joints.publish(msg)
+
+    def _publish_diagnostics(self) -> None:
+        values: Dict[str, Any] = {
+            'following': str(self._following),
+            'follow': self.params.config.follow,
+            'vmc_frames_sent': str(self._sent),
+            'messages': str(self._messages + self._refused),
+            'messages_ignored': str(self._refused),
+            'head_joints': ' '.join(f'{v:.3f}' for v in self._joints.position),
+            'last_problem': self._problems.last,
+        }
+        status = DiagnosticStatus(name=f'{self.get_name()}: avatar',
+                                  hardware_id=self.get_fully_qualified_name())
+        status.values = [KeyValue(key=k, value=v) for k, v in values.items()]
+        if self._problems.recent(_DIAG_HOLD_S):
+            status.level, status.message = DiagnosticStatus.WARN, self._problems.last
+        else:
+            status.level, status.message = DiagnosticStatus.OK, 'ok'
+        self.pub_diag.publish(node_main.diagnostics(self, status))
+
+    def shut_down(self) -> None:
+        """Nothing to leave in a safe state: a head holds its last position, nothing drives."""
+
+
+def main(args: Optional[list] = None) -> None:
+    node_main.init(args)
+    node_main.run(AvatarNode, 'avatar_node', AvatarConfig, SingleThreadedExecutor())
+
+
+if __name__ == '__main__':
+    main()
