@@ -61,6 +61,21 @@ def _draw_skeleton(img: np.ndarray, kp: Keypoints, min_conf: float, color: Color
             cv2.circle(img, p, radius, color, -1, cv2.LINE_AA)
 
 
+TINT = 0.4
+
+
+def _tint_people(img: np.ndarray, result: FrameResult) -> None:
+    """Tint each segmented person's pixels with their track colour."""
+    labels = result.person_labels
+    colors = np.array([(0, 0, 0)] + [track_color_bgr(p.track_id) for p in result.people],
+                      np.float32)
+    person = labels > 0
+    if not person.any():
+        return
+    index = np.minimum(labels[person], len(result.people))
+    img[person] = ((1.0 - TINT) * img[person] + TINT * colors[index]).astype(np.uint8)
+
+
 def _draw_face(img: np.ndarray, face: Face, color: Color, limit: int) -> None:
     """Draw the face's 68-point outline (brows, eyes, nose, lips, jaw), one pixel wide."""
     kp = face.keypoints
@@ -193,6 +208,8 @@ def draw_frame(bgr: np.ndarray, result: FrameResult, min_conf: float = 0.3, copy
     thickness = max(1, int(round(min(h, w) / 320)))
     radius = thickness + 2
     scale = max(0.4, min(h, w) / 1000)
+    if result.person_labels is not None and result.person_labels.shape == (h, w):
+        _tint_people(img, result)
     for person in result.people:
         color = track_color_bgr(person.track_id)
         _draw_skeleton(img, person.body, min_conf, color, thickness, radius, limit)

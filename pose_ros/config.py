@@ -262,6 +262,44 @@ class FaceConfig(Section):
         return None
 
 
+def rgb_of(text: str) -> Optional[Tuple[int, int, int]]:
+    """Return 'R,G,B' (each 0..255) as a tuple, or None when it is not one."""
+    parts = [p.strip() for p in text.split(',')]
+    if len(parts) != 3 or not all(p.isdigit() and int(p) <= 255 for p in parts):
+        return None
+    r, g, b = (int(p) for p in parts)
+    return r, g, b
+
+
+SEGMENTATION_MODELS = ('general', 'landscape')
+SEGMENTATION_EFFECTS = ('none', 'blur', 'replace')
+
+
+@dataclass(frozen=True)
+class SegmentationConfig(Section):
+    """Per-person masks (MediaPipe Selfie Segmentation on each person's box) and the effect."""
+
+    enabled: bool = param(False, 'Segment people: person_mask (mono16, 0 background, track id '
+                          '+ 1, 65535 untracked), people tinted on the annotated image.',
+                          read_only=True)
+    model: str = param('general', 'Segmentation model: general (256x256) or landscape '
+                       '(144x256, faster).', read_only=True, choices=SEGMENTATION_MODELS)
+    threshold: float = param(0.5, "A pixel is a person's above this probability.",
+                             limits=(0.01, 0.99))
+    effect: str = param('none', 'effect_image: the image with its background blurred, '
+                        'replaced by background_color, or none (not published).',
+                        choices=SEGMENTATION_EFFECTS)
+    background_color: str = param('0,177,64', 'R,G,B of the replaced background (0..255).')
+    blur: float = param(0.03, 'Gaussian sigma of the blurred background, a fraction of the '
+                        'image width.', limits=(0.001, 0.5))
+
+    def check(self) -> Optional[str]:
+        if rgb_of(self.background_color) is None:
+            return ('segmentation.background_color must be R,G,B with each 0..255; got '
+                    f'{self.background_color!r}')
+        return None
+
+
 @dataclass(frozen=True)
 class HandsConfig(Section):
     """21-point hands."""
@@ -326,6 +364,7 @@ class BodyConfig(Section):
     head: HeadConfig = section(HeadConfig)
     face: FaceConfig = section(FaceConfig)
     hands: HandsConfig = section(HandsConfig)
+    segmentation: SegmentationConfig = section(SegmentationConfig)
     head_hands: HeadHandsConfig = section(HeadHandsConfig)
     image_mirrored: bool = param(False, 'Images are mirrored (selfie view): MediaPipe '
                                  "handedness is then used as is, else swapped to the person's "

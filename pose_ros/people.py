@@ -201,3 +201,5 @@ class FrameResult:
     depth_problem: Optional[str] = None     # why the depth image gave no 3D, if it did not
     stamp_problem: Optional[str] = None     # what was wrong with the image stamp, if anything
     unassigned_hands: int = 0               # hands found near no body wrist
+    # With segmentation on: (H, W) uint16, 0 background, i + 1 the pixels of people[i].
+    person_labels: Optional[np.ndarray] = None

@@ -12,7 +12,8 @@ what was wrong with the stamp, hands that belonged to nobody. body_node, ``offli
 one :class:`~pose_ros.config.BodyConfig`, so they compute the same thing.
 
 Per frame: the body model -> 3D lifting (:meth:`BodyPipeline.detect`), then hands and head
--> smoothing (:meth:`BodyPipeline.finish`), each stage timed. A caller may run ``detect`` of
+-> person segmentation (when on) -> smoothing (:meth:`BodyPipeline.finish`), each stage
+timed. A caller may run ``detect`` of
 the next frame while ``finish`` of this one runs in another thread (body_node does), as long
 as each half sees the frames in order. A new configuration (:meth:`BodyPipeline.update`) is
 taken by each half between two frames, in its own thread: no filter is changed under a
@@ -37,6 +38,7 @@ from pose_ros.geometry.depth import check_depth_matches, lift_keypoints
 from pose_ros.geometry.model_camera import place_in_camera
 from pose_ros.head_hands_stage import HeadHandsStage, HeadHandsTuning
 from pose_ros.people import FrameResult
+from pose_ros.segmentation import SegmentationStage
 
 
 @dataclass(frozen=True)
@@ -63,9 +65,11 @@ class BodyPipeline:
     """Runs one backend and the stages that follow it, frame after frame."""
 
     def __init__(self, backend: PoseBackend, config: Optional[BodyConfig] = None,
-                 head_hands: Optional[HeadHandsStage] = None) -> None:
+                 head_hands: Optional[HeadHandsStage] = None,
+                 segmentation: Optional[SegmentationStage] = None) -> None:
         self.backend = backend
         self.head_hands = head_hands
+        self.segmentation = segmentation
         self.config = config or BodyConfig()
         s = self.config.smoothing
         self._smoother = TrackSmoother(min_cutoff=s.min_cutoff, beta=s.beta,
@@ -136,6 +140,8 @@ class BodyPipeline:
             self._smoother.set_params(min_cutoff=s.min_cutoff, beta=s.beta, d_cutoff=s.d_cutoff)
             if self.head_hands is not None:
                 self.head_hands.update(config)
+            if self.segmentation is not None:
+                self.segmentation.update(config)
         if filter_time.restart:
             self.reset_filters()
         people = result.people
@@ -144,6 +150,9 @@ class BodyPipeline:
             # stage checks the depth image's size itself (and lifts nothing from a wrong one).
             self.head_hands.process(frame.bgr, result, frame.intrinsics, frame.depth,
                                     filter_time.t)
+        if self.segmentation is not None:
+            # This frame's keypoints (not the smoothed ones) say whose pixels are whose.
+            self.segmentation.process(frame.bgr, result)
         t2 = time.perf_counter()
         if config.smoothing.enabled:
             for person in people:
@@ -176,8 +185,9 @@ class BodyPipeline:
         freed models' memory in the process.
         """
         self.backend.close()
-        if self.head_hands is not None:
-            self.head_hands.close()
+        for stage in (self.head_hands, self.segmentation):
+            if stage is not None:
+                stage.close()
         release_memory()
 
 
@@ -186,8 +196,8 @@ def build_pipeline(config: BodyConfig, tuning: Optional[HeadHandsTuning] = None,
     """
     Assemble the pipeline ``config`` describes.
 
-    Its backend, the hands/head stage when ``hands.enabled`` or ``head.enabled``, and the
-    post-processing.
+    Its backend, the hands/head stage when ``hands.enabled`` or ``head.enabled``, the person
+    segmentation with ``segmentation.enabled``, and the post-processing.
 
     The only place a pipeline is put together: body_node, the tools and the tests use it, so
     they all compute the same thing from the same configuration.
@@ -196,18 +206,20 @@ def build_pipeline(config: BodyConfig, tuning: Optional[HeadHandsTuning] = None,
     :param warmup: run the body model once on a blank image first.
     :raises BackendError: a model or package is missing (nothing stays loaded then).
     """
-    stage = backend = None
+    stage = backend = segmentation = None
     try:
         backend = create_backend(config)
         if config.head.enabled or config.hands.enabled:
             stage = HeadHandsStage(config, tuning, body_schema=backend.schema)
-        pipeline = BodyPipeline(backend, config, stage)
+        if config.segmentation.enabled:
+            segmentation = SegmentationStage(config)
+        pipeline = BodyPipeline(backend, config, stage, segmentation)
         limit_blas_threads()              # after the models: their BLAS libraries are loaded
         if warmup:
             backend.warmup()
         return pipeline
     except BaseException:
-        for part in (backend, stage):      # what was built before the failure
+        for part in (backend, stage, segmentation):      # built before the failure
             if part is not None:
                 part.close()
         raise

@@ -41,10 +41,19 @@ def report():
 
 
 def test_every_table_is_there(report):
-    assert list(report.tables) == ['raw', 'pipeline', 'transport', 'e2e', 'pace', 'soak',
-                                   'soak_intervals']
+    assert list(report.tables) == ['raw', 'pipeline', 'stages', 'transport', 'e2e', 'pace',
+                                   'soak', 'soak_intervals']
     for key in ('CPU', 'memory', 'OS', 'packages', 'ROS', 'load average at start'):
         assert report.machine[key]
+
+
+def test_stage_rows(report):
+    table = report.tables['stages']
+    assert table.row_names() == ['face mesh, head pose, landmarks, expressions',
+                                 'person segmentation', 'person segmentation, landscape model']
+    for row in table.rows:
+        assert 'not measured' not in row[-1], table.markdown()
+        assert float(row[1]) > 0 and float(row[4]) > 0 and float(row[3]) >= 1
 
 
 def test_raw_rows(report):

@@ -87,7 +87,8 @@ def test_topics_match_readme(live_node):
                    if t != '/parameter_events'})
     documented = {(d, t.lstrip('/')): ty for (d, t), ty in readme_topics().items()}
     # Default configuration: raw image, no depth.
-    optional = {('in', 'image/compressed'), ('in', 'depth')}
+    optional = {('in', 'image/compressed'), ('in', 'depth'), ('out', 'person_mask'),
+                ('out', 'effect_image')}
     assert set(actual) == set(documented) - optional
     for key, msg_type in actual.items():
         assert documented[key] == msg_type, key

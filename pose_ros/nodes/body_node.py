@@ -29,6 +29,7 @@ from pose_ros.nodes.params import ConfigParams
 from pose_ros.pipeline import BodyPipeline, build_pipeline, Detected, Frame
 from pose_ros.ros_conversion import (frame_to_people_msg, marker_array, stamp_seconds,
                                      tf_message)
+from pose_ros.segmentation import apply_effect, background_bgr, track_mask
 from pose_ros.stats import RateMeter, StageStats
 from pose_ros_msgs.msg import People
 from rclpy.executors import SingleThreadedExecutor
@@ -121,13 +122,19 @@ class BodyNode(LifecycleNode):
         self._pubs['markers'] = self.create_lifecycle_publisher(MarkerArray, 'markers', reliable)
         self._pubs['annotated'] = self.create_lifecycle_publisher(Image, 'annotated_image',
                                                                   qos_profile_sensor_data)
+        if self.config.segmentation.enabled:
+            self._pubs['person_mask'] = self.create_lifecycle_publisher(
+                Image, 'person_mask', qos_profile_sensor_data)
+            self._pubs['effect'] = self.create_lifecycle_publisher(Image, 'effect_image',
+                                                                   qos_profile_sensor_data)
         # tf2_ros' dynamic broadcaster QoS: reliable, volatile, depth 100.
         self._pubs['tf'] = self.create_lifecycle_publisher(TFMessage, '/tf',
                                                            QoSProfile(depth=100))
-        stage = self.pipeline.head_hands
+        stages = [s.model for s in (self.pipeline.head_hands, self.pipeline.segmentation)
+                  if s is not None]
         self.get_logger().info(f'configured: backend {self.pipeline.backend.name} '
                                f'({self.pipeline.backend.model})'
-                               + (f'; {stage.model}' if stage is not None else ''))
+                               + ''.join(f'; {m}' for m in stages))
         self.state = 'inactive'
         return TransitionCallbackReturn.SUCCESS
 
@@ -301,6 +308,16 @@ class BodyNode(LifecycleNode):
         if c.publish_markers and _listened(self._pubs['markers']):
             self._pubs['markers'].publish(marker_array(result, header,
                                                        lifetime_s=c.marker_lifetime))
+        labels = result.person_labels
+        if labels is not None:
+            if _listened(self._pubs['person_mask']):
+                self._pubs['person_mask'].publish(numpy_to_image(
+                    track_mask(labels, result.people), 'mono16', header))
+            # Before the annotation draws on the frame.
+            if c.segmentation.effect != 'none' and _listened(self._pubs['effect']):
+                effect = apply_effect(job.frame.bgr, labels, c.segmentation.effect,
+                                      background_bgr(c), c.segmentation.blur)
+                self._pubs['effect'].publish(numpy_to_image(effect, 'bgr8', header))
         if c.publish_annotated and _listened(self._pubs['annotated']):
             drawn = draw_frame(job.frame.bgr, result, copy=False, intrinsics=result.intrinsics)
             self._pubs['annotated'].publish(numpy_to_image(drawn, 'bgr8', header))

@@ -13,7 +13,8 @@ scored with COCO OKS AP through pycocotools and with PCK / PCKh on the limb join
 layouts share; hand sets with the detection rate and PCK@0.2 of the hand box; the 3D sets
 (camera-frame truth and intrinsics) with the root error and MPJPE of the pipeline's
 camera-frame 3D, given those intrinsics and no depth. ``--faces``: the face landmarks' NME
-(:mod:`pose_ros.evaluation.faces`).
+(:mod:`pose_ros.evaluation.faces`); ``--segmentation``: person mask IoU
+(:mod:`pose_ros.evaluation.segmentation`).
 
     evaluate --gt ../shared/data/gt --params-file config/pose_ros.yaml --out table.md
 """
@@ -540,6 +541,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         choices=list(FACE_SETS),
                         help='instead: face landmark NME on face sets (default all: '
                         f'{", ".join(FACE_SETS)}), the pipeline next to the raw face mesh')
+    parser.add_argument('--segmentation', action='store_true',
+                        help='instead: person mask IoU against the COCO person polygons, the '
+                        'pipeline (per person) next to the raw segmentation model (union)')
     add_config_arguments(parser)
     parser.add_argument('--native-logs', action='store_true',
                         help="show MediaPipe's and TFLite's own log lines")
@@ -550,6 +554,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return _main_hand_signs(args)
     if args.faces is not None:
         return _main_faces(args)
+    if args.segmentation:
+        return _main_segmentation(args)
     if args.activity is not None:
         from pose_ros.evaluation.activity_scenarios import activity_report
         return _report(activity_report(range(args.activity)), args.out)
@@ -583,6 +589,18 @@ def _main_faces(args: argparse.Namespace) -> int:
         if not config.head.enabled:
             raise ConfigError('face landmarks need head.enabled')
         text = evaluate_faces(args.gt, args.faces or list(FACE_SETS), PipelinePath(config))
+    except (BackendError, ConfigError, FileNotFoundError, ImportError) as e:
+        print(f'evaluate: {e}')
+        return 2
+    return _report(text, args.out)
+
+
+def _main_segmentation(args: argparse.Namespace) -> int:
+    from pose_ros.evaluation.segmentation import evaluate_segmentation
+    try:
+        config = config_from_arguments(args)
+        folder, file = SETS['coco'][:2]
+        text = evaluate_segmentation(args.gt / folder / file, config)
     except (BackendError, ConfigError, FileNotFoundError, ImportError) as e:
         print(f'evaluate: {e}')
         return 2

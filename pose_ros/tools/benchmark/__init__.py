@@ -38,7 +38,7 @@ the measurements in this process build the same :class:`~pose_ros.config.BodyCon
 Speed is measured here, never asserted in tests. Command line::
 
     benchmark [--quick] [--out BENCHMARKS.md] [--params-file FILE]
-              [--sections raw pipeline e2e transport] [--backends yolo yolo_onnx mediapipe]
+              [--sections raw pipeline stages e2e transport] [--backends yolo yolo_onnx mediapipe]
               [--seconds S] [--soak SECONDS]
 
 ``--out`` rewrites the results block of that Markdown file (between ``<!-- BEGIN benchmark
@@ -59,7 +59,7 @@ from typing import Callable, Optional, Sequence
 from pose_ros.tools.benchmark.common import (BASE_ENV, Config, load_frames, SECTIONS,
                                              SETUPS)
 from pose_ros.tools.benchmark.end_to_end import e2e_cases, E2E_HEADERS, e2e_section
-from pose_ros.tools.benchmark.in_process import pipeline_section
+from pose_ros.tools.benchmark.in_process import pipeline_section, stage_section
 from pose_ros.tools.benchmark.pace import pace_table
 from pose_ros.tools.benchmark.processes import RosSide
 from pose_ros.tools.benchmark.raw_models import raw_section
@@ -96,6 +96,10 @@ def run(cfg: Config, log: Callable[[str], None] = lambda s: None,
         log('pipeline in one process ...')
         report.tables['pipeline'] = pipeline_section(cfg, frames, report)
         log(report.tables['pipeline'].markdown())
+    if 'stages' in cfg.sections:
+        log('optional stages in one process ...')
+        report.tables['stages'] = stage_section(cfg, frames)
+        log(report.tables['stages'].markdown())
     with tempfile.TemporaryDirectory(prefix='pose_ros_benchmark_') as tmp:
         workdir = Path(workdir or tmp)
         workdir.mkdir(parents=True, exist_ok=True)

@@ -24,7 +24,7 @@ from pose_ros.config import BACKENDS, BodyConfig, load_params_file, replace
 # helper processes start from this one.
 BASE_ENV = dict(os.environ)
 
-SECTIONS = ('raw', 'pipeline', 'e2e', 'transport')
+SECTIONS = ('raw', 'pipeline', 'stages', 'e2e', 'transport')
 SETUPS = ('body only', 'body only, INT8', 'body only, 512 px', 'config as shipped',
           'body + hands + head')
 RATES = (10.0, 30.0)

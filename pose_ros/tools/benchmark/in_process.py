@@ -47,3 +47,51 @@ def pipeline_section(cfg: Config, frames: List[np.ndarray], report: Report) -> T
                        f'{base.max_people}) with head.enabled and hands.enabled false; frames '
                        'stamped 1/30 s apart; ratio = pipeline p50 / raw model p50.')
     return table
+
+
+# The per-person stages measured by stage_section: label, the stage's timing key, parameters.
+STAGES = (
+    ('face mesh, head pose, landmarks, expressions', 'head_hands',
+     {'head.enabled': True, 'hands.enabled': False}),
+    ('person segmentation', 'segmentation',
+     {'head.enabled': False, 'hands.enabled': False, 'segmentation.enabled': True}),
+    ('person segmentation, landscape model', 'segmentation',
+     {'head.enabled': False, 'hands.enabled': False, 'segmentation.enabled': True,
+      'segmentation.model': 'landscape'}),
+)
+
+
+def stage_section(cfg: Config, frames: List[np.ndarray]) -> Table:
+    """Measure each optional per-person stage, per frame and per person, in one process."""
+    from pose_ros.pipeline import build_pipeline, Frame
+    table = Table('Optional stages in one process (yolo_onnx body, the stage alone)',
+                  ['stage', 'p50 ms per frame', 'p95 ms', 'people per frame', 'ms per person',
+                   'notes'])
+    for label, key, changes in STAGES:
+        try:
+            pipeline = build_pipeline(cfg.body_config({'backend': 'yolo_onnx', **changes}))
+        except Exception as e:  # noqa: B902 - a missing model is a row, not a crash
+            table.rows.append([label, '–', '–', '–', '–', f'not measured: {e}'])
+            continue
+        stage_ms: List[float] = []
+        people: List[int] = []
+
+        def step(i: int) -> None:
+            result = pipeline.process(Frame(frames[i % len(frames)], t0 + i / 30.0))
+            if i >= cfg.warmup:
+                stage_ms.append(result.timings_ms.get(key, float('nan')))
+                people.append(len(result.people))
+
+        try:
+            t0 = time.time()
+            timed(step, cfg.iterations, cfg.warmup)
+        finally:
+            pipeline.close()
+        p50, p95 = pct(stage_ms)
+        per_person = float(np.nansum(stage_ms) / max(1, sum(people)))
+        table.rows.append([label, fmt(p50), fmt(p95), fmt(float(np.mean(people)), 1),
+                           fmt(per_person), f'timings_ms[{key!r}]'])
+    table.notes.append("The stage's own time from the pipeline's timings (the body model not "
+                       'included), over the photo frames (1 to 4 people); ms per person = '
+                       'total stage time / total people.')
+    return table
