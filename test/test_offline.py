@@ -46,14 +46,36 @@ def test_bag_gives_one_record_per_frame_with_message_fields(tmp_path, photo_bag)
     assert {'name', 'x', 'y', 'confidence', 'position'} == set(person['body']['keypoints'][0])
     # What the node publishes: every person's head (and hands) fields, and track ids.
     people = [p for r in records for p in r['people']]
-    assert all({'track_id', 'bbox', 'score', 'body', 'hands', 'head'} <= set(p) for p in people)
+    assert all({'track_id', 'bbox', 'score', 'body', 'hands', 'head', 'face'} <= set(p)
+               for p in people)
     assert sum(p['head']['valid'] for p in people) >= 10
+    faces = [p['face'] for p in people if p['face']['valid']]
+    assert len(faces) >= 10 and all(len(f['landmarks']['keypoints']) == 68 for f in faces)
     assert all(p['hands'] == [] for p in people)                 # hands.enabled is false
     ids = [p['track_id'] for p in people]
     # ByteTrack publishes a new person with id -1 and confirms them on their second frame.
     assert len({i for i in ids if i >= 1}) > 3 and set(ids) <= {-1} | set(range(1, 1000))
     assert ids.count(-1) < len(ids) / 2
     assert not summary['skipped']
+
+
+def test_segmentation_writes_the_track_mask_and_the_effect(tmp_path, photo_bag):
+    """What body_node publishes on person_mask and effect_image, one file per frame."""
+    config = body_config({'segmentation.enabled': True, 'segmentation.effect': 'replace',
+                          'head.enabled': False})
+    summary = run(photo_bag, tmp_path, config, progress=False)
+    records = [json.loads(line) for line in open(summary['jsonl'])]
+    masks = sorted(tmp_path.glob('mask_*.png'))
+    assert len(masks) == len(list(tmp_path.glob('effect_*.jpg'))) == len(records) == 18
+    tracked = 0
+    for path, record in zip(masks, records):
+        mask = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+        assert mask.dtype == np.uint16 and mask.shape == (480, 640)
+        ids = {p['track_id'] + 1 if p['track_id'] >= 0 else 65535 for p in record['people']}
+        values = set(np.unique(mask).tolist()) - {0}
+        assert values <= ids
+        tracked += len(values - {65535})
+    assert tracked > 10
 
 
 def test_image_folder_and_video(tmp_path):

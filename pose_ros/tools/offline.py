@@ -5,13 +5,15 @@
 Run the body pipeline over a rosbag, a video file or an image folder, with no ROS graph.
 
 Writes what body_node publishes: a JSON-lines file with one record per frame, the fields of
-the ``pose_ros_msgs/People`` message (body, hands and head of every person, converted by the
-same ``frame_to_people_msg``), and the annotated frames (or a video) body_node would publish
-on ``annotated_image``. The pipeline is the node's (:func:`pose_ros.pipeline.build_pipeline`)
-with the node's configuration: ``--params-file`` (e.g. ``config/pose_ros.yaml``; without it
-the same defaults), then ``--param NAME=VALUE`` and ``--backend`` overrides. A bag's frames
-come with their CameraInfo and, with ``use_depth``, their aligned depth paired by stamp
-(``sync_tolerance``), as the node pairs them (:mod:`pose_ros.sources`).
+the ``pose_ros_msgs/People`` message (body, hands, head and face of every person, converted
+by the same ``frame_to_people_msg``), and the annotated frames (or a video) body_node would
+publish on ``annotated_image`` (with ``segmentation.enabled`` also ``mask_NNNNN.png``, the
+16-bit ``person_mask``, and with an effect ``effect_NNNNN.jpg``). The pipeline is the node's
+(:func:`pose_ros.pipeline.build_pipeline`) with the node's configuration: ``--params-file``
+(e.g. ``config/pose_ros.yaml``; without it the same defaults), then ``--param NAME=VALUE``
+and ``--backend`` overrides. A bag's frames come with their CameraInfo and, with
+``use_depth``, their aligned depth paired by stamp (``sync_tolerance``), as the node pairs
+them (:mod:`pose_ros.sources`).
 
 With ``--activity`` it also runs activity_node's analytics (falls, repetitions, steps) on
 what body_node would publish, decoded as activity_node decodes it: ``activity.jsonl`` holds
@@ -42,6 +44,7 @@ from pose_ros.config_args import activity_config, add_config_arguments, config_f
 from pose_ros.pipeline import build_pipeline
 from pose_ros.ros_conversion import (decode_people, frame_to_people_msg, message_to_dict,
                                      stamp_seconds)
+from pose_ros.segmentation import apply_effect, background_bgr, track_mask
 from pose_ros.sources import count_frames, find_depth_topic, is_bag, open_source, SourceFrame
 from std_msgs.msg import Header
 
@@ -110,6 +113,8 @@ def run(path: Path, out: Path, config: Optional[BodyConfig] = None,
                                             result.depth_problem) if p)
                 msg = frame_to_people_msg(result, header_of(source), config.face.landmarks)
                 f.write(json.dumps(message_to_dict(msg)) + '\n')
+                if result.person_labels is not None:
+                    _write_segmentation(out, n, source.frame.bgr, result, config)
                 drawn = draw_frame(source.frame.bgr, result, copy=False,
                                    intrinsics=result.intrinsics)
                 if analyzer is not None:
@@ -143,6 +148,16 @@ def run(path: Path, out: Path, config: Optional[BodyConfig] = None,
         summary['activity'] = {'falls': t.falls, 'repetitions': t.repetitions,
                                'steps': t.steps, 'exercise': activity.repetitions.exercise}
     return summary
+
+
+def _write_segmentation(out: Path, n: int, bgr, result, config: BodyConfig) -> None:
+    """Write what body_node publishes on person_mask (16-bit PNG) and effect_image."""
+    cv2.imwrite(str(out / f'mask_{n:05d}.png'), track_mask(result.person_labels, result.people))
+    seg = config.segmentation
+    if seg.effect != 'none':
+        cv2.imwrite(str(out / f'effect_{n:05d}.jpg'),
+                    apply_effect(bgr, result.person_labels, seg.effect, background_bgr(config),
+                                 seg.blur))
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
