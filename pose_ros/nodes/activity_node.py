@@ -17,7 +17,7 @@ node keeps running.
 from collections import OrderedDict
 from typing import Any, Dict, Optional
 
-from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from diagnostic_msgs.msg import DiagnosticArray
 from pose_ros.activity.analyzer import ActivityAnalyzer, ActivityFrame, FALL
 from pose_ros.activity_messages import activity_msg, event_msg
 from pose_ros.annotate import draw_activity
@@ -143,14 +143,8 @@ class ActivityNode(Node):
             'last_fall': self._last_fall,
             'last_problem': self._problems.last,
         }
-        status = DiagnosticStatus(name=f'{self.get_name()}: activity',
-                                  hardware_id=self.get_fully_qualified_name())
-        status.values = [KeyValue(key=k, value=v) for k, v in values.items()]
-        if self._problems.recent(_DIAG_HOLD_S):
-            status.level, status.message = DiagnosticStatus.WARN, self._problems.last
-        else:
-            status.level, status.message = DiagnosticStatus.OK, 'ok'
-        self.pub_diag.publish(node_main.diagnostics(self, status))
+        problem = self._problems.last if self._problems.recent(_DIAG_HOLD_S) else None
+        self.pub_diag.publish(node_main.values_status(self, 'activity', values, problem))
 
     def shut_down(self) -> None:
         """Nothing to leave in a safe state: activity_node commands no hardware."""

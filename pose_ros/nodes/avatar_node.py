@@ -18,7 +18,7 @@ import threading
 import time
 from typing import Any, Dict, List, Optional, Tuple
 
-from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from diagnostic_msgs.msg import DiagnosticArray
 from pose_ros.avatar import avatar_pose, AvatarPose, choose_person, HeadJoints, vmc_messages
 from pose_ros.config import AvatarConfig
 from pose_ros.nodes import node_main
@@ -142,14 +142,8 @@ class AvatarNode(Node):
             'head_joints': ' '.join(f'{v:.3f}' for v in self._joints.position),
             'last_problem': self._problems.last,
         }
-        status = DiagnosticStatus(name=f'{self.get_name()}: avatar',
-                                  hardware_id=self.get_fully_qualified_name())
-        status.values = [KeyValue(key=k, value=v) for k, v in values.items()]
-        if self._problems.recent(_DIAG_HOLD_S):
-            status.level, status.message = DiagnosticStatus.WARN, self._problems.last
-        else:
-            status.level, status.message = DiagnosticStatus.OK, 'ok'
-        self.pub_diag.publish(node_main.diagnostics(self, status))
+        problem = self._problems.last if self._problems.recent(_DIAG_HOLD_S) else None
+        self.pub_diag.publish(node_main.values_status(self, 'avatar', values, problem))
 
     def shut_down(self) -> None:
         """Nothing to leave in a safe state: a head holds its last position, nothing drives."""

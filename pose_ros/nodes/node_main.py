@@ -20,9 +20,9 @@ import ctypes
 import os
 import signal
 import threading
-from typing import Callable, Optional, Sequence, Type
+from typing import Callable, Mapping, Optional, Sequence, Type
 
-from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from pose_ros.config import Section
 from pose_ros.native_log import NativeLogFilter
 from pose_ros.nodes.params import start_failure
@@ -116,6 +116,24 @@ def diagnostics(node: Node, status: DiagnosticStatus) -> DiagnosticArray:
     array = DiagnosticArray(status=[status])
     array.header.stamp = node.get_clock().now().to_msg()
     return array
+
+
+def values_status(node: Node, what: str, values: Mapping[str, str],
+                  problem: Optional[str]) -> DiagnosticArray:
+    """
+    Return a /diagnostics message of one status: ``values``, WARN with ``problem`` or OK.
+
+    :param what: the status name after the node's (e.g. 'activity').
+    :param problem: a recent problem to warn about, or None.
+    """
+    status = DiagnosticStatus(name=f'{node.get_name()}: {what}',
+                              hardware_id=node.get_fully_qualified_name())
+    status.values = [KeyValue(key=k, value=v) for k, v in values.items()]
+    if problem:
+        status.level, status.message = DiagnosticStatus.WARN, problem
+    else:
+        status.level, status.message = DiagnosticStatus.OK, 'ok'
+    return diagnostics(node, status)
 
 
 def spin(node: Node, executor: Executor,

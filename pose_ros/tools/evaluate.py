@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import math
 import os
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -584,23 +584,23 @@ def _report(text: str, out: Optional[Path]) -> int:
 
 
 def _main_faces(args: argparse.Namespace) -> int:
-    try:
-        config = config_from_arguments(args)
+    def faces(config: BodyConfig) -> str:
         if not config.head.enabled:
             raise ConfigError('face landmarks need head.enabled')
-        text = evaluate_faces(args.gt, args.faces or list(FACE_SETS), PipelinePath(config))
-    except (BackendError, ConfigError, FileNotFoundError, ImportError) as e:
-        print(f'evaluate: {e}')
-        return 2
-    return _report(text, args.out)
+        return evaluate_faces(args.gt, args.faces or list(FACE_SETS), PipelinePath(config))
+    return _guarded(args, faces)
 
 
 def _main_segmentation(args: argparse.Namespace) -> int:
     from pose_ros.evaluation.segmentation import evaluate_segmentation
+    folder, file = SETS['coco'][:2]
+    return _guarded(args, lambda config: evaluate_segmentation(args.gt / folder / file, config))
+
+
+def _guarded(args: argparse.Namespace, tables: Callable[[BodyConfig], str]) -> int:
+    """Report ``tables`` of the configuration of ``args``; 2 with one line on a known failure."""
     try:
-        config = config_from_arguments(args)
-        folder, file = SETS['coco'][:2]
-        text = evaluate_segmentation(args.gt / folder / file, config)
+        text = tables(config_from_arguments(args))
     except (BackendError, ConfigError, FileNotFoundError, ImportError) as e:
         print(f'evaluate: {e}')
         return 2
