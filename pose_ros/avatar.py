@@ -15,11 +15,13 @@ From one person's head and face to an avatar or a robot head: pure, no ROS, no n
   ``max_velocity`` per second toward the target, back to the centre when nobody is followed
   for ``centre_after`` seconds.
 
-Unity (and so VMC) is left-handed, y up, z forward; an avatar faces the camera. Its head's
-Euler angles are ``x`` = pitch (positive looks down), ``y`` = -yaw (positive turns to the
-avatar's right), ``z`` = roll (positive tilts to the avatar's right shoulder); Unity composes
-them as ``Ry * Rx * Rz``. The quaternion of an axis and angle has the same components in a
-left-handed frame, so transforms3d computes it.
+Unity (and so VMC) is left-handed, x to the avatar's right, y up, z forward (where the
+avatar looks). Its head's Euler angles are ``x`` = pitch (positive looks down), ``y`` = -yaw
+(positive turns to the avatar's right), ``z`` = -roll (positive tips the top of the head to
+the avatar's left shoulder); Unity composes them as ``Ry * Rx * Rz``. A quaternion's
+components rotate a vector's coordinates the same way in either handedness (Unity's
+``AngleAxis(90, forward) * up`` is (-1, 0, 0), as transforms3d's), so transforms3d computes
+them.
 """
 
 from dataclasses import dataclass
@@ -27,16 +29,16 @@ import math
 from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
-from pose_ros.people import Person
+from pose_ros.people import GazeSource, Person
 from transforms3d.quaternions import axangle2quat, qmult, quat2mat
 
-# VRM 0.x blend shape presets (case-sensitive in UniVRM) and what drives each.
+# VRM 0.x blend shape presets (case-sensitive in UniVRM) and the AvatarPose field of each.
 BLEND_SHAPES = {
-    'Blink_L': 'left eye closed (1 - openness)',
-    'Blink_R': 'right eye closed (1 - openness)',
-    'A': 'mouth openness',
+    'Blink_L': 'blink_left',        # the avatar's left eye closed (1 - openness)
+    'Blink_R': 'blink_right',
+    'A': 'mouth',                   # mouth openness
     'Joy': 'smile',
-    'Surprised': 'brow raise',
+    'Surprised': 'brow_raise',
 }
 
 
@@ -48,7 +50,8 @@ class AvatarPose:
     yaw: float               # the avatar's own head turn: positive to its left
     pitch: float             # positive looking down
     roll: float              # positive tilted to its right shoulder
-    eye_yaw: float           # the eyes in the head, positive to the avatar's left; NaN: none
+    eye_yaw: float           # the eyes in the head, positive to the avatar's left; NaN:
+    #                          unknown (no iris gaze)
     eye_pitch: float         # positive looking down
     blink_left: float        # the avatar's own left eye: 1 closed
     blink_right: float
@@ -85,7 +88,8 @@ def choose_person(people: Sequence[Person], follow: str, track_id: int = -1,
 def _eye_angles(person: Person) -> Tuple[float, float]:
     head = person.head
     gaze = np.asarray(head.gaze, np.float64)
-    if not np.isfinite(gaze).all():
+    # A gaze from the head's direction says nothing of the eyes: leave them to the avatar.
+    if head.gaze_source != GazeSource.IRIS or not np.isfinite(gaze).all():
         return float('nan'), float('nan')
     rot = quat2mat(np.asarray(head.quaternion, np.float64))
     x, y, z = rot.T @ gaze              # REP-155: x out of the face, y to its left, z up
@@ -116,7 +120,7 @@ def avatar_pose(person: Person, mirror: bool = True) -> AvatarPose:
 def unity_quaternion(yaw: float, pitch: float, roll: float) -> Tuple[float, float, float, float]:
     """Return (x, y, z, w) of a head or eye with these avatar angles, in Unity's axes."""
     q = qmult(qmult(axangle2quat([0.0, 1.0, 0.0], -yaw), axangle2quat([1.0, 0.0, 0.0], pitch)),
-              axangle2quat([0.0, 0.0, 1.0], roll))
+              axangle2quat([0.0, 0.0, 1.0], -roll))
     w, x, y, z = (float(v) for v in q)
     return x, y, z, w
 
@@ -141,9 +145,8 @@ def vmc_messages(pose: Optional[AvatarPose], t: float) -> List[Tuple[str, list]]
     for name, angles in bones:
         if all(math.isfinite(a) for a in angles):
             out.append(('/VMC/Ext/Bone/Pos', [name, 0.0, 0.0, 0.0, *unity_quaternion(*angles)]))
-    values = {'Blink_L': pose.blink_left, 'Blink_R': pose.blink_right, 'A': pose.mouth,
-              'Joy': pose.smile, 'Surprised': pose.brow_raise}
-    for name, value in values.items():
+    for name, field in BLEND_SHAPES.items():
+        value = getattr(pose, field)
         if math.isfinite(value):
             out.append(('/VMC/Ext/Blend/Val', [name, float(min(1.0, max(0.0, value)))]))
     out.append(('/VMC/Ext/Blend/Apply', []))
@@ -162,13 +165,18 @@ class HeadJoints:
 
     def __init__(self, limits: Tuple[float, float, float], max_velocity: float,
                  centre_after: float, mirror: bool = False) -> None:
+        self.set_params(limits, max_velocity, centre_after, mirror)
+        self.position = np.zeros(3)
+        self._t: Optional[float] = None
+        self._last_seen: Optional[float] = None
+
+    def set_params(self, limits: Tuple[float, float, float], max_velocity: float,
+                   centre_after: float, mirror: bool) -> None:
+        """Change the limits, speed and behaviour; the current position is kept."""
         self.limits = np.asarray(limits, np.float64)
         self.max_velocity = float(max_velocity)
         self.centre_after = float(centre_after)
         self.mirror = bool(mirror)
-        self.position = np.zeros(3)
-        self._t: Optional[float] = None
-        self._last_seen: Optional[float] = None
 
     def target_of(self, pose: AvatarPose) -> np.ndarray:
         """Return the clipped (pan, tilt, roll) target for the person's own (unmirrored) pose."""

@@ -48,7 +48,7 @@ finite or the face is degenerate (``iod`` zero).
 
 from dataclasses import dataclass, replace
 import math
-from typing import Dict, Optional, Tuple
+from typing import Optional, Tuple
 
 import numpy as np
 from pose_ros.config import BodyConfig
@@ -282,6 +282,8 @@ class ExpressionTracker(PerTrackState[_TrackExpression]):
             return True
         return False
 
-    def blink_counts(self) -> Dict[int, int]:
-        """Return the blinks counted per current track."""
-        return {i: s.blinks for i, s in self._tracks.items()}
+    def reset_filters(self) -> None:
+        """Restart the smoothing and any closure in progress (time jumped); keep the counts."""
+        for state in self._tracks.values():
+            state.filter.reset()
+            state.eyes_closed_since = None

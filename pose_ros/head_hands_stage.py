@@ -345,9 +345,9 @@ class HeadHandsStage:
                                   if p.face is not None and p.track_id >= 0), stamp_s, timeout)
 
     def reset_filters(self) -> None:
-        """Restart the head and expression smoothing (time jumped); models keep their state."""
+        """Restart the head and expression smoothing (time jumped); models and counts stay."""
         self._smoother.reset()
-        self._expressions.reset()
+        self._expressions.reset_filters()
 
     def reset(self) -> None:
         """Start a new sequence: forget tracking and filter state."""

@@ -274,15 +274,23 @@ def _hand_from_msg(msg: HandMsg) -> Hand:
                 msg.handedness_score)
 
 
-def _person_from_msg(pm: PersonMsg) -> Person:
+def _person_from_msg(pm: PersonMsg) -> Tuple[Person, Optional[str]]:
+    """Return the person, and why its face was left out (a malformed face), if it was."""
     if pm.body.schema not in BODY_SCHEMAS:
         raise ValueError(f'a body skeleton must be one of {list(BODY_SCHEMAS)}, got '
                          f'{pm.body.schema!r}')
     hands = [_hand_from_msg(h) for h in pm.hands]
-    return Person(body=_skeleton_from_msg(pm.body),
-                  bbox=np.array(pm.bbox, np.float32).reshape(4),
-                  score=pm.score, track_id=pm.track_id, hands=hands,
-                  head=_head_from_msg(pm.head), face=_face_from_msg(pm.face))
+    person = Person(body=_skeleton_from_msg(pm.body),
+                    bbox=np.array(pm.bbox, np.float32).reshape(4),
+                    score=pm.score, track_id=pm.track_id, hands=hands,
+                    head=_head_from_msg(pm.head))
+    # The face is optional: a malformed one is dropped, not the person with it.
+    try:
+        person.face = _face_from_msg(pm.face)
+    except (ValueError, KeyError, TypeError) as e:
+        reason = e.args[0] if isinstance(e, KeyError) and e.args else e
+        return person, f'face left out ({reason})'
+    return person, None
 
 
 def decode_people(msg: PeopleMsg) -> Tuple[FrameResult, Tuple[str, ...]]:
@@ -291,7 +299,8 @@ def decode_people(msg: PeopleMsg) -> Tuple[FrameResult, Tuple[str, ...]]:
 
     For input that may come from anyone (a subscriber): returns the frame of every well-formed
     person and one line per person left out, saying which and why (a skeleton of the wrong
-    length, an unknown schema or keypoint name, a bad enum value, ...). Two people with the
+    length, an unknown schema or keypoint name, a bad enum value, ...); a malformed face
+    leaves out only the face (``face`` None), with its own line. Two people with the
     same track id (>= 0) are both left out: which of them the id means is unknowable.
     Keypoints with non-finite or absurd coordinates (beyond :data:`MAX_ABS_PIXELS` pixels or
     :data:`MAX_ABS_METRES` metres) are kept as unknown: NaN, confidence 0.
@@ -300,10 +309,14 @@ def decode_people(msg: PeopleMsg) -> Tuple[FrameResult, Tuple[str, ...]]:
     problems: List[str] = []
     for i, pm in enumerate(msg.people):
         try:
-            people.append(_person_from_msg(pm))
+            person, face_problem = _person_from_msg(pm)
         except (ValueError, KeyError, TypeError) as e:
             reason = e.args[0] if isinstance(e, KeyError) and e.args else e
             problems.append(f'person {i} (track {pm.track_id}): {reason}')
+            continue
+        people.append(person)
+        if face_problem:
+            problems.append(f'person {i} (track {pm.track_id}): {face_problem}')
     counts: Dict[int, int] = {}
     for person in people:
         counts[person.track_id] = counts.get(person.track_id, 0) + 1

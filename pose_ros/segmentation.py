@@ -64,6 +64,14 @@ def _skeleton_mask(person: Person, shape: Tuple[int, int]) -> Optional[np.ndarra
     return mask
 
 
+def _diagonal(person: Person, box: Tuple[int, int, int, int]) -> float:
+    """Return the person's box diagonal (pixels; the crop's when the box is unknown)."""
+    x0, y0, x1, y1 = np.asarray(person.bbox, np.float64)
+    if not np.isfinite([x0, y0, x1, y1]).all():
+        x0, y0, x1, y1 = box
+    return max(1.0, float(np.hypot(x1 - x0, y1 - y0)))
+
+
 def label_people(crops: Sequence[Crop], owners: Sequence[int], people: Sequence[Person],
                  shape: Tuple[int, int], threshold: float) -> np.ndarray:
     """
@@ -91,7 +99,7 @@ def label_people(crops: Sequence[Crop], owners: Sequence[int], people: Sequence[
         prob = prob[y0 - crop.box[1]:y1 - crop.box[1], x0 - crop.box[0]:x1 - crop.box[0]]
         region = np.ascontiguousarray(255 - skeleton[y0:y1, x0:x1])
         distance = cv2.distanceTransform(region, cv2.DIST_L2, 3)
-        distance /= max(1.0, float(np.hypot(x1 - x0, y1 - y0)))
+        distance /= _diagonal(people[owner], crop.box)
         distance[prob < threshold] = np.inf
         window = best[y0:y1, x0:x1]
         nearer = distance < window
@@ -163,7 +171,7 @@ class SegmentationStage:
         people = result.people
         owners = [i for i, p in enumerate(people) if p.body.visible(MIN_CONF).any()]
         crops = self.segmenter.infer(bgr, [people[i].bbox for i in owners]) if owners else []
-        made = [(Crop(c.box, c.probability), o) for c, o in zip(crops, owners) if c is not None]
+        made = [(c, o) for c, o in zip(crops, owners) if c is not None]
         result.person_labels = label_people([c for c, _ in made], [o for _, o in made], people,
                                             bgr.shape[:2], self.config.segmentation.threshold)
         result.timings_ms['segmentation'] = (time.perf_counter() - t0) * 1e3

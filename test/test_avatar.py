@@ -65,6 +65,9 @@ def test_the_pose_copies_or_mirrors_head_eyes_and_face():
     assert (mirrored.blink_left, mirrored.blink_right) == pytest.approx((0.8, 0.1))
     faceless = Person(Keypoints.empty(COCO17), track_id=1, head=head())
     assert math.isnan(avatar_pose(faceless).mouth)
+    # A gaze from the head's direction tells nothing of the eyes: no eye angles.
+    p.head.gaze_source = GazeSource.HEAD
+    assert math.isnan(avatar_pose(p).eye_yaw) and math.isnan(avatar_pose(p).eye_pitch)
     with pytest.raises(ValueError):
         avatar_pose(Person(Keypoints.empty(COCO17)))
 
@@ -80,10 +83,15 @@ def test_unity_quaternions_turn_the_head_the_right_way():
     assert forward(unity_quaternion(0.5, 0, 0))[0] < -0.4
     # Looking down: forward swings toward -y.
     assert forward(unity_quaternion(0, 0.5, 0))[1] < -0.4
-    # Tilted to its right shoulder: its up (+y) swings toward its right (+x) under Unity's
-    # left-handed rotation about z, which the same components describe.
-    x, y, z, w = unity_quaternion(0, 0, 0.5)
-    assert z == pytest.approx(math.sin(0.25)) and w == pytest.approx(math.cos(0.25))
+    # Tilted to its right shoulder: the top of its head (+y) swings toward its right (+x).
+    # (Unity's AngleAxis(90, forward) * up is (-1, 0, 0): the same numbers as transforms3d.)
+
+    def up(q):
+        x, y, z, w = q
+        return quat2mat([w, x, y, z]) @ np.array([0.0, 1.0, 0.0])
+
+    assert up(unity_quaternion(0, 0, 0.5))[0] > 0.4
+    assert up(unity_quaternion(0, 0, -0.5))[0] < -0.4
 
 
 # --- VMC --------------------------------------------------------------------------------------
@@ -101,6 +109,22 @@ def test_vmc_frame_with_a_person():
                                     'Surprised': 0.25})
     assert messages[-1] == ('/VMC/Ext/Blend/Apply', [])
     assert all(isinstance(a, (str, int, float)) for _, args in messages for a in args)
+
+
+def test_a_mirrored_avatar_tilts_and_turns_the_other_way():
+    def up_and_forward(pose):
+        head = next(args for a, args in vmc_messages(pose, 0.0)
+                    if a == '/VMC/Ext/Bone/Pos' and args[0] == 'Head')
+        x, y, z, w = head[4:]
+        rot = quat2mat([w, x, y, z])
+        return rot @ np.array([0.0, 1.0, 0.0]), rot @ np.array([0.0, 0.0, 1.0])
+
+    # The person tilts to their right shoulder and turns to their left.
+    p = person(yaw=0.4, roll=0.3)
+    up, forward = up_and_forward(avatar_pose(p, mirror=False))
+    assert up[0] > 0.2 and forward[0] < -0.3          # the avatar: its right, its left
+    up, forward = up_and_forward(avatar_pose(p, mirror=True))
+    assert up[0] < -0.2 and forward[0] > 0.3          # a mirror image
 
 
 def test_vmc_frame_without_a_person_or_with_unknowns():
@@ -146,3 +170,12 @@ def test_joints_hold_then_centre_when_nobody_is_followed():
     assert never.step(None, 0.0) == pytest.approx([0, 0, 0])
     nan_pose = AvatarPose(1, float('nan'), 0.1, 0.0, 0, 0, 0, 0, 0, 0, 0)
     assert joints.step(nan_pose, 3.1) == pytest.approx([0, 0.1, 0])      # pan held, not NaN
+
+
+def test_new_settings_apply_from_the_current_position():
+    joints = HeadJoints((1.0, 0.4, 0.2), max_velocity=10.0, centre_after=1.0)
+    joints.step(own(0.8), 0.0)
+    assert joints.step(own(0.8), 1.0) == pytest.approx([0.8, 0, 0])
+    joints.set_params((0.5, 0.4, 0.2), max_velocity=1.0, centre_after=1.0, mirror=True)
+    assert joints.position == pytest.approx([0.8, 0, 0])             # no jump
+    assert joints.step(own(0.8), 1.1) == pytest.approx([0.7, 0, 0])  # toward -0.5, 1 rad/s

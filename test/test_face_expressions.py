@@ -264,14 +264,25 @@ def test_blink_settings_come_from_the_parameters():
 
 def test_tracks_are_separate_and_untracked_faces_pass_through():
     track = tracker()
-    run(track, [1.0] * 5 + [0.05] * 3 + [1.0] * 5, track_id=1)
-    run(track, [1.0] * 13, track_id=2)
-    assert track.blink_counts() == {1: 1, 2: 0}
+    assert run(track, [1.0] * 5 + [0.05] * 3 + [1.0] * 5, track_id=1)[-1].blinks == 1
+    assert run(track, [1.0] * 13, track_id=2)[-1].blinks == 0
     raw = Expression(0.3, 0.9, 0.5, 0.25, 0.75)
     out = track.update(-1, raw, 1.0)
     assert out == raw and out.blinks == 0
     track.expire([2], 10.0, 0.5)
-    assert track.blink_counts() == {2: 0}
+    assert track.track_ids == (2,)
+    assert run(track, [1.0] * 3, track_id=1, start=11.0)[-1].blinks == 0      # a new track
+
+
+def test_a_time_jump_restarts_the_smoothing_but_keeps_the_blink_count():
+    track = tracker()
+    run(track, [1.0] * 5 + [0.05] * 3 + [1.0] * 5)
+    run(track, [1.0] * 3 + [0.05] * 2, start=5.0)          # a closure in progress...
+    track.reset_filters()                                  # ...when time jumps
+    first = track.update(1, Expression(1.0, 1.0, 0.9, 0.0, 0.0), 100.0)
+    assert first.mouth_openness == 0.9                     # no smoothing from before the jump
+    after = run(track, [1.0] * 3, start=100.1)
+    assert after[-1].blinks == 1 and not any(e.blink for e in after)
 
 
 def test_smoothing_steadies_a_noisy_scale_and_follows_a_change():

@@ -178,8 +178,9 @@ def test_faces_from_other_senders_are_checked(real_mesh):
     msg.people[1].face.smile = 7.5                      # off the scale
     msg.people[1].face.mouth_openness = -float('inf')
     frame, problems = rc.decode_people(msg)
-    assert len(problems) == 1 and 'face landmarks' in problems[0]
-    (person,) = frame.people
+    assert len(problems) == 1 and 'face left out (face landmarks' in problems[0]
+    bad, person = frame.people
+    assert bad.track_id == 1 and bad.face is None          # the person stays, not the face
     assert person.face.expression.smile == 1.0
     assert math.isnan(person.face.expression.mouth_openness)
     with pytest.raises(ValueError):

@@ -13,22 +13,14 @@ runs on the whole image. Which pixel belongs to whom is decided by
 :func:`pose_ros.segmentation.label_people`.
 """
 
-from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
 from pose_ros.backends.base import BackendError, mediapipe_solutions
+from pose_ros.segmentation import Crop
 
 MODELS = {'general': 0, 'landscape': 1}
-
-
-@dataclass
-class CropProbability:
-    """A person probability map (float32 0..1) of the image region ``box`` (x0, y0, x1, y1)."""
-
-    box: Tuple[int, int, int, int]
-    probability: np.ndarray
 
 
 class PersonSegmenter:
@@ -51,7 +43,7 @@ class PersonSegmenter:
                       else 'selfie_segmentation_landscape.tflite')
 
     def infer(self, bgr: np.ndarray,
-              boxes: Optional[Sequence[np.ndarray]] = None) -> List[Optional[CropProbability]]:
+              boxes: Optional[Sequence[np.ndarray]] = None) -> List[Optional[Crop]]:
         """
         Return the person probability of each box's crop (None for a box that gives none).
 
@@ -61,7 +53,7 @@ class PersonSegmenter:
         h, w = bgr.shape[:2]
         if boxes is None:
             return [self._run(bgr, (0, 0, w, h))]
-        out: List[Optional[CropProbability]] = []
+        out: List[Optional[Crop]] = []
         for box in boxes:
             box = np.asarray(box, np.float64)
             if not np.isfinite(box).all() or box[2] <= box[0] or box[3] <= box[1]:
@@ -74,11 +66,11 @@ class PersonSegmenter:
                        else None)
         return out
 
-    def _run(self, bgr: np.ndarray, box: Tuple[int, int, int, int]) -> Optional[CropProbability]:
+    def _run(self, bgr: np.ndarray, box: Tuple[int, int, int, int]) -> Optional[Crop]:
         x0, y0, x1, y1 = box
         rgb = cv2.cvtColor(np.ascontiguousarray(bgr[y0:y1, x0:x1]), cv2.COLOR_BGR2RGB)
         mask = self._graph.process(rgb).segmentation_mask
-        return None if mask is None else CropProbability(box, np.asarray(mask, np.float32))
+        return None if mask is None else Crop(box, np.asarray(mask, np.float32))
 
     def close(self) -> None:
         """Release the graph."""

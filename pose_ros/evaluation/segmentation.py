@@ -88,7 +88,11 @@ def evaluate_segmentation(annotations: Path, pipeline_config) -> str:
     from pose_ros.pipeline import build_pipeline, Frame
     config = replace(pipeline_config, {'segmentation.enabled': True})
     pipeline = build_pipeline(config)
-    raw = PersonSegmenter(config.segmentation.model)
+    try:
+        raw = PersonSegmenter(config.segmentation.model)
+    except BaseException:
+        pipeline.close()
+        raise
     rows, per_person, raw_union, pipe_union = [], [], [], []
     try:
         for image in load_people(annotations):

@@ -40,7 +40,8 @@ class AvatarNode(Node):
 
     def __init__(self, **kwargs) -> None:
         super().__init__('avatar_node', **kwargs)
-        self.params: ConfigParams[AvatarConfig] = ConfigParams(self, AvatarConfig)
+        self.params: ConfigParams[AvatarConfig] = ConfigParams(self, AvatarConfig,
+                                                               self._on_config)
         c = self.params.config
         self._lock = threading.Lock()
         self._poses: Optional[Tuple[float, AvatarPose, AvatarPose]] = None  # when, vmc, own
@@ -54,8 +55,7 @@ class AvatarNode(Node):
             self._osc = SimpleUDPClient(c.vmc.host, c.vmc.port)
         joints = c.head_joints
         self._joint_names: List[str] = [n.strip() for n in joints.names.split(',')]
-        self._joints = HeadJoints((joints.pan_limit, joints.tilt_limit, joints.roll_limit),
-                                  joints.max_velocity, c.centre_after, joints.mirror)
+        self._joints = HeadJoints(*_joint_params(c))
         self.pub_joints = (self.create_publisher(JointState, 'head_joints', 10)
                            if joints.enabled else None)
         self.pub_diag = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
@@ -71,6 +71,9 @@ class AvatarNode(Node):
         where = f'VMC to {c.vmc.host}:{c.vmc.port}' if c.vmc.enabled else 'no VMC'
         self.get_logger().info(f'avatar: follows {c.follow}, {where}, head joints '
                                f'{",".join(self._joint_names) if joints.enabled else "off"}')
+
+    def _on_config(self, config: AvatarConfig, changed: Dict[str, Any]) -> None:
+        self._joints.set_params(*_joint_params(config))
 
     # --- input -----------------------------------------------------------------------------
     def _on_command(self, msg: PoseCommand) -> None:
@@ -108,12 +111,7 @@ class AvatarNode(Node):
 
     # --- output ----------------------------------------------------------------------------
     def _step(self) -> None:
-        try:
-            self._send()
-        except Exception as e:  # noqa: B902 - a failed send must not stop the node
-            self._problems.report(f'avatar step failed ({type(e).__name__}: {e})')
-
-    def _send(self) -> None:
+        """One frame: the robot head first, then the avatar (a network fault stops only it)."""
         c = self.params.config
         now = time.monotonic()
         with self._lock:
@@ -121,16 +119,24 @@ class AvatarNode(Node):
         fresh = poses is not None and now - poses[0] <= c.input_timeout
         vmc, own = (poses[1], poses[2]) if fresh else (None, None)
         self._following = own.track_id if own is not None else -1
-        if self._osc is not None:
+        try:
+            position = self._joints.step(own, now)
+            if self.pub_joints is not None:
+                msg = JointState(name=self._joint_names,
+                                 position=position[:len(self._joint_names)].tolist())
+                msg.header.stamp = self.get_clock().now().to_msg()
+                self.pub_joints.publish(msg)
+        except Exception as e:  # noqa: B902 - a failed step must not stop the node
+            self._problems.report(f'head joints not published ({type(e).__name__}: {e})')
+        if self._osc is None:
+            return
+        try:
             for address, args in vmc_messages(vmc, now - self._start):
                 self._osc.send_message(address, args)
             self._sent += 1
-        position = self._joints.step(own, now)
-        if self.pub_joints is not None:
-            msg = JointState(name=self._joint_names,
-                             position=position[:len(self._joint_names)].tolist())
-            msg.header.stamp = self.get_clock().now().to_msg()
-            self.pub_joints.publish(msg)
+        except Exception as e:  # noqa: B902 - e.g. OSError: network unreachable
+            self._problems.report(f'VMC frame not sent to {c.vmc.host}:{c.vmc.port} '
+                                  f'({type(e).__name__}: {e})')
 
     def _publish_diagnostics(self) -> None:
         values: Dict[str, Any] = {
@@ -147,6 +153,15 @@ class AvatarNode(Node):
 
     def shut_down(self) -> None:
         """Nothing to leave in a safe state: a head holds its last position, nothing drives."""
+
+
+Limits = Tuple[float, float, float]
+
+
+def _joint_params(config: AvatarConfig) -> Tuple[Limits, float, float, bool]:
+    joints = config.head_joints
+    return ((joints.pan_limit, joints.tilt_limit, joints.roll_limit), joints.max_velocity,
+            config.centre_after, joints.mirror)
 
 
 def main(args: Optional[list] = None) -> None:

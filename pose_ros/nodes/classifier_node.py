@@ -124,7 +124,7 @@ class ClassifierNode(Node):
         frame, dropped = decode_people(msg)
         report = self.loop.on_frame(stamp_seconds(msg.header.stamp), frame.people,
                                     _arrival(info), _publisher(info))
-        self.loop.counters.people_dropped += len(dropped)
+        self.loop.counters.people_dropped += len(msg.people) - len(frame.people)
         for problem in (*dropped, *report.problems):
             self._problem(problem)
         for event in report.events:
