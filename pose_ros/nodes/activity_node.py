@@ -25,8 +25,8 @@ from pose_ros.config import ActivityConfig
 from pose_ros.image_codec import image_to_bgr, ImageConversionError, numpy_to_image
 from pose_ros.nodes import node_main
 from pose_ros.nodes.params import ConfigParams
-from pose_ros.nodes.people_input import Problems, read_people
-from pose_ros.ros_conversion import decode_people, stamp_seconds
+from pose_ros.nodes.people_input import people_qos, Problems, read_and_decode
+from pose_ros.ros_conversion import stamp_seconds
 from pose_ros_msgs.msg import Activity, ActivityEvent, People
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
@@ -35,7 +35,6 @@ from rclpy.qos import (DurabilityPolicy, qos_profile_sensor_data, QoSProfile,
 from sensor_msgs.msg import Image
 
 _DIAG_HOLD_S = 5.0
-MAX_PEOPLE = 256
 # Activity results kept for matching annotated images by stamp (they arrive a little later).
 _KEPT_RESULTS = 30
 
@@ -62,10 +61,8 @@ class ActivityNode(Node):
         self.pub_events = self.create_publisher(ActivityEvent, 'activity_events', reliable)
         self.pub_falls = self.create_publisher(ActivityEvent, 'fall_alert', latched)
         self.pub_diag = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
-        qos = QoSProfile(depth=10, reliability=(ReliabilityPolicy.RELIABLE
-                                                if c.reliable_input
-                                                else ReliabilityPolicy.BEST_EFFORT))
-        self.create_subscription(People, 'people', self._on_people, qos, raw=True)
+        self.create_subscription(People, 'people', self._on_people,
+                                 people_qos(c.reliable_input), raw=True)
         self.pub_image = None
         if c.overlay:
             self.pub_image = self.create_publisher(Image, 'activity_image', 1)
@@ -87,14 +84,11 @@ class ActivityNode(Node):
             self._problems.report(f'People message not handled ({type(e).__name__}: {e})')
 
     def _handle(self, data: bytes) -> None:
-        msg, refusal = read_people(data, self.params.config.max_message_bytes, MAX_PEOPLE)
-        if msg is None:
+        read = read_and_decode(data, self.params.config.max_message_bytes, self._problems)
+        if read is None:
             self._refused += 1
-            self._problems.report(refusal)
             return
-        frame, dropped = decode_people(msg)
-        for problem in dropped:
-            self._problems.report(problem)
+        msg, frame = read
         result = self.analyzer.update(stamp_seconds(msg.header.stamp), frame.people)
         self.pub_activity.publish(activity_msg(result, msg.header))
         for event in result.events:

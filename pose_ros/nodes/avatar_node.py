@@ -23,8 +23,7 @@ from pose_ros.avatar import avatar_pose, AvatarPose, choose_person, HeadJoints, 
 from pose_ros.config import AvatarConfig
 from pose_ros.nodes import node_main
 from pose_ros.nodes.params import ConfigParams
-from pose_ros.nodes.people_input import Problems, read_people
-from pose_ros.ros_conversion import decode_people
+from pose_ros.nodes.people_input import people_qos, Problems, read_and_decode
 from pose_ros_msgs.msg import People, PoseCommand
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
@@ -32,7 +31,6 @@ from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import JointState
 
 _DIAG_HOLD_S = 5.0
-MAX_PEOPLE = 256
 
 
 class AvatarNode(Node):
@@ -59,10 +57,8 @@ class AvatarNode(Node):
         self.pub_joints = (self.create_publisher(JointState, 'head_joints', 10)
                            if joints.enabled else None)
         self.pub_diag = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
-        qos = QoSProfile(depth=10, reliability=(ReliabilityPolicy.RELIABLE
-                                                if c.reliable_input
-                                                else ReliabilityPolicy.BEST_EFFORT))
-        self.create_subscription(People, 'people', self._on_people, qos, raw=True)
+        self.create_subscription(People, 'people', self._on_people,
+                                 people_qos(c.reliable_input), raw=True)
         self.create_subscription(PoseCommand, 'pose_command', self._on_command,
                                  QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE))
         self._start = time.monotonic()
@@ -88,15 +84,12 @@ class AvatarNode(Node):
 
     def _handle(self, data: bytes) -> None:
         c = self.params.config
-        msg, refusal = read_people(data, c.max_message_bytes, MAX_PEOPLE)
-        if msg is None:
+        read = read_and_decode(data, c.max_message_bytes, self._problems)
+        if read is None:
             self._refused += 1
-            self._problems.report(refusal)
             return
         self._messages += 1
-        frame, dropped = decode_people(msg)
-        for problem in dropped:
-            self._problems.report(problem)
+        frame = read[1]
         now = time.monotonic()
         with self._lock:
             controller = self._controller

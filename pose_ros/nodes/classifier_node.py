@@ -25,7 +25,7 @@ from pose_ros.classifier.control_loop import build_control_loop, MAX_PEOPLE
 from pose_ros.config import ClassifierConfig
 from pose_ros.nodes import node_main
 from pose_ros.nodes.params import ConfigParams
-from pose_ros.nodes.people_input import Problems, read_people
+from pose_ros.nodes.people_input import people_qos, Problems, read_people
 from pose_ros.ros_conversion import decode_people, stamp_seconds
 from pose_ros_msgs.msg import People, PoseCommand
 from rclpy.executors import SingleThreadedExecutor
@@ -83,12 +83,10 @@ class ClassifierNode(Node):
                 self.pub_lights = self.create_publisher(Bool, cfg.lights_topic, latched)
             for topic in cfg.string_topics:
                 self.pub_strings[topic] = self.create_publisher(String, topic, reliable)
-        qos = QoSProfile(depth=10, reliability=(ReliabilityPolicy.RELIABLE
-                                                if c.reliable_input
-                                                else ReliabilityPolicy.BEST_EFFORT))
         # Raw bytes in: a message is checked for size before it is deserialized, and a
         # message that does not deserialize is an error here, not in the executor.
-        self.create_subscription(People, 'people', self._on_people, qos, raw=True)
+        self.create_subscription(People, 'people', self._on_people,
+                                 people_qos(c.reliable_input), raw=True)
         self._stop = threading.Event()
         self._commands = threading.Thread(target=self._command_loop, name='commands',
                                           daemon=True)

@@ -8,14 +8,22 @@ People messages may come from anyone and be malformed: :func:`read_people` check
 message's size before deserializing it and its number of people before anything is decoded.
 :class:`Problems` keeps the last problem for /diagnostics and logs each kind of problem at
 once, then at most once per ``throttle_s``: a flood of one kind cannot hide another.
+:func:`people_qos` is their subscription's QoS; :func:`read_and_decode` does both steps for
+a node that only reports what it could not use.
 """
 
 import re
 import time
 from typing import Dict, Optional, Tuple
 
+from pose_ros.people import FrameResult
+from pose_ros.ros_conversion import decode_people
 from pose_ros_msgs.msg import People
+from rclpy.qos import QoSProfile, ReliabilityPolicy
 from rclpy.serialization import deserialize_message
+
+# Most people in one message a node decodes (more is a malformed or hostile message).
+MAX_PEOPLE = 256
 
 # What makes two problems the same kind: their text without numbers and quoted names.
 _VARIABLE = re.compile(r"'[^']*'|-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
@@ -63,3 +71,27 @@ class Problems:
     def recent(self, hold_s: float) -> bool:
         """Say whether a problem was seen within the last ``hold_s`` seconds."""
         return time.monotonic() - self.at < hold_s
+
+
+def people_qos(reliable: bool) -> QoSProfile:
+    """Return the QoS of a ``people`` subscription: depth 10, reliable or best effort."""
+    return QoSProfile(depth=10, reliability=(ReliabilityPolicy.RELIABLE if reliable
+                                             else ReliabilityPolicy.BEST_EFFORT))
+
+
+def read_and_decode(data: bytes, max_bytes: int,
+                    problems: Problems) -> Optional[Tuple[People, FrameResult]]:
+    """
+    Return a raw People message and its well-formed people, reporting the rest to ``problems``.
+
+    None when the whole message is refused (:func:`read_people`); people left out by
+    :func:`pose_ros.ros_conversion.decode_people` are reported one line each.
+    """
+    msg, refusal = read_people(data, max_bytes, MAX_PEOPLE)
+    if msg is None:
+        problems.report(refusal)
+        return None
+    frame, dropped = decode_people(msg)
+    for problem in dropped:
+        problems.report(problem)
+    return msg, frame
