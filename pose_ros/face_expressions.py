@@ -54,7 +54,7 @@ import numpy as np
 from pose_ros.config import BodyConfig
 from pose_ros.filters.one_euro import OneEuroFilter
 from pose_ros.filters.track_state import PerTrackState
-from pose_ros.people import Expression
+from pose_ros.people import Expression, EXPRESSION_SCALES
 
 RIGHT_EYE_CORNERS = (33, 133)
 LEFT_EYE_CORNERS = (263, 362)
@@ -67,8 +67,6 @@ LEFT_BROW = (293, 334, 296)
 FOREHEAD_TOP = 10
 CHIN = 152
 MIN_IOD = 1e-6         # metres or pixels: below it the face is a point
-
-_SCALES = ('left_eye_openness', 'right_eye_openness', 'mouth_openness', 'smile', 'brow_raise')
 
 
 @dataclass(frozen=True)
@@ -257,10 +255,10 @@ class ExpressionTracker(PerTrackState[_TrackExpression]):
         if state is None:
             state = self._tracks[track_id] = _TrackExpression(*self._params)
         blink = self._blink(state, eyes_openness(expression), t)
-        values = np.array([getattr(expression, name) for name in _SCALES], np.float64)
+        values = np.array([getattr(expression, name) for name in EXPRESSION_SCALES], np.float64)
         if smooth:
             values = state.filter(values, t)
-        return Expression(**dict(zip(_SCALES, (float(v) for v in values))), blink=blink,
+        return Expression(**dict(zip(EXPRESSION_SCALES, (float(v) for v in values))), blink=blink,
                           blinks=state.blinks)
 
     def _blink(self, state: _TrackExpression, openness: float, t: float) -> bool:

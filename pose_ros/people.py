@@ -153,6 +153,11 @@ class Expression:
     blinks: int = 0                             # blinks of this track so far
 
 
+# The 0..1 fields of Expression (and of pose_ros_msgs/Face), in one place.
+EXPRESSION_SCALES = ('left_eye_openness', 'right_eye_openness', 'mouth_openness', 'smile',
+                     'brow_raise')
+
+
 @dataclass
 class Face:
     """

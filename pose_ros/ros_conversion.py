@@ -38,8 +38,8 @@ from pose_ros.geometry.face_mesh import face68
 from pose_ros.geometry.frames import body_rotation, gaze_rotation
 from pose_ros.geometry.vectors import unit
 from pose_ros.people import (
-    CAMERA_FRAME_SOURCES, Expression, Face, FrameResult, GazeSource, Hand, Head, Keypoints, Person,
-    PositionSource)
+    CAMERA_FRAME_SOURCES, Expression, EXPRESSION_SCALES, Face, FrameResult, GazeSource, Hand,
+    Head, Keypoints, Person, PositionSource)
 from pose_ros.schemas import BODY_SCHEMAS, FACE478, FACE68, FACE_SCHEMAS, get_schema, HAND21
 
 from pose_ros_msgs.msg import Face as FaceMsg
@@ -245,10 +245,6 @@ def _head_from_msg(msg: HeadMsg) -> Optional[Head]:
                 gaze_source=GazeSource(msg.gaze_source))
 
 
-_EXPRESSION_SCALES = ('left_eye_openness', 'right_eye_openness', 'mouth_openness', 'smile',
-                      'brow_raise')
-
-
 def _face_from_msg(msg: FaceMsg) -> Optional[Face]:
     if not msg.valid:
         return None
@@ -260,7 +256,7 @@ def _face_from_msg(msg: FaceMsg) -> Optional[Face]:
         keypoints = _skeleton_from_msg(msg.landmarks)
     # Scales outside 0..1 from another sender are clipped; NaN stays unknown.
     scale = {name: float(np.clip(getattr(msg, name), 0.0, 1.0)) if math.isfinite(
-        getattr(msg, name)) else _NAN for name in _EXPRESSION_SCALES}
+        getattr(msg, name)) else _NAN for name in EXPRESSION_SCALES}
     expression = Expression(**scale, blink=msg.blink, blinks=msg.blink_count)
     return Face(keypoints, expression)
 
