@@ -43,19 +43,20 @@ class Crop:
     probability: np.ndarray
 
 
-def _skeleton_mask(person: Person, shape: Tuple[int, int]) -> Optional[np.ndarray]:
-    """Return a uint8 image with the person's visible bones (and joints) drawn, or None."""
+def _skeleton_mask(person: Person, region: Tuple[int, int, int, int]) -> Optional[np.ndarray]:
+    """Return the person's visible bones and joints drawn in image region (x0, y0, x1, y1)."""
     kp = person.body
     visible = kp.visible(MIN_CONF)
     if not visible.any():
         return None
-    mask = np.zeros(shape, np.uint8)
+    x0, y0, x1, y1 = region
+    mask = np.zeros((y1 - y0, x1 - x0), np.uint8)      # the region only: no full-image copy
     box = np.asarray(person.bbox, np.float64)
     size = float(np.hypot(box[2] - box[0], box[3] - box[1])) if np.isfinite(box).all() else 0.0
     thickness = max(2, int(round(0.02 * size)))
     # Only visible points are drawn; the others (NaN) must not reach the integer cast.
-    limit = 4 * max(shape)
-    pts = np.round(np.clip(np.nan_to_num(kp.xy), -limit, limit)).astype(np.int64)
+    limit = 4 * max(mask.shape)
+    pts = np.round(np.clip(np.nan_to_num(kp.xy) - (x0, y0), -limit, limit)).astype(np.int64)
     for a, b in kp.schema.edge_indices:
         if visible[a] and visible[b]:
             cv2.line(mask, tuple(map(int, pts[a])), tuple(map(int, pts[b])), 255, thickness)
@@ -90,15 +91,14 @@ def label_people(crops: Sequence[Crop], owners: Sequence[int], people: Sequence[
         x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
         if x1 <= x0 or y1 <= y0:
             continue
-        skeleton = _skeleton_mask(people[owner], (h, w))
+        skeleton = _skeleton_mask(people[owner], (x0, y0, x1, y1))
         if skeleton is None:
             continue
         prob = cv2.resize(crop.probability, (crop.box[2] - crop.box[0],
                                              crop.box[3] - crop.box[1]),
                           interpolation=cv2.INTER_LINEAR)
         prob = prob[y0 - crop.box[1]:y1 - crop.box[1], x0 - crop.box[0]:x1 - crop.box[0]]
-        region = np.ascontiguousarray(255 - skeleton[y0:y1, x0:x1])
-        distance = cv2.distanceTransform(region, cv2.DIST_L2, 3)
+        distance = cv2.distanceTransform(255 - skeleton, cv2.DIST_L2, 3)
         distance /= _diagonal(people[owner], crop.box)
         distance[prob < threshold] = np.inf
         window = best[y0:y1, x0:x1]
@@ -136,10 +136,10 @@ def apply_effect(bgr: np.ndarray, labels: np.ndarray, effect: str,
     else:
         background = np.empty_like(bgr)
         background[:] = color
-    # A feathered edge: the mask's own edge is a few pixels uncertain.
+    # A feathered edge: the mask's own edge is a few pixels uncertain. OpenCV blends the two
+    # images with per-pixel weights in one pass, without float copies of the frame.
     alpha = cv2.GaussianBlur((labels > 0).astype(np.float32), (0, 0), max(1.0, 0.003 * w))
-    alpha = alpha[:, :, None]
-    return (alpha * bgr + (1.0 - alpha) * background).astype(np.uint8)
+    return cv2.blendLinear(bgr, background, alpha, 1.0 - alpha)
 
 
 def background_bgr(config: BodyConfig) -> Tuple[int, int, int]:
