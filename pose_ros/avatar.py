@@ -6,6 +6,8 @@ From one person's head and face to an avatar or a robot head: pure, no ROS, no n
 
 - :func:`choose_person`: whom to follow (the controlling person of classifier_node, the
   largest face in view, or a given track).
+- :class:`Follower`: the followed person's latest poses, and nobody once they (or, following
+  the controller, its last word) are older than ``input_timeout``.
 - :func:`avatar_pose`: that person's head angles, eye angles (the gaze in the head's frame)
   and expression, as an avatar takes them; ``mirror`` makes the avatar the person's mirror
   image (it turns and tilts the other way, and its left eye blinks with the person's right).
@@ -115,6 +117,48 @@ def avatar_pose(person: Person, mirror: bool = True) -> AvatarPose:
         mouth=e.mouth_openness if e is not None else nan,
         smile=e.smile if e is not None else nan,
         brow_raise=e.brow_raise if e is not None else nan)
+
+
+class Follower:
+    """
+    Whom to follow, and their latest avatar poses while they are fresh.
+
+    Feed it the controlling person's track id (:meth:`command`, from classifier_node) and each
+    frame's people (:meth:`update`); :meth:`current` gives the (VMC, own) poses of the
+    followed person, or (None, None) once the last frame with them, or with
+    ``follow: controller`` the last command, is older than ``input_timeout``.
+    """
+
+    def __init__(self, follow: str, track_id: int, input_timeout: float, mirror: bool) -> None:
+        self.set_params(follow, track_id, input_timeout, mirror)
+        self._controller: Optional[Tuple[float, int]] = None                # when, track id
+        self._poses: Optional[Tuple[float, AvatarPose, AvatarPose]] = None  # when, vmc, own
+
+    def set_params(self, follow: str, track_id: int, input_timeout: float,
+                   mirror: bool) -> None:
+        """Change whom to follow, how long input stays fresh and the avatar's mirroring."""
+        self.follow, self.track_id = follow, int(track_id)
+        self.input_timeout, self.mirror = float(input_timeout), bool(mirror)
+
+    def command(self, t: float, track_id: int) -> None:
+        """Note that ``track_id`` is in control at ``t`` (s)."""
+        self._controller = (t, int(track_id))
+
+    def update(self, t: float, people: Sequence[Person]) -> None:
+        """Take one frame's people at ``t`` (s): the followed one's poses, if they are in it."""
+        controller = self._controller
+        controller_id = (controller[1] if controller is not None
+                         and t - controller[0] <= self.input_timeout else None)
+        person = choose_person(people, self.follow, self.track_id, controller_id)
+        if person is not None:
+            self._poses = (t, avatar_pose(person, self.mirror), avatar_pose(person, False))
+
+    def current(self, t: float) -> Tuple[Optional[AvatarPose], Optional[AvatarPose]]:
+        """Return the (for the avatar, the person's own) poses at ``t``, or (None, None)."""
+        poses = self._poses
+        if poses is None or t - poses[0] > self.input_timeout:
+            return None, None
+        return poses[1], poses[2]
 
 
 def unity_quaternion(yaw: float, pitch: float, roll: float) -> Tuple[float, float, float, float]:

@@ -6,7 +6,7 @@
 import math
 
 import numpy as np
-from pose_ros.avatar import (avatar_pose, AvatarPose, choose_person, HeadJoints,
+from pose_ros.avatar import (avatar_pose, AvatarPose, choose_person, Follower, HeadJoints,
                              unity_quaternion, vmc_messages)
 from pose_ros.geometry.head_pose import rotation_from_angles
 from pose_ros.people import Expression, Face, GazeSource, Head, Keypoints, Person
@@ -48,6 +48,25 @@ def test_follow_the_controller_a_track_or_the_largest_face():
     assert choose_person(people, 'track', track_id=9) is None
     assert choose_person(people, 'largest') is near
     assert choose_person([headless], 'largest') is None
+
+
+def test_the_follower_forgets_stale_people_and_stale_commands():
+    one, two = person(1, yaw=0.3), person(2, yaw=-0.3)
+    follower = Follower('controller', 0, input_timeout=0.5, mirror=True)
+    follower.update(0.0, [one, two])
+    assert follower.current(0.0) == (None, None)              # nobody in control yet
+    follower.command(0.0, 2)
+    follower.update(0.1, [one, two])
+    vmc, own = follower.current(0.2)
+    assert own.track_id == 2 and own.yaw == pytest.approx(-0.3)
+    assert vmc.yaw == pytest.approx(0.3)                      # mirrored for the avatar
+    assert follower.current(0.7) == (None, None)              # the frame is too old
+    follower.update(0.8, [one, two])                          # the command is too old
+    assert follower.current(0.8) == (None, None)
+    follower.set_params('track', 1, 0.5, False)
+    follower.update(0.9, [one, two])
+    vmc, own = follower.current(0.9)
+    assert own.track_id == 1 and vmc.yaw == own.yaw == pytest.approx(0.3)
 
 
 # --- the avatar's pose ------------------------------------------------------------------------

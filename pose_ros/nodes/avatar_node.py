@@ -19,7 +19,7 @@ import time
 from typing import Any, Dict, List, Optional, Tuple
 
 from diagnostic_msgs.msg import DiagnosticArray
-from pose_ros.avatar import avatar_pose, AvatarPose, choose_person, HeadJoints, vmc_messages
+from pose_ros.avatar import Follower, HeadJoints, vmc_messages
 from pose_ros.config import AvatarConfig
 from pose_ros.nodes import node_main
 from pose_ros.nodes.params import ConfigParams
@@ -42,8 +42,7 @@ class AvatarNode(Node):
                                                                self._on_config)
         c = self.params.config
         self._lock = threading.Lock()
-        self._poses: Optional[Tuple[float, AvatarPose, AvatarPose]] = None  # when, vmc, own
-        self._controller: Optional[Tuple[float, int]] = None               # when, track id
+        self._follower = Follower(*_follow_params(c))
         self._problems = Problems(self.get_logger())
         self._sent = self._messages = self._refused = 0
         self._following = -1
@@ -69,12 +68,14 @@ class AvatarNode(Node):
                                f'{",".join(self._joint_names) if joints.enabled else "off"}')
 
     def _on_config(self, config: AvatarConfig, changed: Dict[str, Any]) -> None:
-        self._joints.set_params(*_joint_params(config))
+        with self._lock:
+            self._follower.set_params(*_follow_params(config))
+            self._joints.set_params(*_joint_params(config))
 
     # --- input -----------------------------------------------------------------------------
     def _on_command(self, msg: PoseCommand) -> None:
         with self._lock:
-            self._controller = (time.monotonic(), int(msg.track_id))
+            self._follower.command(time.monotonic(), msg.track_id)
 
     def _on_people(self, data: bytes) -> None:
         try:
@@ -89,18 +90,8 @@ class AvatarNode(Node):
             self._refused += 1
             return
         self._messages += 1
-        frame = read[1]
-        now = time.monotonic()
         with self._lock:
-            controller = self._controller
-        controller_id = (controller[1] if controller is not None
-                         and now - controller[0] <= c.input_timeout else None)
-        person = choose_person(frame.people, c.follow, c.track_id, controller_id)
-        if person is None:
-            return
-        poses = (now, avatar_pose(person, c.vmc.mirror), avatar_pose(person, mirror=False))
-        with self._lock:
-            self._poses = poses
+            self._follower.update(time.monotonic(), read[1].people)
 
     # --- output ----------------------------------------------------------------------------
     def _step(self) -> None:
@@ -108,9 +99,7 @@ class AvatarNode(Node):
         c = self.params.config
         now = time.monotonic()
         with self._lock:
-            poses = self._poses
-        fresh = poses is not None and now - poses[0] <= c.input_timeout
-        vmc, own = (poses[1], poses[2]) if fresh else (None, None)
+            vmc, own = self._follower.current(now)
         self._following = own.track_id if own is not None else -1
         try:
             position = self._joints.step(own, now)
@@ -149,6 +138,10 @@ class AvatarNode(Node):
 
 
 Limits = Tuple[float, float, float]
+
+
+def _follow_params(config: AvatarConfig) -> Tuple[str, int, float, bool]:
+    return config.follow, config.track_id, config.input_timeout, config.vmc.mirror
 
 
 def _joint_params(config: AvatarConfig) -> Tuple[Limits, float, float, bool]:
