@@ -608,16 +608,13 @@ def _guarded(args: argparse.Namespace, tables: Callable[[BodyConfig], str]) -> i
 
 
 def _main_hand_signs(args: argparse.Namespace) -> int:
-    try:
-        config = config_from_arguments(args)
+    def hand_signs(config: BodyConfig) -> str:
         labels = args.hand_signs if args.hand_signs != HAND_SIGN_LABELS else _installed_labels()
         result = evaluate_hand_signs(labels, args.gt, config)
-    except (BackendError, ConfigError, FileNotFoundError, ImportError) as e:
-        print(f'evaluate: {e}')
-        return 2
-    for key in result.missing:
-        print(f'evaluate: {key} is not on this machine: left out')
-    return _report(result.text, args.out)
+        for key in result.missing:
+            print(f'evaluate: {key} is not on this machine: left out')
+        return result.text
+    return _guarded(args, hand_signs)
 
 
 def _installed_labels() -> Path:
