@@ -34,7 +34,6 @@ from rclpy.qos import (DurabilityPolicy, qos_profile_sensor_data, QoSProfile,
                        ReliabilityPolicy)
 from sensor_msgs.msg import Image
 
-_DIAG_HOLD_S = 5.0
 # Activity results kept for matching annotated images by stamp (they arrive a little later).
 _KEPT_RESULTS = 30
 
@@ -137,7 +136,7 @@ class ActivityNode(Node):
             'last_fall': self._last_fall,
             'last_problem': self._problems.last,
         }
-        problem = self._problems.last if self._problems.recent(_DIAG_HOLD_S) else None
+        problem = self._problems.current(node_main.DIAG_HOLD_S)
         self.pub_diag.publish(node_main.values_status(self, 'activity', values, problem))
 
     def shut_down(self) -> None:

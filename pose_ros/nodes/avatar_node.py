@@ -30,8 +30,6 @@ from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import JointState
 
-_DIAG_HOLD_S = 5.0
-
 
 class AvatarNode(Node):
     """Drive an avatar and a robot head from one person (see README, Avatar bridge)."""
@@ -130,7 +128,7 @@ class AvatarNode(Node):
             'head_joints': ' '.join(f'{v:.3f}' for v in self._joints.position),
             'last_problem': self._problems.last,
         }
-        problem = self._problems.last if self._problems.recent(_DIAG_HOLD_S) else None
+        problem = self._problems.current(node_main.DIAG_HOLD_S)
         self.pub_diag.publish(node_main.values_status(self, 'avatar', values, problem))
 
     def shut_down(self) -> None:

@@ -41,9 +41,6 @@ from std_msgs.msg import Header
 from tf2_msgs.msg import TFMessage
 from visualization_msgs.msg import MarkerArray
 
-# How long a problem keeps /diagnostics at WARN or ERROR after it was last seen (seconds).
-_DIAG_HOLD_S = 5.0
-
 
 class _Handoff(NamedTuple):
     """A frame after the body model, waiting for its second half (:meth:`BodyNode._finish`)."""
@@ -374,7 +371,7 @@ class BodyNode(LifecycleNode):
         backend = self.pipeline.backend if self.pipeline else None
         summary = self.stats.summary()
         recent = {kind: text for kind, (text, at) in self._warnings.items()
-                  if now - at < _DIAG_HOLD_S}
+                  if now - at < node_main.DIAG_HOLD_S}
         values = {
             'state': state,
             'backend': backend.name if backend else 'none',
@@ -398,7 +395,7 @@ class BodyNode(LifecycleNode):
             status.message = f'{state}: configure failed: {self._configure_error}'
         elif state != 'active':
             status.level, status.message = DiagnosticStatus.WARN, f'{state}: not processing'
-        elif now - self._last_error_time < _DIAG_HOLD_S:
+        elif now - self._last_error_time < node_main.DIAG_HOLD_S:
             status.level, status.message = DiagnosticStatus.ERROR, self.last_error
         elif recent:
             status.level, status.message = DiagnosticStatus.WARN, '; '.join(recent.values())

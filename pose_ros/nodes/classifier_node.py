@@ -33,9 +33,6 @@ from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from std_msgs.msg import Bool, String
 
-# How long a problem keeps /diagnostics at WARN (ERROR for a fault) after it was last seen.
-_DIAG_HOLD_S = 5.0
-
 
 class ClassifierNode(Node):
     """Pose labels per person and commands from the person in control (see README)."""
@@ -219,9 +216,9 @@ class ClassifierNode(Node):
         status = DiagnosticStatus(name=f'{self.get_name()}: pose commands',
                                   hardware_id=self.get_fully_qualified_name())
         status.values = [KeyValue(key=k, value=v) for k, v in values.items()]
-        if now - self._fault_at < _DIAG_HOLD_S:
+        if now - self._fault_at < node_main.DIAG_HOLD_S:
             status.level, status.message = DiagnosticStatus.ERROR, 'fault: Twist zeroed'
-        elif self._problems.recent(_DIAG_HOLD_S):
+        elif self._problems.recent(node_main.DIAG_HOLD_S):
             status.level, status.message = DiagnosticStatus.WARN, self._problems.last
         elif blind:
             status.level, status.message = DiagnosticStatus.WARN, blind

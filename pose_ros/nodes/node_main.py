@@ -111,6 +111,10 @@ def run(make_node: Callable[[], Node], name: str, config_class: Type[Section],
             native.stop()
 
 
+# How long a problem keeps a node's /diagnostics at WARN (ERROR for a fault) after it was seen.
+DIAG_HOLD_S = 5.0
+
+
 def diagnostics(node: Node, status: DiagnosticStatus) -> DiagnosticArray:
     """Return ``status`` as a /diagnostics message stamped with the node's clock."""
     array = DiagnosticArray(status=[status])

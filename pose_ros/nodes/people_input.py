@@ -72,6 +72,10 @@ class Problems:
         """Say whether a problem was seen within the last ``hold_s`` seconds."""
         return time.monotonic() - self.at < hold_s
 
+    def current(self, hold_s: float) -> Optional[str]:
+        """Return the last problem if it was seen within ``hold_s`` seconds, else None."""
+        return self.last if self.recent(hold_s) else None
+
 
 def people_qos(reliable: bool) -> QoSProfile:
     """Return the QoS of a ``people`` subscription: depth 10, reliable or best effort."""
