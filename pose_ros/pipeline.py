@@ -11,11 +11,12 @@ what was wrong with the stamp, hands that belonged to nobody. body_node, ``offli
 ``pose_record``, ``benchmark`` and the tests all build it with :func:`build_pipeline` from
 one :class:`~pose_ros.config.BodyConfig`, so they compute the same thing.
 
-Per frame: the body model -> 3D lifting (:meth:`BodyPipeline.detect`), then hands and head
--> person segmentation (when on) -> smoothing (:meth:`BodyPipeline.finish`), each stage
-timed. A caller may run ``detect`` of
-the next frame while ``finish`` of this one runs in another thread (body_node does), as long
-as each half sees the frames in order. A new configuration (:meth:`BodyPipeline.update`) is
+Per frame: the body model (:meth:`BodyPipeline.estimate`) -> tracking and 3D lifting
+(:meth:`BodyPipeline.detect`), then hands and head -> person segmentation (when on) ->
+smoothing (:meth:`BodyPipeline.finish`), each stage timed. A caller may run ``detect`` of the
+next frame while ``finish`` of this one runs in another thread (body_node does), as long as
+each half sees the frames in order; and ``estimate`` of up to ``streams`` frames at once, in
+any order, before their ``detect``. A new configuration (:meth:`BodyPipeline.update`) is
 taken by each half between two frames, in its own thread: no filter is changed under a
 running frame.
 """
@@ -23,7 +24,7 @@ running frame.
 from dataclasses import dataclass
 import threading
 import time
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 
@@ -50,6 +51,14 @@ class Frame:
     received: Optional[float] = None                # monotonic arrival time (None: stamp)
     depth: Optional[np.ndarray] = None              # aligned depth, metres, NaN unknown
     intrinsics: Optional[CameraIntrinsics] = None   # of this image's size
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """The body model's raw output for one frame, waiting for :meth:`BodyPipeline.detect`."""
+
+    output: Any                         # what the backend's estimate() returned
+    ms: float                           # how long the model took
 
 
 @dataclass(frozen=True)
@@ -89,12 +98,27 @@ class BodyPipeline:
         with self._lock:
             self._next = config
 
+    @property
+    def streams(self) -> int:
+        """Return how many frames :meth:`estimate` may run at once (the backend's streams)."""
+        return self.backend.streams
+
     def process(self, frame: Frame) -> FrameResult:
         """Estimate all people of ``frame``: :meth:`finish` of :meth:`detect`."""
         return self.finish(frame, self.detect(frame))
 
-    def detect(self, frame: Frame) -> Detected:
-        """First half of :meth:`process`: the body model and 3D lifting."""
+    def estimate(self, frame: Frame) -> Estimate:
+        """Run the body model alone: from up to :attr:`streams` threads at once."""
+        t0 = time.perf_counter()
+        output = self.backend.estimate(frame.bgr)
+        return Estimate(output, (time.perf_counter() - t0) * 1e3)
+
+    def detect(self, frame: Frame, estimate: Optional[Estimate] = None) -> Detected:
+        """
+        First half of :meth:`process`: the body model, tracking and 3D lifting.
+
+        :param estimate: the model's output for ``frame`` if :meth:`estimate` already ran.
+        """
         with self._lock:
             config, self._next = self._next, None
         if config is not None:
@@ -102,10 +126,12 @@ class BodyPipeline:
             self.backend.update(config)
         h, w = frame.bgr.shape[:2]
         timings = {}
+        if estimate is None:
+            estimate = self.estimate(frame)
         t0 = time.perf_counter()
-        people = self.backend.infer(frame.bgr)
+        people = self.backend.associate(estimate.output)
         t1 = time.perf_counter()
-        timings['inference'] = (t1 - t0) * 1e3
+        timings['inference'] = estimate.ms + (t1 - t0) * 1e3
         frame_time = self._clock.tick(
             frame.stamp, frame.stamp if frame.received is None else frame.received)
         result = FrameResult(people=people, backend=self.backend.name, width=w, height=h,

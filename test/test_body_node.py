@@ -99,6 +99,11 @@ def test_people_from_replayed_bag(tmp_path, photo_bag, backend):
         assert (msg.header.stamp.sec, msg.header.stamp.nanosec) in bag_stamps
         assert msg.header.frame_id == images[0].header.frame_id
         assert msg.backend == backend
+    # In the order the images came, also when two frames ran the model at once (yolo_onnx's
+    # two streams) and the later one was done first.
+    stamps = [(m.header.stamp.sec, m.header.stamp.nanosec) for m in people]
+    assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps), stamps
+    for msg in people:
         for person in msg.people:
             n = len(person.body.keypoints)
             assert n == (33 if backend == 'mediapipe' else 17)
@@ -136,6 +141,42 @@ def test_people_from_replayed_bag(tmp_path, photo_bag, backend):
     assert status['backend'] == backend
     assert float(status['latency_head_hands_ms_p50']) > 0
     assert float(status['latency_inference_ms_p50']) > 0
+
+
+def test_two_streams_publish_in_frame_order_at_full_rate(tmp_path, photo_bag):
+    """Frames faster than the model: both streams busy, People still in the images' order."""
+    images = bag_messages(photo_bag, 'sensor_msgs/msg/Image', Image)
+    with RosContext() as ros:
+        proc = start_node(tmp_path, 'yolo_onnx', **{'onnx.streams': 2, 'head.enabled': False})
+        try:
+            node = ros.node('test_streams')
+            listener = Listener(node)
+            pub = node.create_publisher(Image, REMAPS['image'], 10)
+            with spin_in_thread(node):
+                wait_for_node(node, proc, ['/camera/color/image_raw'])
+                assert wait_for(lambda: pub.get_subscription_count() > 0, 10.0)
+                for i in range(90):                       # 3 s at 30 FPS, new stamps
+                    image = images[i % len(images)]
+                    image.header.stamp.sec, image.header.stamp.nanosec = 1000 + i // 30, (
+                        i % 30) * 33_000_000
+                    pub.publish(image)
+                    time.sleep(1 / 30)
+                wait_for(lambda: len(listener.diag) >= 2, 5.0)
+                time.sleep(1.0)
+        finally:
+            code = proc.stop()
+    log = proc.log_text()
+    assert code == 0, log[-3000:]
+    assert 'x 2 streams' in log, log[-2000:]
+    with listener.lock:
+        stamps = [(m.header.stamp.sec, m.header.stamp.nanosec) for m in listener.people]
+        diag = list(listener.diag)
+    assert len(stamps) >= 10, f'only {len(stamps)} People messages:\n{log[-3000:]}'
+    assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps), stamps
+    status = {kv.key: kv.value for kv in diag[-1].status[0].values}
+    assert int(status['frames_dropped']) > 0           # the model is slower than 30 FPS here
+    assert float(status['latency_order_ms_p50']) >= 0
+    assert status['frames_failed'] == '0'
 
 
 def depth_image(header, shape, metres):

@@ -60,6 +60,46 @@ def test_two_halves_interleaved_give_what_process_gives():
         np.testing.assert_array_equal(a, b)
 
 
+class TrackingBackend(PoseBackend):
+    """estimate() is a pure function of the image; associate() numbers the frames it sees."""
+
+    name = 'tracking'
+    schema = COCO17
+    streams = 2
+
+    def __init__(self) -> None:
+        self.seen: List[int] = []
+
+    def infer(self, bgr: np.ndarray) -> List[Person]:
+        return self.associate(self.estimate(bgr))
+
+    def estimate(self, bgr: np.ndarray) -> int:
+        return int(bgr[0, 0, 0])
+
+    def associate(self, estimate: int) -> List[Person]:
+        self.seen.append(estimate)
+        body = Keypoints.from_arrays(COCO17, np.full((len(COCO17), 2), float(estimate)),
+                                     np.ones(len(COCO17)))
+        return [Person(body=body, bbox=np.array([0, 0, 10, 10], np.float32),
+                       track_id=len(self.seen))]
+
+
+def test_estimates_run_out_of_order_are_tracked_in_frame_order():
+    """The node's streams: estimate() of frames 1 and 0 in any order, detect() in order."""
+    backend = TrackingBackend()
+    pipeline = BodyPipeline(backend, body_config({'smoothing.enabled': False}))
+    assert pipeline.streams == 2
+    frames = [Frame(np.full((8, 8, 3), i, np.uint8), i / 30.0) for i in range(6)]
+    estimates = {}
+    for i in (1, 0, 3, 2, 5, 4):
+        estimates[i] = pipeline.estimate(frames[i])
+    results = [pipeline.finish(f, pipeline.detect(f, estimates[i])) for i, f in enumerate(frames)]
+    assert backend.seen == [0, 1, 2, 3, 4, 5]
+    assert [r.people[0].track_id for r in results] == [1, 2, 3, 4, 5, 6]
+    assert [float(r.people[0].body.xy[0, 0]) for r in results] == [0, 1, 2, 3, 4, 5]
+    assert all(r.timings_ms['inference'] >= 0 for r in results)
+
+
 def test_smoothing_happens_in_finish():
     """finish() smooths (the jitter shrinks), detect() alone does not."""
     pipeline = BodyPipeline(NoisyBackend(), SMOOTH)

@@ -3,6 +3,7 @@
 
 """The yolo_onnx backend gives the ultralytics backend's people and track ids, from ONNX."""
 
+from concurrent.futures import ThreadPoolExecutor
 import subprocess
 import sys
 
@@ -110,6 +111,36 @@ def test_track_ids_are_stable_and_the_same_in_both_yolo_backends(onnx_path, trac
     assert all(ids == seq_onnx[0] for ids in seq_onnx)
     assert len(seq_onnx[0]) >= 4 and min(seq_onnx[0]) >= 1
     assert len(set(seq_onnx[0])) == len(seq_onnx[0])
+
+
+def test_two_streams_run_two_frames_at_once_with_the_same_results(onnx_path):
+    """Each stream is a session of its own: two threads at once get what one thread gets."""
+    one = onnx_backend(onnx_path, {'yolo.tracker': 'none', 'onnx.streams': 1,
+                                   'onnx.threads': 2})
+    two = onnx_backend(onnx_path, {'yolo.tracker': 'none', 'onnx.streams': 2,
+                                   'onnx.threads': 2})
+    images = [photo('bus.jpg'), photo('zidane.jpg')] * 3
+    try:
+        assert one.streams == 1 and one.threads == 2
+        assert two.streams == 2 and two.threads == 1      # the threads are shared out
+        assert 'threads=1 x 2 streams' in two.model
+        expected = [one.estimate(image) for image in images]
+        with ThreadPoolExecutor(2) as pool:
+            got = list(pool.map(two.estimate, images))
+    finally:
+        one.close()
+        two.close()
+    for a, b in zip(expected, got):
+        np.testing.assert_allclose(b.xyxy, a.xyxy, atol=0.05)
+        np.testing.assert_allclose(b.keypoints, a.keypoints, atol=0.05)
+        assert {'preprocess', 'inference', 'postprocess'} <= set(b.timings_ms)
+
+
+def test_a_closed_backend_says_so_instead_of_waiting(onnx_path):
+    onnx = onnx_backend(onnx_path, {'yolo.tracker': 'none'})
+    onnx.close()
+    with pytest.raises(BackendError, match='closed'):
+        onnx.infer(np.zeros((480, 640, 3), np.uint8))
 
 
 def test_reset_starts_ids_again(onnx_path):

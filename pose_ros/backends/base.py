@@ -14,7 +14,7 @@ import gc
 import os
 from pathlib import Path
 import sys
-from typing import List, Optional, Sequence
+from typing import Any, List, Optional, Sequence
 
 import numpy as np
 
@@ -39,10 +39,25 @@ class PoseBackend(ABC):
     name: str = ''
     schema: KeypointSchema
     model: str = ''            # what is loaded, for diagnostics (file name and settings)
+    streams: int = 1           # frames :meth:`estimate` may run at once, each in its own thread
 
     @abstractmethod
     def infer(self, bgr: np.ndarray) -> List[Person]:
         """Estimate the people in one BGR image (H, W, 3) uint8."""
+
+    def estimate(self, bgr: np.ndarray) -> Any:
+        """
+        Run the model alone on one image, for :meth:`associate`; ``infer`` is the two in one.
+
+        Up to ``streams`` threads may call it at once, on frames in any order. A backend
+        whose model keeps state from frame to frame (MediaPipe's tracking) has one stream and
+        does all its work here.
+        """
+        return self.infer(bgr)
+
+    def associate(self, estimate: Any) -> List[Person]:
+        """Turn :meth:`estimate`'s output into people (tracking): one frame at a time, in order."""
+        return estimate
 
     def update(self, config: BodyConfig) -> None:
         """Take the run-time settings of a new configuration (read-only ones stay)."""

@@ -30,6 +30,7 @@ import dataclasses
 from dataclasses import dataclass
 import os
 from pathlib import Path
+import queue
 import shutil
 import tempfile
 import time
@@ -61,16 +62,18 @@ class YoloOnnxOptions(YoloOptions):
     Settings of the ONNX Runtime YOLO-pose backend.
 
     Those of the ultralytics backend (same model, same meaning; ``device`` 'cuda' needs
-    onnxruntime-gpu), with the .onnx file (``onnx.weights``) and ONNX Runtime's thread count
-    (``onnx.threads``, 0: physical cores).
+    onnxruntime-gpu), with the .onnx file (``onnx.weights``), ONNX Runtime's thread count
+    (``onnx.threads``, 0: physical cores) and how many frames run at once (``onnx.streams``).
     """
 
     threads: int = OnnxConfig().threads
+    streams: int = OnnxConfig().streams
 
     @classmethod
     def from_config(cls, config: BodyConfig, **extra: Any) -> 'YoloOnnxOptions':
-        """Return the options of ``config``: yolo.* with onnx.weights and onnx.threads."""
-        options = super().from_config(config, threads=config.onnx.threads, **extra)
+        """Return the options of ``config``: yolo.* with onnx.weights, threads and streams."""
+        options = super().from_config(config, threads=config.onnx.threads,
+                                      streams=config.onnx.streams, **extra)
         return dataclasses.replace(options, weights=config.onnx.weights)
 
 
@@ -87,6 +90,7 @@ class Detections:
     xyxy: np.ndarray
     conf: np.ndarray
     keypoints: np.ndarray
+    timings_ms: Dict[str, float] = dataclasses.field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.conf)
@@ -109,38 +113,58 @@ class YoloOnnxBackend(PoseBackend):
         except ImportError as e:  # pragma: no cover - depends on the install
             raise BackendError(f'the yolo_onnx backend needs onnxruntime: pip install '
                                f'onnxruntime ({e})') from e
-        self.threads = options.threads or physical_cores()
-        self._session = _open_session(ort, path, options.device, self.threads)
-        self._input = self._session.get_inputs()[0]
-        self._output = self._session.get_outputs()[0].name
-        self._fixed, self._stride = _check_model(self._session, path, options.image_size)
+        self.streams = options.streams
+        # The threads are shared out between the streams: each session computes one frame on
+        # its own threads, and no thread waits for another at every operator.
+        self.threads = max(1, (options.threads or physical_cores()) // self.streams)
+        sessions = [_open_session(ort, path, options.device, self.threads)
+                    for _ in range(self.streams)]
+        self._free: 'queue.SimpleQueue[_Stream]' = queue.SimpleQueue()   # the idle sessions
+        for one in sessions:
+            self._free.put(_Stream(one))
+        session = sessions[0]
+        self._input = session.get_inputs()[0].name
+        self._output = session.get_outputs()[0].name
+        self._fixed, self._stride = _check_model(session, path, options.image_size)
         try:
             self._tracker = make_tracker(options.tracker)
         except TrackerError as e:
             raise BackendError(str(e)) from e
-        self._buffers: Dict[Tuple[int, ...], np.ndarray] = {}
         self.last_timings_ms: Dict[str, float] = {}
+        self._closed = False
         shape = ('x'.join(map(str, self._fixed)) if self._fixed
                  else f'dynamic<={options.image_size}')
-        self.model = (f'{path.name} onnxruntime {self._session.get_providers()[0]} '
-                      f'threads={self.threads} input={shape} tracker={options.tracker}')
+        streams = f' x {self.streams} streams' if self.streams > 1 else ''
+        self.model = (f'{path.name} onnxruntime {session.get_providers()[0]} '
+                      f'threads={self.threads}{streams} input={shape} tracker={options.tracker}')
 
     # --- the raw model: preprocess -> session.run -> postprocess ----------------------------
     def detect(self, bgr: np.ndarray) -> Detections:
-        """Run the model on one BGR image: NMS'd people, no tracking; stage times in ms."""
-        t0 = time.perf_counter()
-        blob, place = self._preprocess(bgr)
-        t1 = time.perf_counter()
-        raw = self._session.run([self._output], {self._input.name: blob})[0]
+        """
+        Run the model on one BGR image: NMS'd people, no tracking; stage times in ms.
+
+        Up to ``streams`` threads may call it at once, each on a session of its own.
+        """
+        if self._closed:
+            raise BackendError('the yolo_onnx backend is closed')
+        stream = self._free.get()           # blocks while every session is busy
+        try:
+            t0 = time.perf_counter()
+            blob, place = self._preprocess(bgr, stream)
+            t1 = time.perf_counter()
+            raw = stream.session.run([self._output], {self._input: blob})[0]
+        finally:
+            self._free.put(stream)
         t2 = time.perf_counter()
         found = self._postprocess(raw[0], place, bgr.shape[:2])
-        self.last_timings_ms = {'preprocess': (t1 - t0) * 1e3, 'inference': (t2 - t1) * 1e3,
-                                'postprocess': (time.perf_counter() - t2) * 1e3}
+        found.timings_ms = {'preprocess': (t1 - t0) * 1e3, 'inference': (t2 - t1) * 1e3,
+                            'postprocess': (time.perf_counter() - t2) * 1e3}
+        self.last_timings_ms = found.timings_ms
         return found
 
     def model_input(self, bgr: np.ndarray) -> np.ndarray:
-        """Return the network input :meth:`detect` would feed for ``bgr`` (a copy)."""
-        return self._preprocess(bgr)[0].copy()     # the buffer is reused by the next frame
+        """Return the network input :meth:`detect` would feed for ``bgr``."""
+        return self._preprocess(bgr, _Stream(None))[0]
 
     def _geometry(self, h: int, w: int) -> Tuple[int, int, int, int, int, int]:
         """Network input (H, W), resized image (new_h, new_w) and its (top, left) offset."""
@@ -156,19 +180,20 @@ class YoloOnnxBackend(PoseBackend):
         top, left = round(dh / 2 - 0.1), round(dw / 2 - 0.1)
         return new_h + dh, new_w + dw, new_h, new_w, top, left
 
-    def _preprocess(self, bgr: np.ndarray) -> Tuple[np.ndarray, Tuple[int, ...]]:
+    def _preprocess(self, bgr: np.ndarray, stream: '_Stream'
+                    ) -> Tuple[np.ndarray, Tuple[int, ...]]:
         if bgr.ndim != 3 or bgr.shape[2] != 3 or bgr.dtype != np.uint8:
             raise ValueError(f'expected an (H, W, 3) uint8 BGR image, got {bgr.shape} '
                              f'{bgr.dtype}')
         h, w = bgr.shape[:2]
         place = self._geometry(h, w)
         net_h, net_w, new_h, new_w, top, left = place
-        blob = self._buffers.get(place)
+        blob = stream.buffers.get(place)
         if blob is None:
             # One buffer per geometry (a camera has one): the padding is written only once.
             blob = np.full((1, 3, net_h, net_w), np.float32(PAD_VALUE) / np.float32(255),
                            np.float32)
-            self._buffers = {place: blob}
+            stream.buffers = {place: blob}
         image = bgr
         if (new_w, new_h) != (w, h):
             image = cv2.resize(bgr, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
@@ -212,7 +237,13 @@ class YoloOnnxBackend(PoseBackend):
 
     # --- PoseBackend -----------------------------------------------------------------------
     def infer(self, bgr: np.ndarray) -> List[Person]:
-        found = self.detect(bgr)
+        return self.associate(self.estimate(bgr))
+
+    def estimate(self, bgr: np.ndarray) -> Detections:
+        return self.detect(bgr)
+
+    def associate(self, estimate: Detections) -> List[Person]:
+        found = estimate
         if self._tracker is None:
             return _to_people(found.xyxy, found.conf, found.keypoints, None)
         index, ids, boxes = self._tracker.update(found.xyxy, found.conf)
@@ -227,11 +258,17 @@ class YoloOnnxBackend(PoseBackend):
             self._tracker.reset()
 
     def close(self) -> None:
-        # The input's NodeArg keeps the whole session (weights, arena) alive: drop it too.
-        self._session = None
-        self._input = None
+        self._closed = True
+        self._free = queue.SimpleQueue()     # the sessions go with their streams
         self._tracker = None
-        self._buffers = {}
+
+
+class _Stream:
+    """One ONNX Runtime session and its input buffer: one frame at a time runs on it."""
+
+    def __init__(self, session) -> None:
+        self.session = session
+        self.buffers: Dict[Tuple[int, ...], np.ndarray] = {}
 
 
 def nms(boxes: np.ndarray, scores: np.ndarray, iou: float, max_keep: int) -> np.ndarray:

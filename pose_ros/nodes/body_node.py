@@ -7,9 +7,11 @@ body_node: camera images in; people, TF, markers, an annotated image and diagnos
 A lifecycle node and a thin adapter: it subscribes, converts, calls the pipeline that
 :func:`pose_ros.pipeline.build_pipeline` makes from its configuration, and publishes. Frames
 are never queued: the subscription callback only stores the newest frame, and frames replaced
-before processing are counted as dropped. Two worker threads split each frame (body model;
-then hands, head, smoothing and publishing), so two frames are in progress at once. TF,
-markers and the annotated image are made only while someone subscribes.
+before processing are counted as dropped. Worker threads split each frame: the body model
+(``streams`` workers, each on the newest frame when it is free; tracking takes their frames in
+the order they came), then hands, head, smoothing and publishing (one worker), so several
+frames are in progress at once. TF, markers and the annotated image are made only while
+someone subscribes.
 """
 
 import threading
@@ -21,12 +23,13 @@ from pose_ros.annotate import draw_frame
 from pose_ros.backends import BackendError
 from pose_ros.config import BodyConfig
 from pose_ros.depth_pairing import DepthPairing
+from pose_ros.frame_turns import FrameTurns
 from pose_ros.geometry.camera import CameraIntrinsics
 from pose_ros.image_codec import (compressed_to_bgr, depth_to_metres, image_to_bgr,
                                   ImageConversionError, numpy_to_image)
 from pose_ros.nodes import node_main
 from pose_ros.nodes.params import ConfigParams
-from pose_ros.pipeline import BodyPipeline, build_pipeline, Detected, Frame
+from pose_ros.pipeline import BodyPipeline, build_pipeline, Detected, Estimate, Frame
 from pose_ros.ros_conversion import (frame_to_people_msg, marker_array, stamp_seconds,
                                      tf_message)
 from pose_ros.segmentation import apply_effect, background_bgr, track_mask
@@ -40,6 +43,17 @@ from sensor_msgs.msg import CameraInfo, CompressedImage, Image
 from std_msgs.msg import Header
 from tf2_msgs.msg import TFMessage
 from visualization_msgs.msg import MarkerArray
+
+
+class _Estimated(NamedTuple):
+    """A frame after the body model, waiting for its turn to be tracked (:meth:`_detect`)."""
+
+    header: Header
+    frame: Frame
+    estimate: Estimate
+    stages: Dict[str, float]               # queue and decode times, ms
+    received: float                        # perf_counter() when the image arrived
+    done: float                            # perf_counter() when the model was done
 
 
 class _Handoff(NamedTuple):
@@ -67,6 +81,7 @@ class BodyNode(LifecycleNode):
         self._cond = threading.Condition()
         self._workers = []
         self._running = False
+        self._turns = FrameTurns()         # the body model's frames are tracked in order
         self._handoff: Optional[_Handoff] = None   # a detected frame awaiting its second half
         self._handoff_cond = threading.Condition()
         self._depth = DepthPairing()
@@ -151,10 +166,11 @@ class BodyNode(LifecycleNode):
         self._subs.append(self.create_subscription(CameraInfo, 'camera_info',
                                                    self._on_camera_info, qos))
         self._running = True
-        self._workers = [threading.Thread(target=self._detect_loop, name='body_node_detect',
-                                          daemon=True),
-                         threading.Thread(target=self._finish_loop, name='body_node_finish',
-                                          daemon=True)]
+        self._turns.reopen()
+        self._workers = [threading.Thread(target=self._detect_loop, name=f'body_node_detect{i}',
+                                          daemon=True) for i in range(self.pipeline.streams)]
+        self._workers.append(threading.Thread(target=self._finish_loop, name='body_node_finish',
+                                              daemon=True))
         for worker in self._workers:
             worker.start()
         self.get_logger().info(
@@ -197,6 +213,7 @@ class BodyNode(LifecycleNode):
         self._stop_worker()
 
     def _stop_worker(self) -> None:
+        self._turns.close()
         for cond in (self._cond, self._handoff_cond):
             with cond:
                 self._running = False
@@ -221,9 +238,10 @@ class BodyNode(LifecycleNode):
             self._latest = (msg, time.perf_counter())
             self._cond.notify()
 
-    # Two workers make a two-stage pipeline: while one finishes frame N (hands, head,
-    # smoothing, publishing), the other runs the body model on the newest frame, so on a
-    # multi-core CPU the frame rate is set by the slower half, not by the sum.
+    # The workers make a two-stage pipeline: while one finishes frame N (hands, head,
+    # smoothing, publishing), the others run the body model on the newest frames, so on a
+    # multi-core CPU the frame rate is set by the slower half, not by the sum. With more than
+    # one stream, the models of two frames run at once and each frame waits for its turn.
     def _detect_loop(self) -> None:
         while True:
             with self._handoff_cond:      # at most one detected frame waits for the other half
@@ -236,15 +254,30 @@ class BodyNode(LifecycleNode):
                     return
                 msg, received = self._latest
                 self._latest = None
+                ticket = self._turns.ticket()
             try:
-                job = self._detect(msg, received)
+                estimated = self._estimate(msg, received)
             except Exception as e:  # noqa: B902 - a failing frame must not stop the node
                 self._fail(f'frame skipped: {type(e).__name__}: {e}')
-                continue
-            if job is not None:
-                with self._handoff_cond:
-                    self._handoff = job
-                    self._handoff_cond.notify_all()
+                estimated = None
+            with self._turns.turn(ticket) as running:
+                if not running:
+                    return
+                if estimated is not None:
+                    self._detect_in_turn(estimated)
+
+    def _detect_in_turn(self, estimated: _Estimated) -> None:
+        """Track the frame and hand it to the second half, frames in the order they came."""
+        try:
+            job = self._detect(estimated)
+        except Exception as e:  # noqa: B902 - a failing frame must not stop the node
+            self._fail(f'frame skipped: {type(e).__name__}: {e}')
+            return
+        with self._handoff_cond:
+            while self._running and self._handoff is not None:
+                self._handoff_cond.wait(0.5)
+            self._handoff = job
+            self._handoff_cond.notify_all()
 
     def _finish_loop(self) -> None:
         while True:
@@ -267,8 +300,8 @@ class BodyNode(LifecycleNode):
         self.get_logger().error(reason, throttle_duration_sec=2.0)
 
     # --- one frame ----------------------------------------------------------------------
-    def _detect(self, msg, received: float) -> Optional[_Handoff]:
-        """Decode and run the body model: the frame for :meth:`_finish`, or None."""
+    def _estimate(self, msg, received: float) -> Optional[_Estimated]:
+        """Decode and run the body model: the frame for :meth:`_detect`, or None."""
         t0 = time.perf_counter()
         limit = self.config.max_image_pixels
         try:
@@ -280,13 +313,21 @@ class BodyNode(LifecycleNode):
         t1 = time.perf_counter()
         depth, intrinsics = self._depth_for(msg, bgr.shape[1], bgr.shape[0])
         frame = Frame(bgr, stamp_seconds(msg.header.stamp), received, depth, intrinsics)
-        detected = self.pipeline.detect(frame)
+        estimate = self.pipeline.estimate(frame)
+        stages = {'queue': (t0 - received) * 1e3, 'decode': (t1 - t0) * 1e3}
+        return _Estimated(msg.header, frame, estimate, stages, received, time.perf_counter())
+
+    def _detect(self, job: _Estimated) -> _Handoff:
+        """Track (in frame order) and lift to 3D: the frame for :meth:`_finish`."""
+        waited = (time.perf_counter() - job.done) * 1e3       # for the earlier frames' turns
+        detected = self.pipeline.detect(job.frame, job.estimate)
         if detected.result.stamp_problem:
             self._warn('stamp', detected.result.stamp_problem)
         if detected.result.depth_problem:
             self._warn('depth', f'{detected.result.depth_problem}: publishing 2D only')
-        stages = {'queue': (t0 - received) * 1e3, 'decode': (t1 - t0) * 1e3}
-        return _Handoff(msg.header, frame, detected, stages, received, time.perf_counter())
+        stages = {**job.stages, 'order': waited}
+        return _Handoff(job.header, job.frame, detected, stages, job.received,
+                        time.perf_counter())
 
     def _finish(self, job: _Handoff) -> None:
         """Hands, head and smoothing, then publish everything of one frame."""
