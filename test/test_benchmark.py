@@ -9,6 +9,7 @@ Only the shape of the report is checked, never a number: speed is measured by th
 """
 
 import math
+import re
 
 from pose_ros.backends import BackendError, resolve_model_path
 from pose_ros.backends.yolo_int8 import INT8_WEIGHTS
@@ -16,7 +17,7 @@ from pose_ros.media import MediaMissing
 from pose_ros.tools import benchmark
 from pose_ros.tools.benchmark.common import timed_interleaved
 from pose_ros.tools.benchmark.pace import pace_table
-from pose_ros.tools.benchmark.report import Report
+from pose_ros.tools.benchmark.report import E2EResult, Report
 import pytest
 
 
@@ -58,17 +59,23 @@ def test_stage_rows(report):
 
 def test_raw_rows(report):
     table = report.tables['raw']
+    streams = ['YOLO11n-pose, ONNX Runtime, 2 streams at once'] + [
+        'YOLO11n-pose INT8, ONNX Runtime, 2 streams at once'] * int8_installed()
     assert table.row_names() == [
         'YOLO11n-pose, ultralytics torch',
         'YOLO11n-pose, ultralytics torch, torch threads = cores',
-        'YOLO11n-pose, ONNX Runtime', 'YOLO11n-pose INT8, ONNX Runtime',
+        'YOLO11n-pose, ONNX Runtime', 'YOLO11n-pose INT8, ONNX Runtime'] + streams + [
         'MediaPipe pose (full)', 'MediaPipe hands',
         'MediaPipe face mesh (refined, 478)', 'MediaPipe pose + hands + face mesh, in turn']
     measured = [r for r in table.rows if 'not measured' not in r[-1]]
     # hands and face need OpenCV's documentation photos; everything else must have run.
-    assert len(measured) >= 5 + int8_installed(), table.markdown()
-    onnx = [r for r in table.rows if 'ONNX Runtime' in r[0]]
-    assert all(('timed in turn' in r[-1]) == int8_installed() for r in onnx), table.markdown()
+    assert len(measured) >= 5 + len(streams) + int8_installed(), table.markdown()
+    single = [r for r in table.rows if r[0].endswith('ONNX Runtime')]
+    assert all(('timed in turn' in r[-1]) == int8_installed() for r in single), table.markdown()
+    # As ONNX Runtime is normally called: one session on every core; the node's way: two.
+    assert all('x 2 streams' not in r[-1] for r in single), table.markdown()
+    for row in (r for r in table.rows if r[0] in streams):
+        assert re.search(r'threads=\d+ x 2 streams', row[-1]) and '2 threads at once' in row[-1]
 
 
 def test_interleaved_timing_alternates_the_calls_and_skips_the_warm_up():
@@ -97,23 +104,28 @@ def test_the_pace_table_compares_each_setup_with_its_raw_model(report):
         assert pace.rows[0][:3] == ['yolo_onnx', 'body only, INT8',
                                     'YOLO11n-pose INT8, ONNX Runtime']
         assert any('INT8 / fp32 time' in n for n in pace.notes)
-    assert all(cell != '–' for cell in pace.rows[-1][3:6]), pace.markdown()
+    assert all(cell != '–' for cell in pace.rows[-1][3:7] + pace.rows[-1][8:]), pace.markdown()
 
 
 def test_pace_ratios():
     report = Report()
-    report.raw_p50 = {'fp32': 50.0, 'fp32 INT8': 40.0, 'pp': 10.0}
-    report.raw_fps = {'fp32': 20.0, 'fp32 INT8': 25.0, 'pp': 100.0}   # 1 / mean
-    report.e2e = {('yolo_onnx', 'a', 10.0): (10.0, 55.0, 'fp32'),
-                  ('yolo_onnx', 'a', 30.0): (18.0, 80.0, 'fp32'),
-                  ('yolo_onnx', 'b', 30.0): (24.0, 60.0, 'fp32 INT8'),
-                  ('mediapipe', 'c', 30.0): (30.0, 20.0, 'pp')}
+    report.raw_p50 = {'fp32': 50.0, 'fp32 INT8': 40.0, 'pp': 10.0, 'fp32, 2 streams': 90.0}
+    report.raw_fps = {'fp32': 20.0, 'fp32 INT8': 25.0, 'pp': 100.0,   # 1 / mean
+                      'fp32, 2 streams': 24.0}                         # both threads together
+    report.e2e = {('yolo_onnx', 'a', 10.0): E2EResult(10.0, 55.0, 'fp32', '', 100.0),
+                  ('yolo_onnx', 'a', 30.0): E2EResult(18.0, 80.0, 'fp32', '', 180.0),
+                  ('yolo_onnx', 'b', 30.0): E2EResult(24.0, 60.0, 'fp32 INT8'),
+                  ('yolo_onnx', 's', 30.0): E2EResult(21.6, 95.0, 'fp32', 'fp32, 2 streams',
+                                                      190.0),
+                  ('mediapipe', 'c', 30.0): E2EResult(30.0, 20.0, 'pp')}
     rows = {r[1]: r for r in pace_table(report).rows}
-    assert rows['a'][3:] == ['20.0', '18.0', '0.90', '1.10', '0.90']
-    assert rows['b'][3:] == ['25.0', '24.0', '0.96', '–', '1.20']   # over fp32's 20 FPS
+    # raw FPS, node FPS, pace, node / raw at the same streams, p50 ratio, / fp32, CPU ms
+    assert rows['a'][3:] == ['20.0', '18.0', '0.90', '0.90', '1.10', '0.90', '100.0']
+    assert rows['b'][3:9] == ['25.0', '24.0', '0.96', '0.96', '–', '1.20']   # over fp32's 20
+    assert rows['s'][3:] == ['20.0', '21.6', '1.08', '0.90', '–', '1.08', '88.0']
     assert rows['c'][5] == '1.00'                                    # min(raw, 30 input)
     assert pace_table(Report()) is None
-    assert math.isclose(float(rows['b'][7]), 24.0 / 20.0)
+    assert math.isclose(float(rows['b'][8]), 24.0 / 20.0)
 
 
 def test_transport_rows(report):

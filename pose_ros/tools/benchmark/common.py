@@ -25,8 +25,8 @@ from pose_ros.config import BACKENDS, BodyConfig, load_params_file, replace
 BASE_ENV = dict(os.environ)
 
 SECTIONS = ('raw', 'pipeline', 'stages', 'e2e', 'transport')
-SETUPS = ('body only', 'body only, INT8', 'body only, 512 px', 'config as shipped',
-          'body + hands + head')
+SETUPS = ('body only', 'body only, 1 stream', 'body only, INT8', 'body only, 512 px',
+          'config as shipped', 'body + hands + head')
 RATES = (10.0, 30.0)
 IMAGE_TOPIC = '/bench/image'
 PEOPLE_TOPIC = '/bench/people'

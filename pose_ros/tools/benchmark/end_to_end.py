@@ -14,7 +14,7 @@ system clock, which is the ROS clock here and the same in every process).
 import itertools
 from pathlib import Path
 import time
-from typing import Callable, List, Sequence
+from typing import Callable, List, Sequence, Tuple
 
 import numpy as np
 from pose_ros.backends.yolo_int8 import INT8_WEIGHTS
@@ -22,8 +22,9 @@ from pose_ros.tools.benchmark.common import (BODY_ONLY, Config, fmt, pct, RATES,
                                              WITH_HANDS_HEAD)
 from pose_ros.tools.benchmark.node_under_test import Case, NodeUnderTest, RunStats
 from pose_ros.tools.benchmark.processes import image_messages, RosSide
-from pose_ros.tools.benchmark.raw_models import RAW_ALL_MEDIAPIPE, raw_row_name
-from pose_ros.tools.benchmark.report import Report, Table
+from pose_ros.tools.benchmark.raw_models import (RAW_ALL_MEDIAPIPE, raw_row_name,
+                                                 raw_streams_name)
+from pose_ros.tools.benchmark.report import E2EResult, Report, Table
 from pose_ros.tools.benchmark.soak import run_soak, soak_intervals, SOAK_SETUP, soak_table
 
 SETUP_ATTEMPTS = 3             # set-ups of one case before it is reported as not measured
@@ -38,14 +39,17 @@ def e2e_cases(backends: Sequence[str], setups: Sequence[str] = SETUPS) -> List[C
     Return the body_node configurations to measure.
 
     'body only' (head and hands off: the pipeline compared with the raw body model) and
-    'config as shipped' per backend; 'body only, INT8' (the INT8 model of ``quantize_model``)
-    and 'body only, 512 px' (yolo.image_size 512) for yolo_onnx; 'body + hands + head' for
-    mediapipe.
+    'config as shipped' per backend; 'body only, 1 stream' (onnx.streams 1: one frame at a
+    time), 'body only, INT8' (the INT8 model of ``quantize_model``) and 'body only, 512 px'
+    (yolo.image_size 512) for yolo_onnx; 'body + hands + head' for mediapipe.
     """
     cases = []
     for backend in backends:
         if 'body only' in setups:
             cases.append(Case(backend, 'body only', BODY_ONLY))
+        if 'body only, 1 stream' in setups and backend == 'yolo_onnx':
+            cases.append(Case(backend, 'body only, 1 stream',
+                              BODY_ONLY + (('onnx.streams', 1),)))
         if 'body only, INT8' in setups and backend == 'yolo_onnx':
             cases.append(Case(backend, 'body only, INT8',
                               BODY_ONLY + (('onnx.weights', INT8_WEIGHTS),)))
@@ -79,14 +83,18 @@ def e2e_row(case: Case, s: RunStats, raw_p50: float) -> List[str]:
             f'node p50 ms: {stages}' if stages else '']
 
 
-def _raw_row(cfg: Config, case: Case) -> str:
-    """Return the raw model row to compare ``case`` with ('': none, other settings)."""
+def _raw_rows(cfg: Config, case: Case) -> Tuple[str, str]:
+    """
+    Return the raw model rows to compare ``case`` with ('': none, other settings).
+
+    The model called one frame at a time, and the model run as the node's ``onnx.streams``.
+    """
     config, base = case.config(cfg), cfg.body_config()
     if config.yolo.image_size != base.yolo.image_size:
-        return ''                # the raw model row is at the base size: no ratio to it
+        return '', ''            # the raw model row is at the base size: no ratio to it
     if case.setup == 'body + hands + head':
-        return RAW_ALL_MEDIAPIPE
-    return raw_row_name(case.backend, config)
+        return RAW_ALL_MEDIAPIPE, ''
+    return raw_row_name(case.backend, config), raw_streams_name(config)
 
 
 def e2e_section(cfg: Config, frames: List[np.ndarray], report: Report, workdir: Path,
@@ -106,7 +114,7 @@ def e2e_section(cfg: Config, frames: List[np.ndarray], report: Report, workdir: 
     for case in e2e_cases(cfg.backends, cfg.setups):
         failures = []
         try:
-            raw_name = _raw_row(cfg, case)
+            raw_name, streams_name = _raw_rows(cfg, case)
             raw = report.raw_p50.get(raw_name, float('nan'))
         except ValueError as e:           # ConfigError: this case's parameters are invalid
             failures.append(str(e))
@@ -125,8 +133,9 @@ def e2e_section(cfg: Config, frames: List[np.ndarray], report: Report, workdir: 
                 for rate in RATES:
                     stats = nut.run(msgs, rate, cfg.seconds, cfg.settle)
                     row = e2e_row(case, stats, raw)
-                    report.e2e[(case.backend, case.setup, rate)] = (
-                        stats.received / stats.seconds, pct(stats.latencies_ms)[0], raw_name)
+                    report.e2e[(case.backend, case.setup, rate)] = E2EResult(
+                        stats.received / stats.seconds, pct(stats.latencies_ms)[0], raw_name,
+                        streams_name, stats.cpu_percent)
                     if failures:
                         row[-1] += (f' (set-up {len(failures) + 1}; the first failed: '
                                     f'{failures[0][:120]})')
@@ -155,8 +164,9 @@ def e2e_section(cfg: Config, frames: List[np.ndarray], report: Report, workdir: 
         f'body_node runs with {cfg.params_source()}; it makes TF, markers and the annotated '
         'image only while someone subscribes, and nothing does here (a robot without RViz); '
         'setup "body only" sets head.enabled and hands.enabled false (the pipeline to compare '
-        'with the raw body model), "body only, 512 px" also yolo.image_size 512, "body + '
-        'hands + head" sets both true. '
+        'with the raw body model), "body only, 1 stream" also onnx.streams 1 (one frame at a '
+        "time; the others run the configuration's streams), "
+        '"body only, 512 px" also yolo.image_size 512, "body + hands + head" sets both true. '
         'dropped = images sent - People received (newest frame wins in the node); CPU % is '
         'the node process over the measured seconds (100 = one core); peak RSS is its VmHWM.',
         "notes: the node's own per-stage p50 from /diagnostics at the end of the run (last "

@@ -5,15 +5,18 @@
 Section 1, raw: each model alone in this process, as its library is normally called.
 
 YOLO11n-pose through ultralytics (``predict``, torch) and through ONNX Runtime
-(:meth:`YoloOnnxBackend.detect`: ``session.run`` with its minimal numpy pre/post), fp32 and
-the INT8 model (``quantize_model``; the row says why when it is not installed) timed call by
-call in turn with fp32, MediaPipe
+(:meth:`YoloOnnxBackend.detect`: ``session.run`` with its minimal numpy pre/post; one
+session on every core), fp32 and the INT8 model (``quantize_model``; the row says why when it
+is not installed) timed call by call in turn with fp32, and both again as body_node runs them
+with ``onnx.streams`` > 1 (that many sessions called from as many threads at once), MediaPipe
 pose, hands and face mesh, and the three MediaPipe graphs one after another. The model
 settings (files, input size, thresholds, complexity) are those of body_node's configuration
 (:meth:`Config.body_config <pose_ros.tools.benchmark.common.Config.body_config>`).
 """
 
 from pathlib import Path
+import threading
+import time
 from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
@@ -38,6 +41,13 @@ def raw_row_name(backend: str, body: BodyConfig) -> str:
     return f'MediaPipe pose ({COMPLEXITY[body.mediapipe.model_complexity]})'
 
 
+def raw_streams_name(body: BodyConfig) -> str:
+    """Return the raw row of the yolo_onnx model run as ``onnx.streams`` sessions ('': one)."""
+    if body.backend != 'yolo_onnx' or body.onnx.streams == 1:
+        return ''
+    return f'{raw_row_name("yolo_onnx", body)}, {body.onnx.streams} streams at once'
+
+
 def raw_section(cfg: Config, frames: List[np.ndarray], report: Report) -> Table:
     """Raw latency of each model in this process."""
     table = Table('Raw model latency (one process, 640x480 frames)',
@@ -53,10 +63,10 @@ def raw_section(cfg: Config, frames: List[np.ndarray], report: Report) -> Table:
             return
         row(name, times, note)
 
-    def row(name: str, times: List[float], note: str) -> None:
+    def row(name: str, times: List[float], note: str, fps: Optional[float] = None) -> None:
         p50, p95 = pct(times)
         report.raw_p50[name] = p50
-        report.raw_fps[name] = 1000.0 / float(np.mean(times))
+        report.raw_fps[name] = fps or 1000.0 / float(np.mean(times))
         table.rows.append([name, fmt(p50), fmt(p95), fmt(1000.0 / p50),
                            fmt(report.raw_fps[name]), note])
 
@@ -80,6 +90,16 @@ def raw_section(cfg: Config, frames: List[np.ndarray], report: Report) -> Table:
             for config, (times, note) in zip((body, int8), pair):
                 row(raw_row_name('yolo_onnx', config), times,
                     f'{note}; timed in turn with the other ONNX model, call by call')
+    for config in (body, int8) if int8 != body else (body,):
+        name = raw_streams_name(replace(config, {'backend': 'yolo_onnx'}))
+        if name and raw_row_name('yolo_onnx', config) in report.raw_p50:
+            try:
+                times, fps, note = _raw_onnx_streams(cfg, config, frames)
+            except Exception as e:  # noqa: B902 - a missing model is a row, not a crash
+                table.rows.append([name, '–', '–', '–', '–',
+                                   f'not measured: {type(e).__name__}: {e}'])
+            else:
+                row(name, times, note, fps)
     rgb = [np.ascontiguousarray(f[:, :, ::-1]) for f in frames]
     add(raw_row_name('mediapipe', body), lambda: _raw_mediapipe('pose', rgb, cfg, body))
     hand = letterboxed_media('handSrc.jpg')
@@ -139,8 +159,10 @@ def _raw_onnx(cfg: Config, bodies: List[BodyConfig], frames
     backends = []
     try:
         for body in bodies:
+            # As ONNX Runtime is normally called: one session, one frame at a time on every core.
             backends.append(create_backend(replace(body, {'backend': 'yolo_onnx',
-                                                          'yolo.tracker': 'none'})))
+                                                          'yolo.tracker': 'none',
+                                                          'onnx.streams': 1})))
         stages: List[Dict[str, List[float]]] = [{} for _ in backends]
 
         def caller(backend, spent):
@@ -161,6 +183,38 @@ def _raw_onnx(cfg: Config, bodies: List[BodyConfig], frames
                            f'{fmt(med["preprocess"], 2)} + postprocess '
                            f'{fmt(med["postprocess"], 2)} (p50); {backend.model}'))
     return out
+
+
+def _raw_onnx_streams(cfg: Config, body: BodyConfig, frames
+                      ) -> Tuple[List[float], float, str]:
+    """
+    Time the model as body_node runs it: ``onnx.streams`` threads, each calling it back to back.
+
+    Returns every call's ms, the frames per second of all threads together, and the note.
+    """
+    from pose_ros.backends import create_backend
+    backend = create_backend(replace(body, {'backend': 'yolo_onnx', 'yolo.tracker': 'none'}))
+    n = backend.streams
+    times: List[List[float]] = [[] for _ in range(n)]
+    try:
+        def work(k: int) -> None:
+            times[k] = timed(lambda i: backend.detect(frames[(i * n + k) % len(frames)]),
+                             cfg.iterations, cfg.warmup)
+        for k in range(n):                                      # every session set up first
+            backend.detect(frames[k % len(frames)])
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(n)]
+        t0 = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        seconds = time.perf_counter() - t0
+    finally:
+        backend.close()
+    calls = [t for one in times for t in one]
+    fps = n * (cfg.iterations + cfg.warmup) / seconds
+    return calls, fps, (f'{n} threads at once, each calling detect back to back; FPS: frames '
+                        f'of all threads per second; p50: one call; {backend.model}')
 
 
 def _raw_mediapipe(which: str, rgb: List[np.ndarray], cfg: Config, body: BodyConfig

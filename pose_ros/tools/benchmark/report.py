@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import os
 from pathlib import Path
 import platform
-from typing import Dict, List, Tuple
+from typing import Dict, List, NamedTuple, Tuple
 
 from pose_ros.dds_profile import PROFILE_VARIABLES
 from pose_ros.tools.benchmark.common import BASE_ENV
@@ -44,6 +44,16 @@ class Table:
         return '\n'.join(lines) + '\n'
 
 
+class E2EResult(NamedTuple):
+    """One end-to-end case at one input rate, for the summary (:mod:`.pace`)."""
+
+    fps: float                    # People per second received
+    p50: float                    # ms, image stamp -> People received
+    raw: str                      # the raw model row compared with ('': none)
+    raw_streams: str = ''         # the raw row of the same model run as the node's streams
+    cpu_percent: float = float('nan')     # the node process, 100 = one core
+
+
 @dataclass
 class Report:
     """Every table of one benchmark run, with the machine it ran on."""
@@ -53,8 +63,8 @@ class Report:
     raw_p50: Dict[str, float] = field(default_factory=dict)
     # Throughput of each raw model: calls per second over the timed calls (1000 / mean ms).
     raw_fps: Dict[str, float] = field(default_factory=dict)
-    # End to end, per (backend, setup, input FPS): (output FPS, p50 ms, raw model row compared)
-    e2e: Dict[Tuple[str, str, float], Tuple[float, float, str]] = field(default_factory=dict)
+    # End to end, per (backend, setup, input FPS).
+    e2e: Dict[Tuple[str, str, float], 'E2EResult'] = field(default_factory=dict)
 
     def markdown(self) -> str:
         """Return the machine table and every table, in order, as Markdown."""
