@@ -17,7 +17,7 @@ from pose_ros.media import MediaMissing
 from pose_ros.tools import benchmark
 from pose_ros.tools.benchmark.common import timed_interleaved
 from pose_ros.tools.benchmark.pace import pace_table
-from pose_ros.tools.benchmark.report import E2EResult, Report
+from pose_ros.tools.benchmark.report import E2EResult, RawReference, Report
 import pytest
 
 
@@ -126,6 +126,20 @@ def test_pace_ratios():
     assert rows['c'][5] == '1.00'                                    # min(raw, 30 input)
     assert pace_table(Report()) is None
     assert math.isclose(float(rows['b'][8]), 24.0 / 20.0)
+    # Timed again just before the case, the raw model is compared at the host's speed then;
+    # INT8's fp32 twin by the raw section's ratio (20 / 25 FPS).
+    report.e2e = {('yolo_onnx', 'i', 10.0): E2EResult(10.0, 60.0, 'fp32 INT8', '', 90.0,
+                                                      RawReference(20.0, 48.0, math.nan)),
+                  ('yolo_onnx', 'i', 30.0): E2EResult(19.0, 70.0, 'fp32 INT8', '', 150.0,
+                                                      RawReference(20.0, 48.0, math.nan))}
+    row = pace_table(report).rows[0]
+    assert row[3:] == ['20.0', '19.0', '0.95', '0.95', '1.25', '1.19', '78.9']
+    # Timed before and after: the mean of the two, both shown.
+    both = RawReference.of(RawReference(18.0, 50.0, 30.0), RawReference(22.0, 46.0, 34.0))
+    assert both == (20.0, 48.0, 32.0, 18.0, 22.0)
+    assert RawReference.of(None, both) is both and RawReference.of(both, None) is both
+    report.e2e = {key: result._replace(reference=both) for key, result in report.e2e.items()}
+    assert pace_table(report).rows[0][3] == '20.0: 18.0 / 22.0'
 
 
 def test_transport_rows(report):

@@ -14,7 +14,7 @@ system clock, which is the ROS clock here and the same in every process).
 import itertools
 from pathlib import Path
 import time
-from typing import Callable, List, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 from pose_ros.backends.yolo_int8 import INT8_WEIGHTS
@@ -22,16 +22,17 @@ from pose_ros.tools.benchmark.common import (BODY_ONLY, Config, fmt, pct, RATES,
                                              WITH_HANDS_HEAD)
 from pose_ros.tools.benchmark.node_under_test import Case, NodeUnderTest, RunStats
 from pose_ros.tools.benchmark.processes import image_messages, RosSide
-from pose_ros.tools.benchmark.raw_models import (RAW_ALL_MEDIAPIPE, raw_row_name,
+from pose_ros.tools.benchmark.raw_models import (RAW_ALL_MEDIAPIPE, raw_reference, raw_row_name,
                                                  raw_streams_name)
-from pose_ros.tools.benchmark.report import E2EResult, Report, Table
+from pose_ros.tools.benchmark.report import E2EResult, RawReference, Report, Table
 from pose_ros.tools.benchmark.soak import run_soak, soak_intervals, SOAK_SETUP, soak_table
 
 SETUP_ATTEMPTS = 3             # set-ups of one case before it is reported as not measured
 SLOW_DISCOVERY_S = 5.0         # a People subscriber match slower than this is noted
 
 E2E_HEADERS = ['backend', 'setup', 'input FPS', 'sent FPS', 'output FPS', 'p50 ms', 'p95 ms',
-               'dropped', 'node CPU %', 'node peak RSS MiB', 'p50 / raw p50', 'notes']
+               'dropped', 'node CPU %', 'other CPU %', 'node peak RSS MiB', 'p50 / raw p50',
+               'notes']
 
 
 def e2e_cases(backends: Sequence[str], setups: Sequence[str] = SETUPS) -> List[Case]:
@@ -79,7 +80,8 @@ def e2e_row(case: Case, s: RunStats, raw_p50: float) -> List[str]:
                        and _number(v) >= 0.5)
     return [case.backend, case.setup, fmt(s.rate, 0), fmt(s.published / s.seconds),
             fmt(s.received / s.seconds), fmt(p50), fmt(p95), str(s.published - s.received),
-            fmt(s.cpu_percent, 0), fmt(s.peak_rss_mb, 0), fmt(p50 / raw_p50, 2),
+            fmt(s.cpu_percent, 0), fmt(s.others_cpu_percent, 0), fmt(s.peak_rss_mb, 0),
+            fmt(p50 / raw_p50, 2),
             f'node p50 ms: {stages}' if stages else '']
 
 
@@ -95,6 +97,19 @@ def _raw_rows(cfg: Config, case: Case) -> Tuple[str, str]:
     if case.setup == 'body + hands + head':
         return RAW_ALL_MEDIAPIPE, ''
     return raw_row_name(case.backend, config), raw_streams_name(config)
+
+
+def _reference(cfg: Config, case: Case, raw_name: str, frames: List[np.ndarray],
+               log: Callable[[str], None]) -> Optional[RawReference]:
+    """Time the case's raw model again, next to the case (None: no raw row, or it failed)."""
+    if not raw_name:
+        return None
+    try:
+        return raw_reference(cfg, raw_name, case.config(cfg), frames)
+    except Exception as e:  # noqa: B902 - the pace falls back on the raw section's numbers
+        log(f'{case.backend}, {case.setup}: raw model not timed again ({e}); the pace uses the '
+            'raw section')
+        return None
 
 
 def e2e_section(cfg: Config, frames: List[np.ndarray], report: Report, workdir: Path,
@@ -116,6 +131,7 @@ def e2e_section(cfg: Config, frames: List[np.ndarray], report: Report, workdir: 
         try:
             raw_name, streams_name = _raw_rows(cfg, case)
             raw = report.raw_p50.get(raw_name, float('nan'))
+            reference = _reference(cfg, case, raw_name, frames, log)
         except ValueError as e:           # ConfigError: this case's parameters are invalid
             failures.append(str(e))
         for attempt in range(0 if failures else SETUP_ATTEMPTS):
@@ -130,12 +146,11 @@ def e2e_section(cfg: Config, frames: List[np.ndarray], report: Report, workdir: 
                     f'failed ({str(e)[:200]}){"; trying again in a new domain" if more else ""}')
                 continue
             try:
+                measured = []
                 for rate in RATES:
                     stats = nut.run(msgs, rate, cfg.seconds, cfg.settle)
+                    measured.append((rate, stats))
                     row = e2e_row(case, stats, raw)
-                    report.e2e[(case.backend, case.setup, rate)] = E2EResult(
-                        stats.received / stats.seconds, pct(stats.latencies_ms)[0], raw_name,
-                        streams_name, stats.cpu_percent)
                     if failures:
                         row[-1] += (f' (set-up {len(failures) + 1}; the first failed: '
                                     f'{failures[0][:120]})')
@@ -144,6 +159,13 @@ def e2e_section(cfg: Config, frames: List[np.ndarray], report: Report, workdir: 
                                     f'{nut.discovery_s:.0f} s)')
                     table.rows.append(row)
                     time.sleep(1.0)
+                # Again after the case (the node idle): the mean of the two, and the drift.
+                reference = RawReference.of(
+                    reference, _reference(cfg, case, raw_name, frames, log))
+                for rate, stats in measured:
+                    report.e2e[(case.backend, case.setup, rate)] = E2EResult(
+                        stats.received / stats.seconds, pct(stats.latencies_ms)[0], raw_name,
+                        streams_name, stats.cpu_percent, reference)
                 if (cfg.soak > 0 and case.backend == cfg.soak_backend
                         and case.setup == SOAK_SETUP):
                     soaked = run_soak(cfg, nut, msgs)
@@ -168,7 +190,9 @@ def e2e_section(cfg: Config, frames: List[np.ndarray], report: Report, workdir: 
         "time; the others run the configuration's streams), "
         '"body only, 512 px" also yolo.image_size 512, "body + hands + head" sets both true. '
         'dropped = images sent - People received (newest frame wins in the node); CPU % is '
-        'the node process over the measured seconds (100 = one core); peak RSS is its VmHWM.',
+        'the node process over the measured seconds (100 = one core); other CPU %: the rest '
+        'of the machine meanwhile (the image publisher, the People subscriber, DDS); peak RSS '
+        'is its VmHWM.',
         "notes: the node's own per-stage p50 from /diagnostics at the end of the run (last "
         '100 frames; queue = waiting for the worker).']
     return table

@@ -58,6 +58,9 @@ class RunStats:
     seconds: float = 0.0
     latencies_ms: List[float] = field(default_factory=list)
     cpu_percent: float = float('nan')
+    # The rest of the machine meanwhile: the image publisher (this process), the People
+    # subscriber and anything else; 100 = one core.
+    others_cpu_percent: float = float('nan')
     peak_rss_mb: float = float('nan')
     rss_mb: List[Tuple[float, float]] = field(default_factory=list)   # (t s, rss MiB)
     # (t s, node CPU s, whole machine's busy CPU s): who used the cores, second by second
@@ -120,6 +123,7 @@ class NodeUnderTest:
         stats = RunStats(rate)
         publish_at(self.ros.node, self.publisher, msgs, rate, settle)
         cpu0 = sum(self.process.cpu_times()[:2])
+        machine0 = _busy_s()
         wall0 = time.monotonic()
         last_sample = [0.0]
 
@@ -128,15 +132,13 @@ class NodeUnderTest:
             if now - last_sample[0] >= 1.0:
                 last_sample[0] = now
                 stats.rss_mb.append((now - wall0, self.process.memory_info().rss / 2**20))
-                machine = psutil.cpu_times()
-                stats.cpu_s.append((now - wall0, sum(self.process.cpu_times()[:2]),
-                                    machine.user + machine.system + machine.nice
-                                    + getattr(machine, 'irq', 0.0)
-                                    + getattr(machine, 'softirq', 0.0)))
+                stats.cpu_s.append((now - wall0, sum(self.process.cpu_times()[:2]), _busy_s()))
         first, last, count = publish_at(self.ros.node, self.publisher, msgs, rate, seconds,
                                         sample_rss)
-        stats.cpu_percent = (sum(self.process.cpu_times()[:2]) - cpu0) / (
-            time.monotonic() - wall0) * 100.0
+        node_s = sum(self.process.cpu_times()[:2]) - cpu0
+        wall = time.monotonic() - wall0
+        stats.cpu_percent = node_s / wall * 100.0
+        stats.others_cpu_percent = (_busy_s() - machine0 - node_s) / wall * 100.0
         stats.peak_rss_mb = peak_rss_mb(self.process.pid)
         time.sleep(1.0)   # let the last frames come out
         rows = read_samples(self.samples)
@@ -158,3 +160,10 @@ class NodeUnderTest:
         self.ros.node.destroy_publisher(self.publisher)
         self.node.stop()
         self.subscriber.stop()
+
+
+def _busy_s() -> float:
+    """Return the CPU seconds the whole machine has been busy (all cores, since boot)."""
+    machine = psutil.cpu_times()
+    return (machine.user + machine.system + machine.nice + getattr(machine, 'irq', 0.0)
+            + getattr(machine, 'softirq', 0.0))

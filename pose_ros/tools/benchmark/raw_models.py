@@ -14,6 +14,8 @@ settings (files, input size, thresholds, complexity) are those of body_node's co
 (:meth:`Config.body_config <pose_ros.tools.benchmark.common.Config.body_config>`).
 """
 
+import dataclasses
+import math
 from pathlib import Path
 import threading
 import time
@@ -25,7 +27,7 @@ from pose_ros.backends.yolo_int8 import INT8_WEIGHTS
 from pose_ros.config import BodyConfig, replace
 from pose_ros.tools.benchmark.common import (Config, fmt, letterboxed_media, pct, timed,
                                              timed_interleaved)
-from pose_ros.tools.benchmark.report import Report, Table
+from pose_ros.tools.benchmark.report import RawReference, Report, Table
 
 COMPLEXITY = {0: 'lite', 1: 'full', 2: 'heavy'}
 RAW_ALL_MEDIAPIPE = 'MediaPipe pose + hands + face mesh, in turn'
@@ -100,7 +102,7 @@ def raw_section(cfg: Config, frames: List[np.ndarray], report: Report) -> Table:
                                    f'not measured: {type(e).__name__}: {e}'])
             else:
                 row(name, times, note, fps)
-    rgb = [np.ascontiguousarray(f[:, :, ::-1]) for f in frames]
+    rgb = _rgb(frames)
     add(raw_row_name('mediapipe', body), lambda: _raw_mediapipe('pose', rgb, cfg, body))
     hand = letterboxed_media('handSrc.jpg')
     add('MediaPipe hands',
@@ -118,6 +120,33 @@ def raw_section(cfg: Config, frames: List[np.ndarray], report: Report) -> Table:
     table.notes.append("Model files, input size, confidences and complexity: body_node's "
                        f'configuration ({cfg.params_source()}); ONNX Runtime without a tracker.')
     return table
+
+
+def raw_reference(cfg: Config, raw_name: str, config: BodyConfig, frames: List[np.ndarray]
+                  ) -> RawReference:
+    """
+    Time ``raw_name``'s model again, briefly (a third of the iterations), for one case.
+
+    The host's speed drifts by tens of percent over minutes, so the node's pace is judged
+    against the model timed right before the node ran, not at the start of the run.
+    """
+    short = dataclasses.replace(cfg, iterations=max(cfg.iterations // 3, 3), warmup=2)
+    streams = math.nan
+    if raw_name == RAW_ALL_MEDIAPIPE:
+        times = _raw_mediapipe('all', _rgb(frames), short, config)[0]
+    elif config.backend == 'mediapipe':
+        times = _raw_mediapipe('pose', _rgb(frames), short, config)[0]
+    elif config.backend == 'yolo':
+        times = _raw_ultralytics(short, config, frames)[0]
+    else:
+        times = _raw_onnx(short, [config], frames)[0][0]
+        if raw_streams_name(config):
+            streams = _raw_onnx_streams(short, config, frames)[1]
+    return RawReference(1000.0 / float(np.mean(times)), pct(times)[0], streams)
+
+
+def _rgb(frames: List[np.ndarray]) -> List[np.ndarray]:
+    return [np.ascontiguousarray(f[:, :, ::-1]) for f in frames]
 
 
 def _need(image, name):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import os
 from pathlib import Path
 import platform
-from typing import Dict, List, NamedTuple, Tuple
+from typing import Dict, List, NamedTuple, Optional, Tuple
 
 from pose_ros.dds_profile import PROFILE_VARIABLES
 from pose_ros.tools.benchmark.common import BASE_ENV
@@ -44,6 +44,25 @@ class Table:
         return '\n'.join(lines) + '\n'
 
 
+class RawReference(NamedTuple):
+    """The raw model of one end-to-end case, timed again just before (and after) that case."""
+
+    fps: float                   # one frame at a time: 1000 / mean ms
+    p50: float                   # ms
+    streams_fps: float           # as the node's onnx.streams (NaN: one stream)
+    fps_before: float = float('nan')     # fps of the two timings it is the mean of
+    fps_after: float = float('nan')
+
+    @classmethod
+    def of(cls, before: Optional['RawReference'], after: Optional['RawReference']
+           ) -> Optional['RawReference']:
+        """Return the mean of the timings before and after a case (either may be None)."""
+        if before is None or after is None:
+            return before or after
+        return cls((before.fps + after.fps) / 2, (before.p50 + after.p50) / 2,
+                   (before.streams_fps + after.streams_fps) / 2, before.fps, after.fps)
+
+
 class E2EResult(NamedTuple):
     """One end-to-end case at one input rate, for the summary (:mod:`.pace`)."""
 
@@ -52,6 +71,7 @@ class E2EResult(NamedTuple):
     raw: str                      # the raw model row compared with ('': none)
     raw_streams: str = ''         # the raw row of the same model run as the node's streams
     cpu_percent: float = float('nan')     # the node process, 100 = one core
+    reference: Optional[RawReference] = None   # the raw model timed just before the case
 
 
 @dataclass
