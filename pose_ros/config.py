@@ -153,7 +153,7 @@ class OnnxConfig(Section):
     streams: int = param(2, 'Frames the yolo_onnx model runs at once, each on its own ONNX '
                          'Runtime session with threads / streams threads; tracking still takes '
                          'them in order. 2: more frames per second when images come faster '
-                         'than the model (1.5-1.7x on 2 cores), a frame alone ~10 % slower (one '
+                         'than the model (1.5-1.8x on 2 cores), a frame alone ~10 % slower (one '
                          'thread); 1: the lowest latency, one frame at a time.', read_only=True,
                          limits=(1, 16))
 
