@@ -16,7 +16,7 @@ someone subscribes.
 
 import threading
 import time
-from typing import Any, Dict, NamedTuple, Optional, Tuple
+from typing import Any, Dict, NamedTuple, Optional, Tuple, Union
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from pose_ros.annotate import draw_frame
@@ -45,26 +45,21 @@ from tf2_msgs.msg import TFMessage
 from visualization_msgs.msg import MarkerArray
 
 
-class _Estimated(NamedTuple):
-    """A frame after the body model, waiting for its turn to be tracked (:meth:`_detect`)."""
+class _InFlight(NamedTuple):
+    """
+    A frame between two stages.
+
+    After the body model it waits for its turn to be tracked (``output`` an
+    :class:`Estimate`, :meth:`BodyNode._detect`), then for its second half (``output`` the
+    :class:`Detected`, :meth:`BodyNode._finish`).
+    """
 
     header: Header
     frame: Frame
-    estimate: Estimate
-    stages: Dict[str, float]               # queue and decode times, ms
+    output: Union[Estimate, Detected]
+    stages: Dict[str, float]               # queue, decode (and order) times, ms
     received: float                        # perf_counter() when the image arrived
-    done: float                            # perf_counter() when the model was done
-
-
-class _Handoff(NamedTuple):
-    """A frame after the body model, waiting for its second half (:meth:`BodyNode._finish`)."""
-
-    header: Header
-    frame: Frame
-    detected: Detected
-    stages: Dict[str, float]               # queue and decode times, ms
-    received: float                        # perf_counter() when the image arrived
-    done: float                            # perf_counter() when the body model was done
+    done: float                            # perf_counter() when the last stage was done
 
 
 class BodyNode(LifecycleNode):
@@ -82,7 +77,7 @@ class BodyNode(LifecycleNode):
         self._workers = []
         self._running = False
         self._turns = FrameTurns()         # the body model's frames are tracked in order
-        self._handoff: Optional[_Handoff] = None   # a detected frame awaiting its second half
+        self._handoff: Optional[_InFlight] = None   # a detected frame awaiting its second half
         self._handoff_cond = threading.Condition()
         self._depth = DepthPairing()
         self._camera_info: Optional[CameraInfo] = None
@@ -266,7 +261,7 @@ class BodyNode(LifecycleNode):
                 if estimated is not None:
                     self._detect_in_turn(estimated)
 
-    def _detect_in_turn(self, estimated: _Estimated) -> None:
+    def _detect_in_turn(self, estimated: _InFlight) -> None:
         """Track the frame and hand it to the second half, frames in the order they came."""
         try:
             job = self._detect(estimated)
@@ -300,7 +295,7 @@ class BodyNode(LifecycleNode):
         self.get_logger().error(reason, throttle_duration_sec=2.0)
 
     # --- one frame ----------------------------------------------------------------------
-    def _estimate(self, msg, received: float) -> Optional[_Estimated]:
+    def _estimate(self, msg, received: float) -> Optional[_InFlight]:
         """Decode and run the body model: the frame for :meth:`_detect`, or None."""
         t0 = time.perf_counter()
         limit = self.config.max_image_pixels
@@ -315,26 +310,25 @@ class BodyNode(LifecycleNode):
         frame = Frame(bgr, stamp_seconds(msg.header.stamp), received, depth, intrinsics)
         estimate = self.pipeline.estimate(frame)
         stages = {'queue': (t0 - received) * 1e3, 'decode': (t1 - t0) * 1e3}
-        return _Estimated(msg.header, frame, estimate, stages, received, time.perf_counter())
+        return _InFlight(msg.header, frame, estimate, stages, received, time.perf_counter())
 
-    def _detect(self, job: _Estimated) -> _Handoff:
+    def _detect(self, job: _InFlight) -> _InFlight:
         """Track (in frame order) and lift to 3D: the frame for :meth:`_finish`."""
         waited = (time.perf_counter() - job.done) * 1e3       # for the earlier frames' turns
-        detected = self.pipeline.detect(job.frame, job.estimate)
+        detected = self.pipeline.detect(job.frame, job.output)
         if detected.result.stamp_problem:
             self._warn('stamp', detected.result.stamp_problem)
         if detected.result.depth_problem:
             self._warn('depth', f'{detected.result.depth_problem}: publishing 2D only')
         stages = {**job.stages, 'order': waited}
-        return _Handoff(job.header, job.frame, detected, stages, job.received,
-                        time.perf_counter())
+        return job._replace(output=detected, stages=stages, done=time.perf_counter())
 
-    def _finish(self, job: _Handoff) -> None:
+    def _finish(self, job: _InFlight) -> None:
         """Hands, head and smoothing, then publish everything of one frame."""
         c = self.config
         header = job.header
         t2 = time.perf_counter()
-        result = self.pipeline.finish(job.frame, job.detected)
+        result = self.pipeline.finish(job.frame, job.output)
         self.unassigned_hands = result.unassigned_hands
         t3 = time.perf_counter()
         self._pubs['people'].publish(frame_to_people_msg(result, header, c.face.landmarks))
