@@ -9,8 +9,10 @@ remappings as in the launch file); this process replays frames and listens to th
 Both backends go through the same test.
 """
 
+from contextlib import contextmanager
 import threading
 import time
+from types import SimpleNamespace
 
 from conftest import needs
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
@@ -61,6 +63,28 @@ class Listener:
             with self.lock:
                 store.append(msg)
         return cb
+
+
+@contextmanager
+def image_graph(tmp_path, name, **params):
+    """
+    Yield body_node (yolo_onnx) with a listener and a matched image publisher, spinning.
+
+    The yielded namespace has ``proc``, ``listener`` and ``pub``; after the block, ``code``
+    is the node's exit code.
+    """
+    with RosContext() as ros:
+        graph = SimpleNamespace(proc=start_node(tmp_path, 'yolo_onnx', **params), code=None)
+        try:
+            node = ros.node(name)
+            graph.listener = Listener(node)
+            graph.pub = node.create_publisher(Image, REMAPS['image'], 10)
+            with spin_in_thread(node):
+                wait_for_node(node, graph.proc, ['/camera/color/image_raw'])
+                assert wait_for(lambda: graph.pub.get_subscription_count() > 0, 10.0)
+                yield graph
+        finally:
+            graph.code = graph.proc.stop()
 
 
 def start_node(tmp_path, backend, **params):
@@ -146,25 +170,18 @@ def test_people_from_replayed_bag(tmp_path, photo_bag, backend):
 def test_two_streams_publish_in_frame_order_at_full_rate(tmp_path, photo_bag):
     """Frames faster than the model: both streams busy, People still in the images' order."""
     images = bag_messages(photo_bag, 'sensor_msgs/msg/Image', Image)
-    with RosContext() as ros:
-        proc = start_node(tmp_path, 'yolo_onnx', **{'onnx.streams': 2, 'head.enabled': False})
-        try:
-            node = ros.node('test_streams')
-            listener = Listener(node)
-            pub = node.create_publisher(Image, REMAPS['image'], 10)
-            with spin_in_thread(node):
-                wait_for_node(node, proc, ['/camera/color/image_raw'])
-                assert wait_for(lambda: pub.get_subscription_count() > 0, 10.0)
-                for i in range(90):                       # 3 s at 30 FPS, new stamps
-                    image = images[i % len(images)]
-                    image.header.stamp.sec, image.header.stamp.nanosec = 1000 + i // 30, (
-                        i % 30) * 33_000_000
-                    pub.publish(image)
-                    time.sleep(1 / 30)
-                wait_for(lambda: len(listener.diag) >= 2, 5.0)
-                time.sleep(1.0)
-        finally:
-            code = proc.stop()
+    with image_graph(tmp_path, 'test_streams',
+                     **{'onnx.streams': 2, 'head.enabled': False}) as graph:
+        listener = graph.listener
+        for i in range(90):                       # 3 s at 30 FPS, new stamps
+            image = images[i % len(images)]
+            image.header.stamp.sec, image.header.stamp.nanosec = 1000 + i // 30, (
+                i % 30) * 33_000_000
+            graph.pub.publish(image)
+            time.sleep(1 / 30)
+        wait_for(lambda: len(listener.diag) >= 2, 5.0)
+        time.sleep(1.0)
+    proc, code = graph.proc, graph.code
     log = proc.log_text()
     assert code == 0, log[-3000:]
     assert 'x 2 streams' in log, log[-2000:]
@@ -258,28 +275,19 @@ def test_bad_images_do_not_stop_the_node(tmp_path, photo_bag):
     good = bag_messages(photo_bag, 'sensor_msgs/msg/Image', Image)[0]
     bad = Image(header=good.header, height=480, width=640, encoding='yuv422', step=1280,
                 data=bytes(100))
-    with RosContext() as ros:
-        proc = start_node(tmp_path, 'yolo_onnx')
-        try:
-            node = ros.node('test_bad')
-            listener = Listener(node)
-            pub = node.create_publisher(Image, REMAPS['image'], 10)
-            with spin_in_thread(node):
-                wait_for_node(node, proc, ['/camera/color/image_raw'])
-                assert wait_for(lambda: pub.get_subscription_count() > 0, 10.0)
-                # Best-effort input: a frame can be lost while discovery ends, so each is
-                # sent again until its effect shows.
-                assert publish_until(pub, bad, lambda: any(
-                    s.level == DiagnosticStatus.ERROR for d in listener.diag for s in d.status))
-                assert publish_until(pub, good, lambda: len(listener.people) > 0)
-                # Nobody in the image: an empty People message, never silence.
-                black = numpy_to_image(np.zeros((480, 640, 3), np.uint8), 'bgr8', good.header)
-                black.header.stamp.sec += 100
-                assert publish_until(pub, black, lambda: any(
-                    m.header.stamp.sec == black.header.stamp.sec for m in listener.people))
-
-        finally:
-            code = proc.stop()
+    with image_graph(tmp_path, 'test_bad') as graph:
+        listener, pub = graph.listener, graph.pub
+        # Best-effort input: a frame can be lost while discovery ends, so each is sent again
+        # until its effect shows.
+        assert publish_until(pub, bad, lambda: any(
+            s.level == DiagnosticStatus.ERROR for d in listener.diag for s in d.status))
+        assert publish_until(pub, good, lambda: len(listener.people) > 0)
+        # Nobody in the image: an empty People message, never silence.
+        black = numpy_to_image(np.zeros((480, 640, 3), np.uint8), 'bgr8', good.header)
+        black.header.stamp.sec += 100
+        assert publish_until(pub, black, lambda: any(
+            m.header.stamp.sec == black.header.stamp.sec for m in listener.people))
+    proc, code = graph.proc, graph.code
     assert code == 0
     assert 'unsupported encoding' in proc.log_text()
     empty = [m for m in listener.people if m.header.stamp.sec == black.header.stamp.sec]
